@@ -20,6 +20,14 @@ inline constexpr std::size_t kMaxTxnOps = 10000;
 // limits with every byte escaped, plus the words around them.
 inline constexpr std::size_t kMaxLineBytes = 3 * (kMaxKeyBytes + kMaxValueBytes) + 64;
 
+// One operation of a transaction, as `put <key> <value>` or `del <key>`.
+struct Op {
+  bool is_put = true;
+  std::string key;
+  std::string value;  // empty for a delete
+  bool operator==(const Op&) const = default;
+};
+
 // Percent-encodes arbitrary bytes into one protocol field: bytes 0x21..0x7E other
 // than '%' stand for themselves, every other byte is "%XX" (upper-case hex). The
 // empty string encodes as an empty field.

@@ -20,7 +20,7 @@ enum class Verdict {
   kProtocolError,   // the engine broke the protocol
 };
 
-std::string_view Name(CrashKind kind);    // "kill", "power-loss"
+std::string_view Name(CrashKind kind);     // "kill", "power-loss"
 std::string_view Name(Contract contract);  // "durable", "prefix", "none"
 std::string_view Name(Verdict verdict);    // "pass", "lost-acked", ...
 

@@ -48,7 +48,8 @@ class Server {
   void ReplyStatus(const Status& s) { Reply(s.ok() ? "ok" : "err " + OneLine(s.message())); }
 
   void Handle(const std::string& line) {
-    if (line.size() > protocol::kMaxLineBytes) return Reply("err line longer than the protocol allows");
+    if (line.size() > protocol::kMaxLineBytes)
+      return Reply("err line longer than the protocol allows");
     const std::vector<std::string_view> f = protocol::SplitFields(line);
     const std::string_view verb = f[0];
     if (verb == "hello" && f.size() == 1) return Hello();
@@ -100,7 +101,8 @@ class Server {
     for (std::size_t i = 0; i < n; ++i) {
       if (!ReadLine(in_, line)) return;  // input ended inside a transaction: nothing to commit
       Result<Op> op = ParseOp(line);
-      if (!op.ok() && error.empty()) error = "operation " + std::to_string(i + 1) + ": " + op.status().message();
+      if (!op.ok() && error.empty())
+        error = "operation " + std::to_string(i + 1) + ": " + op.status().message();
       if (op.ok()) ops.push_back(std::move(op.value()));
     }
     if (!error.empty()) return Reply("err " + OneLine(error));
@@ -120,7 +122,8 @@ class Server {
     }
     Result<std::string> key = protocol::Decode(f[1]);
     if (!key.ok()) return Status::Error("bad key: " + key.status().message());
-    if (key->empty() || key->size() > protocol::kMaxKeyBytes) return Status::Error("key must be 1..1024 bytes");
+    if (key->empty() || key->size() > protocol::kMaxKeyBytes)
+      return Status::Error("key must be 1..1024 bytes");
     op.key = std::move(key.value());
     if (op.is_put) {
       Result<std::string> value = protocol::Decode(f[2]);

@@ -10,15 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "framework/protocol.h"
 #include "framework/status.h"
 
 namespace crashlab::adapter {
 
-struct Op {
-  bool is_put = true;
-  std::string key;
-  std::string value;  // empty for a delete
-};
+using Op = protocol::Op;
 
 // One storage engine behind the protocol. Serve() calls these from one thread,
 // one request at a time, and never calls Commit/Get/Dump/Check/Checkpoint

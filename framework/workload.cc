@@ -1,0 +1,84 @@
+#include "framework/workload.h"
+
+#include <algorithm>
+
+namespace crashlab {
+namespace {
+
+std::string DrawValue(Prng& prng, std::size_t txn, std::size_t op) {
+  if (prng.Chance(1, 32)) return "";  // empty values must survive too
+  // The prefix makes almost every value unique, so a recovered value tells
+  // which transaction wrote it.
+  std::string value = "t" + std::to_string(txn) + ".o" + std::to_string(op) + ":";
+  const uint64_t size_class = prng.Below(20);
+  std::size_t filler;
+  if (size_class < 13) {
+    filler = static_cast<std::size_t>(prng.Range(0, 64));
+  } else if (size_class < 18) {
+    filler = static_cast<std::size_t>(prng.Range(65, 1024));
+  } else {
+    filler = static_cast<std::size_t>(prng.Range(1025, 8192));  // several KiB
+  }
+  const bool binary = prng.Chance(1, 2);
+  value += prng.Bytes(filler, binary ? "" : "abcdefghijklmnopqrstuvwxyz0123456789");
+  return value;
+}
+
+void AppendField(std::string& out, const std::string& field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
+}
+
+}  // namespace
+
+std::string KeyName(uint64_t i) {
+  std::string key = "key" + std::to_string(i);
+  if (i % 7 == 3) key += std::string(" %\n\0\xff", 5);
+  return key;
+}
+
+Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index) {
+  Prng prng = Prng::ForCase(campaign_seed, kWorkloadStream, case_index);
+  const int64_t key_space = prng.Range(8, 64);
+  const std::size_t txn_count = static_cast<std::size_t>(prng.Range(4, 24));
+  const int64_t max_ops = prng.Chance(1, 4) ? 16 : 6;
+  Workload workload;
+  workload.txns.resize(txn_count);
+  for (std::size_t t = 0; t < txn_count; ++t) {
+    Txn& txn = workload.txns[t];
+    txn.checkpoint_before = t > 0 && prng.Chance(1, 8);
+    const std::size_t op_count =
+        static_cast<std::size_t>(std::min<int64_t>(prng.Range(1, max_ops), key_space));
+    std::vector<uint64_t> keys;
+    while (keys.size() < op_count) {
+      const uint64_t k = prng.Below(static_cast<uint64_t>(key_space));
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    }
+    for (std::size_t o = 0; o < keys.size(); ++o) {
+      protocol::Op op;
+      op.key = KeyName(keys[o]);
+      op.is_put = !prng.Chance(1, 5);
+      if (op.is_put) op.value = DrawValue(prng, t, o);
+      txn.ops.push_back(std::move(op));
+    }
+  }
+  return workload;
+}
+
+std::string Serialize(const Workload& workload) {
+  std::string out = "crashlab-workload-v1\n";
+  for (const Txn& txn : workload.txns) {
+    out += txn.checkpoint_before ? "C" : "T";
+    out += std::to_string(txn.ops.size()) + "\n";
+    for (const protocol::Op& op : txn.ops) {
+      out += op.is_put ? 'P' : 'D';
+      AppendField(out, op.key);
+      if (op.is_put) AppendField(out, op.value);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,35 @@
+// The seeded workload of one case: transactions of puts and deletes over a
+// small key space, with transaction and value sizes varying with the seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/prng.h"
+#include "framework/protocol.h"
+
+namespace crashlab {
+
+struct Txn {
+  std::vector<protocol::Op> ops;   // each key at most once per transaction
+  bool checkpoint_before = false;  // send `checkpoint` before this transaction
+};
+
+struct Workload {
+  std::vector<Txn> txns;
+};
+
+// The workload of case `case_index` of the campaign with `campaign_seed`.
+// Deterministic: the same arguments give the same workload on every platform.
+Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index);
+
+// A canonical byte form of `workload` (length-prefixed fields), used to
+// compare workloads for identity.
+std::string Serialize(const Workload& workload);
+
+// The key with index `i` of the key space. A few keys carry bytes that must be
+// escaped on the wire (space, '%', newline, NUL, 0xFF) to test the encoding.
+std::string KeyName(uint64_t i);
+
+}  // namespace crashlab
