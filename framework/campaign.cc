@@ -1,0 +1,180 @@
+#include "framework/campaign.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace crashlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+// The work directory: created fresh when none is given; an existing one
+// must be empty.
+Result<std::string> PrepareWorkdir(const std::string& requested) {
+  std::error_code ec;
+  if (requested.empty()) {
+    std::string tmpl = (fs::temp_directory_path(ec) / "crashlab-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      return Status::Error("cannot create a temporary work directory " + tmpl +
+                           "; set TMPDIR or pass --workdir");
+    }
+    return tmpl;
+  }
+  if (fs::exists(requested, ec)) {
+    if (!fs::is_directory(requested, ec)) {
+      return Status::Error("--workdir " + requested +
+                           " is not a directory; pass a new or empty one");
+    }
+    if (!fs::is_empty(requested, ec)) {
+      return Status::Error("--workdir " + requested +
+                           " is not empty; crashlab writes its case directories only into a new "
+                           "or empty directory: pass another or empty it");
+    }
+    return fs::absolute(requested).string();
+  }
+  if (!fs::create_directories(requested, ec)) {
+    return Status::Error("cannot create --workdir " + requested + ": " + ec.message());
+  }
+  return fs::absolute(requested).string();
+}
+
+std::string Tally(const VariantTally& t) {
+  std::string verdicts;
+  for (const auto& [verdict, count] : t.verdicts) {
+    verdicts += fmt::format("{}{} {}", verdicts.empty() ? "" : ", ", Name(verdict), count);
+  }
+  return fmt::format("{:<20} {:>5} cases  contract {:<8} {:<40} {}", t.variant, t.cases,
+                     Name(t.contract), verdicts,
+                     t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
+}
+
+}  // namespace
+
+std::string ReproCommand(const std::string& engine, const std::string& variant, uint64_t seed,
+                         int64_t case_index) {
+  return fmt::format("crashlab repro --engine {} --variant {} --seed {} --case {}", engine, variant,
+                     seed, case_index);
+}
+
+CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
+                        const std::string& variant, uint64_t seed, int64_t case_index) {
+  CaseRecord c;
+  c.engine = engine;
+  c.variant = variant;
+  c.seed = seed;
+  c.case_index = case_index;
+  c.crash_kind = std::string(Name(CrashKind::kKill));
+  c.crash_plan = r.plan.ToString();
+  c.contract = std::string(Name(r.contract));
+  c.verdict = std::string(Name(r.judgement.verdict));
+  c.violation = r.violation;
+  c.details = r.judgement.details;
+  c.txns_sent = static_cast<int64_t>(r.sent);
+  c.txns_acked = static_cast<int64_t>(r.acked);
+  c.recovered_prefix = r.judgement.matched_prefix;
+  c.workload_ms = r.workload_ms;
+  c.recovery_ms = r.recovery_ms;
+  c.total_ms = r.total_ms;
+  if (r.violation) {
+    c.failure = FailureRecord{r.judgement.expected, r.judgement.recovered, r.judgement.difference,
+                              r.stderr_tail};
+  }
+  return c;
+}
+
+Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o.db_path);
+  if (!store.ok()) return store.status();
+  Result<std::string> workdir = PrepareWorkdir(o.workdir);
+  if (!workdir.ok()) return workdir.status();
+
+  CampaignInfo info;
+  info.command_line = o.command_line;
+  info.engine = o.engine.name;
+  for (const std::string& v : o.variants) info.variants += (info.variants.empty() ? "" : ",") + v;
+  info.crash_kind = std::string(Name(CrashKind::kKill));
+  info.seed = o.seed;
+  info.cases_per_variant = o.cases;
+  info.host = Hostname();
+  info.crashlab_version = CRASHLAB_VERSION;
+  Result<int64_t> campaign = (*store)->BeginCampaign(info);
+  if (!campaign.ok()) return campaign.status();
+
+  CampaignSummary summary;
+  summary.campaign_id = *campaign;
+  // A setup failure mid-campaign leaves the recorded cases and marks the
+  // campaign interrupted rather than running forever.
+  auto interrupted = [&](const Status& why) -> Status {
+    (void)(*store)->FinishCampaign(summary.campaign_id, "interrupted");
+    return why;
+  };
+  bool kept_any = false;
+  fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash kill, seed {}\n",
+             summary.campaign_id, o.engine.name, o.variants.size(), o.cases, o.seed);
+  std::fflush(out);
+  for (const std::string& variant_name : o.variants) {
+    const VariantSpec* variant = o.engine.Find(variant_name);
+    VariantTally tally;
+    tally.variant = variant_name;
+    tally.contract = variant->ContractFor(CrashKind::kKill);
+    const fs::path variant_dir = fs::path(*workdir) / variant_name;
+    std::error_code ec;
+    fs::create_directories(variant_dir, ec);
+    for (int64_t i = 0; i < o.cases; ++i) {
+      KillCaseSpec spec;
+      spec.variant = variant;
+      spec.seed = o.seed;
+      spec.case_index = static_cast<uint64_t>(i);
+      spec.case_dir = (variant_dir / fmt::format("case-{}", i)).string();
+      spec.deadline = o.deadline;
+      Result<KillCaseResult> result = RunKillCase(spec);
+      if (!result.ok()) return interrupted(result.status());
+      const KillCaseResult& r = *result;
+      CaseRecord record = ToCaseRecord(r, o.engine.name, variant_name, o.seed, i);
+      record.campaign_id = summary.campaign_id;
+      if (Status s = (*store)->RecordCase(record); !s.ok()) {
+        return interrupted(s);
+      }
+      ++tally.cases;
+      ++tally.verdicts[r.judgement.verdict];
+      if (r.violation) {
+        ++tally.violations;
+        kept_any = true;
+        fmt::print(out,
+                   "VIOLATION {}/{} case {}: {} ({} contract) - {}\n  case dir: {}\n  repro: {}\n",
+                   o.engine.name, variant_name, i, Name(r.judgement.verdict), Name(r.contract),
+                   r.judgement.details, spec.case_dir,
+                   ReproCommand(o.engine.name, variant_name, o.seed, i));
+        std::fflush(out);
+      } else if (!o.keep_cases) {
+        fs::remove_all(spec.case_dir, ec);
+      }
+    }
+    summary.violations += tally.violations;
+    fmt::print(out, "{}\n", Tally(tally));
+    std::fflush(out);
+    summary.tallies.push_back(std::move(tally));
+  }
+  if (Status s = (*store)->FinishCampaign(summary.campaign_id, "finished"); !s.ok()) return s;
+  std::error_code ec;
+  if (o.keep_cases || kept_any) {
+    summary.workdir = *workdir;
+  } else if (o.workdir.empty()) {
+    fs::remove_all(*workdir, ec);
+  } else {
+    for (const std::string& v : o.variants) fs::remove_all(fs::path(*workdir) / v, ec);
+  }
+  return summary;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,60 @@
+// A kill campaign: N seeded cases on each chosen variant of one engine, every
+// case recorded in the results store as it finishes.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "framework/engine_process.h"
+#include "framework/kill_case.h"
+#include "framework/results_store.h"
+#include "framework/variants_file.h"
+
+namespace crashlab {
+
+struct CampaignOptions {
+  EngineSpec engine;
+  std::vector<std::string> variants;  // names, already checked against `engine`
+  uint64_t seed = 0;
+  int64_t cases = 0;  // per variant
+  std::string db_path = "crashlab.db";
+  // Where case directories go; empty means a fresh temporary directory. It
+  // must be empty or absent: crashlab never mixes its cases with other files.
+  std::string workdir;
+  bool keep_cases = false;  // keep every case directory, not just failing ones
+  Millis deadline{10000};
+  std::string command_line;  // as typed, for the campaigns table
+};
+
+struct VariantTally {
+  std::string variant;
+  Contract contract = Contract::kDurable;
+  int64_t cases = 0;
+  int64_t violations = 0;
+  std::map<Verdict, int64_t> verdicts;
+};
+
+struct CampaignSummary {
+  int64_t campaign_id = 0;
+  std::vector<VariantTally> tallies;
+  int64_t violations = 0;
+  std::string workdir;  // where failing (or, with keep_cases, all) cases remain; empty if none
+};
+
+// Runs the campaign, printing one line per violation and per finished variant
+// to `out`. Errors are setup failures (the database or the work directory
+// cannot be used, an engine cannot be started), never verdicts.
+[[nodiscard]] Result<CampaignSummary> RunCampaign(const CampaignOptions& options, std::FILE* out);
+
+// The record of one finished case, ready for ResultsStore::RecordCase.
+CaseRecord ToCaseRecord(const KillCaseResult& result, const std::string& engine,
+                        const std::string& variant, uint64_t seed, int64_t case_index);
+
+// The command that reruns one case.
+std::string ReproCommand(const std::string& engine, const std::string& variant, uint64_t seed,
+                         int64_t case_index);
+
+}  // namespace crashlab

@@ -1,0 +1,91 @@
+#include "framework/cli/common.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace crashlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool Executable(const std::string& program) {
+  if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    const std::size_t colon = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = dirs.substr(start, colon - start);
+    if (access(((dir.empty() ? "." : dir) + "/" + program).c_str(), X_OK) == 0) return true;
+    start = colon + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string DefaultEnginesDir() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "engines";
+  return (self.parent_path() / "engines").string();
+}
+
+void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir) {
+  engines_dir = DefaultEnginesDir();
+  cmd.add_option("--engines-dir", engines_dir,
+                 "Directory holding <engine>/variants.ini for each bundled engine")
+      ->capture_default_str();
+}
+
+void AddSeedOption(CLI::App& cmd, uint64_t& seed) {
+  cmd.add_option("--seed", seed, "Campaign seed, 0..9223372036854775807")
+      ->required()
+      ->check(CLI::Range(uint64_t{0}, uint64_t{INT64_MAX}));
+}
+
+bool ChooseVariants(const std::string& engine_arg, const std::string& engines_dir,
+                    const std::vector<std::string>& requested, EngineSpec& engine,
+                    std::vector<std::string>& variants) {
+  Result<EngineSpec> found = FindEngine(engine_arg, engines_dir);
+  if (!found.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", found.status().message());
+    return false;
+  }
+  engine = std::move(found.value());
+  variants.clear();
+  if (requested.empty()) {
+    for (const VariantSpec& v : engine.variants) variants.push_back(v.name);
+  }
+  for (const std::string& name : requested) {
+    if (engine.Find(name) == nullptr) {
+      fmt::print(stderr, "crashlab: engine {} has no variant '{}'; its variants are: {} ({})\n",
+                 engine.name, name, engine.VariantNames(), engine.variants_path);
+      return false;
+    }
+    variants.push_back(name);
+  }
+  for (const std::string& name : variants) {
+    const VariantSpec& v = *engine.Find(name);
+    if (v.argv.empty() || !Executable(v.argv[0])) {
+      fmt::print(stderr,
+                 "crashlab: engine {} variant {}: program '{}' is not an executable file; build "
+                 "it (cmake --build) or fix its command in {}\n",
+                 engine.name, name, v.argv.empty() ? "" : v.argv[0], engine.variants_path);
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string CommandLine(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
+  return line;
+}
+
+}  // namespace crashlab::cli

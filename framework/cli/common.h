@@ -1,0 +1,42 @@
+// Helpers shared by the subcommands: where the bundled engines are, how an
+// engine and its variants are chosen, and the exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "framework/variants_file.h"
+
+namespace crashlab::cli {
+
+inline constexpr int kExitHeld = 0;        // every contract held
+inline constexpr int kExitViolations = 1;  // at least one violation
+inline constexpr int kExitUsage = 2;       // usage or setup error
+
+// <directory of the crashlab executable>/engines, where the build puts them.
+std::string DefaultEnginesDir();
+
+// Adds --engines-dir to `cmd`, defaulting to DefaultEnginesDir().
+void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir);
+
+// Adds --seed, accepting 0..2^63-1 (seeds are stored as SQLite integers).
+void AddSeedOption(CLI::App& cmd, uint64_t& seed);
+
+// Finds the engine and checks the requested variants (all when `requested` is
+// empty) and that each variant's program can be executed. On error prints
+// what is wrong and how to fix it to stderr and returns false.
+bool ChooseVariants(const std::string& engine_arg, const std::string& engines_dir,
+                    const std::vector<std::string>& requested, EngineSpec& engine,
+                    std::vector<std::string>& variants);
+
+// The whole command line as typed, for the results database.
+std::string CommandLine(int argc, char** argv);
+
+// Subcommands: each registers itself and sets `exit_code` when it runs.
+void AddEnginesCommand(CLI::App& app, int& exit_code);
+void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_line);
+void AddReproCommand(CLI::App& app, int& exit_code);
+
+}  // namespace crashlab::cli

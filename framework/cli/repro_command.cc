@@ -1,0 +1,108 @@
+// crashlab repro: reruns one case of a campaign from its seed and shows the
+// verdict with the expected-versus-recovered difference.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "framework/campaign.h"
+#include "framework/cli/common.h"
+
+namespace crashlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReproArgs {
+  std::string engine, variant, db = "crashlab.db", engines_dir;
+  uint64_t seed = 0;
+  int64_t case_index = 0;
+  int64_t deadline_ms = 10000;
+  bool keep_cases = false;
+};
+
+void PrintRecorded(const ReproArgs& a, const std::string& engine_name) {
+  std::error_code ec;
+  if (!fs::exists(a.db, ec)) return;
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
+  if (!store.ok()) {
+    fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
+    return;
+  }
+  auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, "kill");
+  if (!recorded.ok() || !recorded->has_value()) {
+    fmt::print("recorded:  none in {}\n", a.db);
+    return;
+  }
+  const CaseRecord& c = **recorded;
+  fmt::print("recorded:  {} ({}) in {}, plan {}, {} sent, {} acknowledged\n", c.verdict,
+             c.violation ? "violation" : "contract held", a.db, c.crash_plan, c.txns_sent,
+             c.txns_acked);
+}
+
+int Repro(const ReproArgs& a) {
+  EngineSpec engine;
+  std::vector<std::string> variants;
+  if (!ChooseVariants(a.engine, a.engines_dir, {a.variant}, engine, variants)) return kExitUsage;
+  std::string tmpl = (fs::temp_directory_path() / "crashlab-repro-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    fmt::print(stderr, "crashlab: cannot create a temporary directory {}; set TMPDIR\n", tmpl);
+    return kExitUsage;
+  }
+  KillCaseSpec spec;
+  spec.variant = engine.Find(a.variant);
+  spec.seed = a.seed;
+  spec.case_index = static_cast<uint64_t>(a.case_index);
+  spec.case_dir = tmpl + "/case";
+  spec.deadline = Millis(a.deadline_ms);
+  Result<KillCaseResult> result = RunKillCase(spec);
+  if (!result.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", result.status().message());
+    return kExitUsage;
+  }
+  const KillCaseResult& r = *result;
+  fmt::print("case:      {}/{} seed {} case {}\n", engine.name, a.variant, a.seed, a.case_index);
+  fmt::print("plan:      {} ({} transactions in the workload, {} sent, {} acknowledged)\n",
+             r.plan.ToString(), r.workload.txns.size(), r.sent, r.acked);
+  fmt::print("verdict:   {} ({} contract: {})\n", Name(r.judgement.verdict), Name(r.contract),
+             r.violation ? "VIOLATED" : "held");
+  fmt::print("details:   {}\n", r.judgement.details);
+  PrintRecorded(a, engine.name);
+  if (!r.judgement.difference.empty()) {
+    fmt::print("expected versus recovered:\n{}", r.judgement.difference);
+  }
+  if (r.violation && !r.stderr_tail.empty())
+    fmt::print("engine stderr (tail):\n{}\n", r.stderr_tail);
+  std::error_code ec;
+  if (a.keep_cases) {
+    fmt::print("case directory kept: {}\n", spec.case_dir);
+  } else {
+    fs::remove_all(tmpl, ec);
+  }
+  return r.violation ? kExitViolations : kExitHeld;
+}
+
+}  // namespace
+
+void AddReproCommand(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<ReproArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "repro",
+      "Rerun one case exactly as its campaign ran it and print the verdict with the "
+      "expected-versus-recovered difference");
+  cmd->add_option("--engine", a->engine, "Engine name or path to a variants.ini")->required();
+  cmd->add_option("--variant", a->variant, "Variant")->required();
+  AddSeedOption(*cmd, a->seed);
+  cmd->add_option("--case", a->case_index, "Case index within the campaign")
+      ->required()
+      ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
+  cmd->add_option("--db", a->db, "Results database to compare with, if it exists")
+      ->capture_default_str();
+  cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange with the engine")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  cmd->add_flag("--keep-cases", a->keep_cases, "Keep the case directory and print its path");
+  AddEnginesDirOption(*cmd, a->engines_dir);
+  cmd->callback([a, &exit_code] { exit_code = Repro(*a); });
+}
+
+}  // namespace crashlab::cli

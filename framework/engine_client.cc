@@ -1,0 +1,162 @@
+#include "framework/engine_client.h"
+
+#include <fmt/format.h>
+
+#include "framework/protocol.h"
+
+namespace crashlab {
+namespace {
+
+Exchange Failure(Exchange::Kind kind, std::string message) {
+  return Exchange{kind, std::move(message)};
+}
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+Exchange Unexpected(const std::string& request, const std::string& line) {
+  return Failure(Exchange::kProtocolError, fmt::format("unexpected reply to '{}': '{}'", request,
+                                                       protocol::Printable(line, 120)));
+}
+
+}  // namespace
+
+Exchange EngineClient::Send(const std::string& text) {
+  switch (process_.Write(text, deadline_)) {
+    case EngineProcess::Io::kOk:
+      return {};
+    case EngineProcess::Io::kTimeout:
+      return Failure(Exchange::kHang, fmt::format("the engine did not read its input within {} ms",
+                                                  deadline_.count()));
+    default:
+      return Failure(Exchange::kDied, "the engine stopped reading its input");
+  }
+}
+
+Exchange EngineClient::Read(std::string& line) {
+  switch (process_.ReadLine(line, deadline_, protocol::kMaxLineBytes)) {
+    case EngineProcess::Io::kOk:
+      if (!line.empty() && line.back() == '\r') {
+        return Failure(Exchange::kProtocolError,
+                       "reply ends in \\r\\n; replies must end in \\n alone");
+      }
+      return {};
+    case EngineProcess::Io::kTimeout:
+      return Failure(Exchange::kHang, fmt::format("no reply within {} ms", deadline_.count()));
+    case EngineProcess::Io::kTooLong:
+      return Failure(Exchange::kProtocolError,
+                     fmt::format("a reply line is longer than {} bytes", protocol::kMaxLineBytes));
+    default:
+      return Failure(Exchange::kDied, "the engine's output ended");
+  }
+}
+
+Exchange EngineClient::OkOrErr(const std::string& request) {
+  if (Exchange e = Send(request + "\n"); !e.ok()) return e;
+  std::string line;
+  if (Exchange e = Read(line); !e.ok()) return e;
+  if (line == "ok") return {};
+  if (StartsWith(line, "err ") || line == "err") {
+    return Failure(Exchange::kErr, protocol::Printable(line.size() > 4 ? line.substr(4) : "", 500));
+  }
+  return Unexpected(request.substr(0, request.find(' ')), line);
+}
+
+Exchange EngineClient::Hello(HelloReply& reply) {
+  if (Exchange e = Send("hello\n"); !e.ok()) return e;
+  std::string line;
+  if (Exchange e = Read(line); !e.ok()) return e;
+  const auto f = protocol::SplitFields(line);
+  if (f.size() < 4 || f[0] != "ok" || f[1] != "crashlab-engine") return Unexpected("hello", line);
+  if (f[2] != "1") {
+    return Failure(Exchange::kProtocolError,
+                   fmt::format("the engine speaks protocol version '{}'; this crashlab speaks 1",
+                               protocol::Printable(f[2], 20)));
+  }
+  Result<std::string> name = protocol::Decode(f[3]);
+  if (!name.ok()) return Unexpected("hello", line);
+  reply.version = 1;
+  reply.name = *name;
+  reply.capabilities.assign(f.begin() + 4, f.end());
+  return {};
+}
+
+Exchange EngineClient::Open(const std::string& dir) {
+  return OkOrErr("open " + protocol::Encode(dir));
+}
+
+Exchange EngineClient::SendTxn(const Txn& txn) {
+  std::string text = "txn " + std::to_string(txn.ops.size()) + "\n";
+  for (const protocol::Op& op : txn.ops) {
+    text += op.is_put ? "put " : "del ";
+    text += protocol::Encode(op.key);
+    if (op.is_put) text += " " + protocol::Encode(op.value);
+    text += "\n";
+  }
+  return Send(text);
+}
+
+Exchange EngineClient::AwaitTxnReply() {
+  std::string line;
+  if (Exchange e = Read(line); !e.ok()) return e;
+  if (line == "ok") return {};
+  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Printable(line, 500));
+  return Unexpected("txn", line);
+}
+
+Exchange EngineClient::Checkpoint(bool& supported) {
+  supported = true;
+  if (Exchange e = Send("checkpoint\n"); !e.ok()) return e;
+  std::string line;
+  if (Exchange e = Read(line); !e.ok()) return e;
+  if (line == "ok") return {};
+  if (line == "unsupported") {
+    supported = false;
+    return {};
+  }
+  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Printable(line, 500));
+  return Unexpected("checkpoint", line);
+}
+
+Exchange EngineClient::Dump(KvState& state) {
+  state.clear();
+  if (Exchange e = Send("dump\n"); !e.ok()) return e;
+  std::string line;
+  while (true) {
+    if (Exchange e = Read(line); !e.ok()) return e;
+    if (line == "end") return {};
+    if (StartsWith(line, "err") && state.empty()) {
+      return Failure(Exchange::kErr, protocol::Printable(line, 500));
+    }
+    const auto f = protocol::SplitFields(line);
+    if (f.size() != 3 || f[0] != "kv") return Unexpected("dump", line);
+    Result<std::string> key = protocol::Decode(f[1]);
+    Result<std::string> value = protocol::Decode(f[2]);
+    if (!key.ok() || !value.ok()) {
+      return Failure(Exchange::kProtocolError,
+                     "badly encoded key or value in dump: " + protocol::Printable(line, 120));
+    }
+    if (!state.emplace(std::move(key.value()), std::move(value.value())).second) {
+      return Failure(Exchange::kProtocolError,
+                     "dump lists key '" + protocol::Printable(f[1], 60) + "' twice");
+    }
+  }
+}
+
+Exchange EngineClient::Check(std::optional<std::string>& check_error) {
+  check_error.reset();
+  if (Exchange e = Send("check\n"); !e.ok()) return e;
+  std::string line;
+  if (Exchange e = Read(line); !e.ok()) return e;
+  if (line == "ok" || line == "unsupported") return {};
+  if (StartsWith(line, "err")) {
+    check_error = protocol::Printable(line.size() > 4 ? line.substr(4) : "", 500);
+    return {};
+  }
+  return Unexpected("check", line);
+}
+
+Exchange EngineClient::Close() { return OkOrErr("close"); }
+
+}  // namespace crashlab

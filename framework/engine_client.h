@@ -1,0 +1,64 @@
+// The controller's side of engine protocol v1 (docs/engine-protocol.md) over
+// one EngineProcess. Each call is one exchange with a deadline, and says
+// precisely how it went, so the case runner can turn it into a verdict.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framework/engine_process.h"
+#include "framework/oracle.h"
+#include "framework/workload.h"
+
+namespace crashlab {
+
+struct Exchange {
+  enum Kind {
+    kOk,             // the expected reply
+    kErr,            // the engine answered `err <message>`
+    kDied,           // the engine's output ended (it exited or closed stdout)
+    kHang,           // the deadline passed
+    kProtocolError,  // a malformed or unexpected reply
+  };
+  Kind kind = kOk;
+  std::string message;  // the err text, or what went wrong; printable
+  bool ok() const { return kind == kOk; }
+};
+
+struct HelloReply {
+  int version = 0;
+  std::string name;
+  std::vector<std::string> capabilities;
+};
+
+class EngineClient {
+ public:
+  EngineClient(EngineProcess& process, Millis deadline) : process_(process), deadline_(deadline) {}
+
+  Exchange Hello(HelloReply& reply);
+  Exchange Open(const std::string& dir);
+  // Sends the transaction's lines without waiting for the reply.
+  Exchange SendTxn(const Txn& txn);
+  // Reads the reply to a transaction: kOk for `ok`, kErr for `err`.
+  Exchange AwaitTxnReply();
+  // Reads a txn reply already written before the engine was killed.
+  static bool IsAck(const std::string& line) { return line == "ok"; }
+  // kOk for ok and for unsupported (then `supported` is false).
+  Exchange Checkpoint(bool& supported);
+  Exchange Dump(KvState& state);
+  // kOk when the check passed or is unsupported; `check_error` gets the
+  // engine's message when its check failed.
+  Exchange Check(std::optional<std::string>& check_error);
+  Exchange Close();
+
+ private:
+  Exchange Send(const std::string& line);
+  Exchange Read(std::string& line);
+  Exchange OkOrErr(const std::string& request);
+
+  EngineProcess& process_;
+  Millis deadline_;
+};
+
+}  // namespace crashlab

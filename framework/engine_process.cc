@@ -1,0 +1,219 @@
+#include "framework/engine_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace crashlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int RemainingMs(Clock::time_point end) {
+  const auto left = std::chrono::duration_cast<Millis>(end - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+
+void CloseFd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+// In the child after fork: only async-signal-safe calls until exec.
+[[noreturn]] void ExecChild(const std::vector<char*>& argv, int in_fd, int out_fd, int err_fd) {
+  setpgid(0, 0);
+  dup2(in_fd, STDIN_FILENO);
+  dup2(out_fd, STDOUT_FILENO);
+  dup2(err_fd, STDERR_FILENO);
+  // Signals the controller ignores must not stay ignored in the engine.
+  signal(SIGPIPE, SIG_DFL);
+  execvp(argv[0], argv.data());
+  const char msg[] = "crashlab: could not execute the engine program\n";
+  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(127);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::vector<std::string>& argv,
+                                                            const std::string& stderr_path) {
+  if (argv.empty()) return Status::Error("the engine's command line is empty");
+  // A write to an engine that died must come back as EPIPE, not kill crashlab.
+  signal(SIGPIPE, SIG_IGN);
+  int err_fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (err_fd < 0) {
+    return Status::Error("cannot create the engine's log " + stderr_path + ": " +
+                         std::strerror(errno));
+  }
+  int to_child[2], from_child[2];
+  if (pipe2(to_child, O_CLOEXEC) != 0) {
+    close(err_fd);
+    return Status::Error(std::string("pipe: ") + std::strerror(errno));
+  }
+  if (pipe2(from_child, O_CLOEXEC) != 0) {
+    close(err_fd);
+    close(to_child[0]);
+    close(to_child[1]);
+    return Status::Error(std::string("pipe: ") + std::strerror(errno));
+  }
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+
+  const pid_t pid = fork();
+  if (pid == 0) ExecChild(cargv, to_child[0], from_child[1], err_fd);
+  const int fork_errno = errno;
+  close(to_child[0]);
+  close(from_child[1]);
+  close(err_fd);
+  if (pid < 0) {
+    close(to_child[1]);
+    close(from_child[0]);
+    return Status::Error(std::string("fork: ") + std::strerror(fork_errno));
+  }
+  setpgid(pid, pid);  // also in the parent, so the group exists before any kill
+  auto process = std::unique_ptr<EngineProcess>(new EngineProcess());
+  process->pid_ = pid;
+  process->stdin_fd_ = to_child[1];
+  process->stdout_fd_ = from_child[0];
+  fcntl(process->stdin_fd_, F_SETFL, O_NONBLOCK);
+  fcntl(process->stdout_fd_, F_SETFL, O_NONBLOCK);
+  return process;
+}
+
+EngineProcess::~EngineProcess() {
+  KillGroup();
+  CloseFd(stdin_fd_);
+  CloseFd(stdout_fd_);
+}
+
+EngineProcess::Io EngineProcess::Write(std::string_view data, Millis deadline) {
+  const auto end = Clock::now() + deadline;
+  while (!data.empty()) {
+    if (stdin_fd_ < 0) return Io::kDied;
+    const ssize_t n = write(stdin_fd_, data.data(), data.size());
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EPIPE) return Io::kDied;
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return Io::kDied;
+    pollfd p{stdin_fd_, POLLOUT, 0};
+    const int r = poll(&p, 1, RemainingMs(end));
+    if (r == 0) return Io::kTimeout;
+    if (r > 0 && (p.revents & (POLLERR | POLLHUP))) return Io::kDied;
+  }
+  return Io::kOk;
+}
+
+int EngineProcess::FillBuffer(Millis deadline) {
+  const auto end = Clock::now() + deadline;
+  char chunk[65536];
+  while (true) {
+    const ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
+    if (n > 0) {
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+      return 1;
+    }
+    if (n == 0) return 0;
+    if (errno != EAGAIN && errno != EINTR) return 0;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    const int left = RemainingMs(end);
+    if (poll(&p, 1, left) == 0) return -1;
+  }
+}
+
+EngineProcess::Io EngineProcess::ReadLine(std::string& line, Millis deadline,
+                                          std::size_t max_bytes) {
+  const auto end = Clock::now() + deadline;
+  std::size_t scanned = 0;
+  while (true) {
+    const std::size_t nl = buffer_.find('\n', scanned);
+    if (nl != std::string::npos) {
+      if (nl > max_bytes) return Io::kTooLong;
+      line.assign(buffer_, 0, nl);
+      buffer_.erase(0, nl + 1);
+      return Io::kOk;
+    }
+    if (buffer_.size() > max_bytes) return Io::kTooLong;
+    scanned = buffer_.size();
+    if (stdout_fd_ < 0) return Io::kDied;
+    const int r = FillBuffer(std::chrono::duration_cast<Millis>(end - Clock::now()));
+    if (r == 0) return Io::kDied;
+    if (r < 0) return Io::kTimeout;
+  }
+}
+
+bool EngineProcess::WaitReadable(Millis deadline) {
+  if (buffer_.find('\n') != std::string::npos) return true;
+  if (stdout_fd_ < 0) return true;
+  pollfd p{stdout_fd_, POLLIN, 0};
+  return poll(&p, 1, static_cast<int>(deadline.count())) > 0;
+}
+
+bool EngineProcess::Reap(bool block) {
+  if (reaped_) return true;
+  while (true) {
+    const pid_t r = waitpid(pid_, &wait_status_, block ? 0 : WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      return true;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {  // not our child any more: nothing left to reap
+      reaped_ = true;
+      return true;
+    }
+    return false;
+  }
+}
+
+void EngineProcess::KillGroup() {
+  // Once only: after the group is gone its number may be reused.
+  if (pid_ <= 0 || group_killed_) return;
+  group_killed_ = true;
+  // The group outlives its leader when the engine forked: kill it even when
+  // the leader is already gone.
+  kill(-pid_, SIGKILL);
+  Reap(true);
+}
+
+bool EngineProcess::FinishGracefully(Millis deadline) {
+  CloseFd(stdin_fd_);
+  const auto end = Clock::now() + deadline;
+  bool exited = false;
+  while (!(exited = Reap(false)) && Clock::now() < end) usleep(1000);
+  KillGroup();
+  return exited;
+}
+
+std::vector<std::string> EngineProcess::DrainLines() {
+  std::vector<std::string> lines;
+  while (stdout_fd_ >= 0 && FillBuffer(Millis(0)) == 1) {
+  }
+  std::size_t nl;
+  while ((nl = buffer_.find('\n')) != std::string::npos) {
+    lines.push_back(buffer_.substr(0, nl));
+    buffer_.erase(0, nl + 1);
+  }
+  return lines;
+}
+
+std::string EngineProcess::ExitDescription() const {
+  if (!reaped_) return "still running";
+  if (WIFEXITED(wait_status_))
+    return "exited with status " + std::to_string(WEXITSTATUS(wait_status_));
+  if (WIFSIGNALED(wait_status_)) {
+    return "killed by signal " + std::to_string(WTERMSIG(wait_status_)) + " (" +
+           strsignal(WTERMSIG(wait_status_)) + ")";
+  }
+  return "ended with wait status " + std::to_string(wait_status_);
+}
+
+}  // namespace crashlab

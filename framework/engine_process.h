@@ -1,0 +1,70 @@
+// One engine process under test: started in its own process group with pipes
+// on stdin and stdout and stderr appended to a log file. Every read and write
+// has a deadline, and the whole group is killed when the object goes away, so
+// a hung or runaway engine never outlives its case.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/status.h"
+
+namespace crashlab {
+
+using Millis = std::chrono::milliseconds;
+
+class EngineProcess {
+ public:
+  // Starts `argv` (argv[0] looked up in PATH when it has no '/') with stderr
+  // appended to `stderr_path`. Fails if the program cannot be started.
+  [[nodiscard]] static Result<std::unique_ptr<EngineProcess>> Start(
+      const std::vector<std::string>& argv, const std::string& stderr_path);
+  // Kills the process group and reaps the engine.
+  ~EngineProcess();
+  EngineProcess(const EngineProcess&) = delete;
+  EngineProcess& operator=(const EngineProcess&) = delete;
+
+  enum class Io { kOk, kDied, kTimeout, kTooLong };
+
+  // Writes all of `data` to the engine's stdin within `deadline`. kDied when
+  // the engine closed its stdin (usually: it exited).
+  [[nodiscard]] Io Write(std::string_view data, Millis deadline);
+  // Reads one line (without '\n') within `deadline`. kDied at end of output;
+  // kTooLong when a line exceeds `max_bytes`.
+  [[nodiscard]] Io ReadLine(std::string& line, Millis deadline, std::size_t max_bytes);
+  // Whether a complete line, or end of output, is readable within `deadline`.
+  bool WaitReadable(Millis deadline);
+
+  // SIGKILLs the whole process group and reaps the engine; idempotent.
+  void KillGroup();
+  // Closes the engine's stdin, waits up to `deadline` for it to exit, then
+  // kills the group. Returns whether it exited on its own.
+  bool FinishGracefully(Millis deadline);
+  // After KillGroup(): the complete lines the engine had written and crashlab
+  // had not read, in order.
+  std::vector<std::string> DrainLines();
+  // "exited with status N", "killed by signal N" or "still running".
+  std::string ExitDescription() const;
+
+  pid_t pid() const { return pid_; }
+
+ private:
+  EngineProcess() = default;
+  bool Reap(bool block);
+  int FillBuffer(Millis deadline);  // 1 read data, 0 end of output, -1 timeout
+
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  bool reaped_ = false;
+  bool group_killed_ = false;
+  int wait_status_ = 0;
+  std::string buffer_;
+};
+
+}  // namespace crashlab

@@ -1,0 +1,45 @@
+// One kill case from start to verdict: run the engine on a fresh directory
+// under the case's seeded workload, SIGKILL its process group at the planned
+// point, start it again so that it recovers, read back its state and judge it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "framework/crash_plan.h"
+#include "framework/engine_process.h"
+#include "framework/oracle.h"
+#include "framework/variants_file.h"
+#include "framework/workload.h"
+
+namespace crashlab {
+
+struct KillCaseSpec {
+  const VariantSpec* variant = nullptr;
+  uint64_t seed = 0;
+  uint64_t case_index = 0;
+  // An empty or absent directory for this case: the engine's database goes
+  // to <case_dir>/data and its stderr to <case_dir>/engine.stderr.
+  std::string case_dir;
+  Millis deadline{10000};  // per exchange with the engine
+};
+
+struct KillCaseResult {
+  Workload workload;
+  KillPlan plan;
+  std::size_t sent = 0;   // transactions the engine received
+  std::size_t acked = 0;  // of those, acknowledged (a prefix)
+  Judgement judgement;
+  Contract contract = Contract::kDurable;
+  bool violation = false;
+  std::string notes;  // what else happened (an err reply, an engine that died by itself)
+  double workload_ms = 0, recovery_ms = 0, total_ms = 0;
+  std::string stderr_tail;  // the last few KiB the engine wrote to stderr
+};
+
+// Runs one case. An error means crashlab could not run the case at all (the
+// case directory cannot be created, the program cannot be started); it is
+// never a verdict.
+[[nodiscard]] Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec);
+
+}  // namespace crashlab
