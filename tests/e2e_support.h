@@ -1,0 +1,42 @@
+// Helpers for end-to-end tests: run the built crashlab executable, read the
+// results database it wrote, and look for processes it left behind.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace crashlab::e2e {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// A fresh directory, removed with everything in it when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Runs crashlab with `args` and extra environment variables; waits for it.
+CommandResult RunCrashlab(const std::vector<std::string>& args,
+                          const std::vector<std::pair<std::string, std::string>>& env = {});
+
+using Row = std::map<std::string, std::string>;
+// Runs `sql` on the SQLite file at `db`; every column as text (NULL as "").
+std::vector<Row> Query(const std::string& db, const std::string& sql);
+
+// Processes whose environment holds `entry` (e.g. "CRASHLAB_TEST_MARKER=x").
+int CountProcessesWithEnv(const std::string& entry);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace crashlab::e2e

@@ -1,0 +1,178 @@
+// crashlab-fake-engine: a tiny log-structured key-value engine for crashlab's
+// own tests. `--mode=correct` keeps every contract under kill; the other
+// modes misbehave on purpose, each in one way the controller must catch:
+//   ack-before-write  acknowledges a commit, writes it up to 20 ms later
+//   torn              writes a transaction one operation at a time
+//   hang-in-open      never answers open
+//   hang-in-txn       never answers a transaction once the log holds one
+//   exit-in-open      exits during open
+//   garbage           answers every request with binary junk
+// With CRASHLAB_FAKE_TRANSCRIPT set, every request line it reads is appended
+// to that file, so tests can compare what two runs sent.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "engines/adapter/adapter.h"
+#include "tests/fake_engine/op_log.h"
+
+namespace crashlab::fake {
+namespace {
+
+class FakeEngine : public adapter::Engine {
+ public:
+  explicit FakeEngine(std::string mode) : mode_(std::move(mode)) {}
+  ~FakeEngine() override { StopFlusher(); }
+
+  std::string Name() const override { return "fake-" + mode_; }
+  std::vector<std::string> Capabilities() const override { return {"reopen"}; }
+
+  Status Open(const std::string& dir) override {
+    if (mode_ == "hang-in-open") {
+      while (true) pause();
+    }
+    if (mode_ == "exit-in-open") _exit(3);
+    Result<std::map<std::string, std::string>> state = log_.Open(dir);
+    if (!state.ok()) return state.status();
+    state_ = std::move(state.value());
+    if (mode_ == "ack-before-write") StartFlusher();
+    return Status::Ok();
+  }
+
+  Status Commit(const std::vector<adapter::Op>& ops) override {
+    if (mode_ == "hang-in-txn" && log_.Size() > 0) {
+      while (true) pause();
+    }
+    for (const adapter::Op& op : ops) {
+      if (op.is_put) {
+        state_[op.key] = op.value;
+      } else {
+        state_.erase(op.key);
+      }
+    }
+    if (mode_ == "ack-before-write") {
+      std::lock_guard lock(mu_);
+      pending_.push_back(ops);
+      return Status::Ok();  // the bug: acknowledged while only in memory
+    }
+    if (mode_ == "torn") {
+      for (const adapter::Op& op : ops) {
+        // The bug: each operation is its own record, so a crash between
+        // them leaves part of the transaction behind.
+        if (Status s = log_.Append({op}); !s.ok()) return s;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      return Status::Ok();
+    }
+    return log_.Append(ops);
+  }
+
+  Result<std::optional<std::string>> Get(const std::string& key) override {
+    auto it = state_.find(key);
+    if (it == state_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> Dump() override {
+    return std::vector<std::pair<std::string, std::string>>(state_.begin(), state_.end());
+  }
+
+  std::optional<Status> Check() override { return log_.Verify(); }
+
+  Status Close() override {
+    StopFlusher();
+    state_.clear();
+    return log_.Close();
+  }
+
+ private:
+  void StartFlusher() {
+    running_ = true;
+    flusher_ = std::thread([this] {
+      while (running_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        FlushPending();
+      }
+    });
+  }
+  void StopFlusher() {
+    if (!flusher_.joinable()) return;
+    running_ = false;
+    flusher_.join();
+    FlushPending();
+  }
+  void FlushPending() {
+    std::lock_guard lock(mu_);
+    for (const auto& ops : pending_) (void)log_.Append(ops);
+    pending_.clear();
+  }
+
+  std::string mode_;
+  OpLog log_;
+  std::map<std::string, std::string> state_;
+  std::mutex mu_;
+  std::vector<std::vector<adapter::Op>> pending_;
+  std::thread flusher_;
+  std::atomic<bool> running_{false};
+};
+
+// Reads requests and answers each with bytes that are no protocol at all.
+int ServeGarbage() {
+  char line[4096];
+  while (std::fgets(line, sizeof line, stdin) != nullptr) {
+    std::fputs("\x01\x02\xff garbage \x7f\n", stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+// Copies stdin to a transcript file and to a pipe the engine reads.
+std::FILE* TeeInput(const char* transcript_path) {
+  int fds[2];
+  if (pipe(fds) != 0) return stdin;
+  std::thread([fds, path = std::string(transcript_path)] {
+    std::FILE* transcript = std::fopen(path.c_str(), "a");
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0) {
+      if (transcript) {
+        std::fwrite(buf, 1, static_cast<std::size_t>(n), transcript);
+        std::fflush(transcript);
+      }
+      if (write(fds[1], buf, static_cast<std::size_t>(n)) != n) break;
+    }
+    close(fds[1]);
+  }).detach();
+  return fdopen(fds[0], "r");
+}
+
+}  // namespace
+}  // namespace crashlab::fake
+
+int main(int argc, char** argv) {
+  std::string mode = "correct";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--mode=", 7) == 0) {
+      mode = argv[i] + 7;
+    } else {
+      std::fprintf(stderr, "crashlab-fake-engine: unknown option '%s'; use --mode=MODE\n", argv[i]);
+      return 2;
+    }
+  }
+  if (mode == "garbage") return crashlab::fake::ServeGarbage();
+  std::FILE* in = stdin;
+  if (const char* transcript = std::getenv("CRASHLAB_FAKE_TRANSCRIPT")) {
+    in = crashlab::fake::TeeInput(transcript);
+  }
+  crashlab::fake::FakeEngine engine(mode);
+  return crashlab::adapter::Serve(engine, in, stdout);
+}

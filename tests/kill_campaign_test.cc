@@ -1,0 +1,146 @@
+// End-to-end kill campaigns on crashlab's fake engine and on SQLite: the
+// built crashlab executable, real engine processes, a real results database.
+#include <gtest/gtest.h>
+
+#include "tests/e2e_support.h"
+
+namespace crashlab::e2e {
+namespace {
+
+const std::string kFake = CRASHLAB_FAKE_ENGINE;
+
+struct Campaign {
+  TempDir dir;
+  std::string db = dir / "results.db";
+  std::string marker = "CRASHLAB_TEST_MARKER=" + dir.path();
+  CommandResult result;
+
+  void Run(const std::string& engine, const std::string& variant, int cases,
+           std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{
+        "run",    "--engine", engine,    "--variant",           variant,
+        "--seed", "7",        "--cases", std::to_string(cases), "--crash",
+        "kill",   "--db",     db,        "--workdir",           dir / "cases"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    result = RunCrashlab(args, {{"CRASHLAB_TEST_MARKER", dir.path()}});
+  }
+  std::vector<Row> Cases() { return Query(db, "SELECT * FROM cases ORDER BY case_index"); }
+  int LeftRunning() { return CountProcessesWithEnv(marker); }
+};
+
+TEST(KillCampaign, CorrectEngine_EveryContractHolds) {
+  Campaign c;
+  c.Run(kFake, "correct", 20);
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 20u);
+  for (const Row& row : cases) EXPECT_EQ(row.at("verdict"), "pass") << row.at("details");
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(KillCampaign, AckBeforeWrite_CaughtAsLostAcked) {
+  Campaign c;
+  c.Run(kFake, "ack-before-write", 10);
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
+  const auto lost = Query(c.db,
+                          "SELECT c.case_index, f.difference FROM cases c JOIN failures f "
+                          "ON f.case_id = c.id WHERE c.verdict = 'lost-acked' AND c.violation = 1");
+  EXPECT_GE(lost.size(), 1u) << c.result.out;
+  for (const Row& row : lost) EXPECT_NE(row.at("difference").find("expected"), std::string::npos);
+  for (const Row& row : c.Cases()) {
+    EXPECT_TRUE(row.at("verdict") == "pass" || row.at("verdict") == "lost-acked")
+        << row.at("details");
+  }
+  EXPECT_NE(c.result.out.find("VIOLATION fake/ack-before-write"), std::string::npos);
+}
+
+TEST(KillCampaign, TornWrites_CaughtAsTornTxn) {
+  Campaign c;
+  c.Run(kFake, "torn", 30);
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
+  EXPECT_GE(Query(c.db, "SELECT 1 FROM cases WHERE verdict = 'torn-txn'").size(), 1u)
+      << c.result.out;
+}
+
+TEST(KillCampaign, HangInOpen_IsHangAndEveryCaseIsRecorded) {
+  Campaign c;
+  c.Run(kFake, "hang-in-open", 3, {"--deadline-ms", "300"});
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 3u);
+  for (const Row& row : cases) {
+    EXPECT_EQ(row.at("verdict"), "hang");
+    EXPECT_EQ(row.at("violation"), "1");
+  }
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(KillCampaign, HangInTxn_IsHangAndTheEngineIsKilled) {
+  Campaign c;
+  c.Run(kFake, "hang-in-txn", 6, {"--deadline-ms", "300"});
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
+  EXPECT_GE(Query(c.db, "SELECT 1 FROM cases WHERE verdict = 'hang'").size(), 1u);
+  EXPECT_EQ(c.Cases().size(), 6u);
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(KillCampaign, ExitDuringOpen_IsRecoveryFailed) {
+  Campaign c;
+  c.Run(kFake, "exit-in-open", 3);
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 3u);
+  for (const Row& row : cases) {
+    EXPECT_EQ(row.at("verdict"), "recovery-failed");
+    EXPECT_NE(row.at("details").find("exited with status 3"), std::string::npos)
+        << row.at("details");
+  }
+}
+
+TEST(KillCampaign, Garbage_IsProtocolError) {
+  Campaign c;
+  c.Run(kFake, "garbage", 3);
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 3u);
+  for (const Row& row : cases) EXPECT_EQ(row.at("verdict"), "protocol-error");
+}
+
+TEST(KillCampaign, Sqlite_WalFullHoldsItsContract) {
+  Campaign c;
+  c.Run("sqlite", "wal-full", 10);
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  EXPECT_EQ(c.Cases().size(), 10u);
+}
+
+TEST(KillCampaign, SameSeedSendsByteIdenticalWorkloads) {
+  // The engine copies every request it reads into a transcript; two runs of
+  // the same seed must send the same bytes (the case directory aside).
+  std::string transcripts[2];
+  for (std::string& transcript : transcripts) {
+    TempDir dir;
+    const auto r = RunCrashlab({"run", "--engine", kFake, "--variant", "correct", "--seed", "11",
+                                "--cases", "5", "--db", dir / "db", "--workdir", dir / "w"},
+                               {{"CRASHLAB_FAKE_TRANSCRIPT", dir / "transcript"}});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    transcript = ReadFile(dir / "transcript");
+    for (std::size_t at; (at = transcript.find(dir.path())) != std::string::npos;) {
+      transcript.replace(at, dir.path().size(), "<dir>");
+    }
+  }
+  EXPECT_GT(transcripts[0].size(), 1000u);
+  EXPECT_EQ(transcripts[0], transcripts[1]);
+}
+
+TEST(KillCampaign, ReproRerunsTheRecordedCase) {
+  Campaign c;
+  c.Run(kFake, "exit-in-open", 2);
+  const auto r = RunCrashlab({"repro", "--engine", kFake, "--variant", "exit-in-open", "--seed",
+                              "7", "--case", "1", "--db", c.db});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("verdict:   recovery-failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("recorded:  recovery-failed"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace crashlab::e2e
