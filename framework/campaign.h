@@ -17,6 +17,7 @@ namespace crashlab {
 
 struct CampaignOptions {
   EngineSpec engine;
+  std::string engine_arg;             // --engine as typed: a name or a path, for repro commands
   std::vector<std::string> variants;  // names, already checked against `engine`
   uint64_t seed = 0;
   int64_t cases = 0;  // per variant
@@ -53,8 +54,8 @@ struct CampaignSummary {
 CaseRecord ToCaseRecord(const KillCaseResult& result, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index);
 
-// The command that reruns one case.
-std::string ReproCommand(const std::string& engine, const std::string& variant, uint64_t seed,
-                         int64_t case_index);
+// The command that reruns one case: `engine_arg` is --engine as the user gave it.
+std::string ReproCommand(const std::string& engine_arg, const std::string& variant, uint64_t seed,
+                         int64_t case_index, const std::string& db_path);
 
 }  // namespace crashlab

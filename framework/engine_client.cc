@@ -86,16 +86,7 @@ Exchange EngineClient::Open(const std::string& dir) {
   return OkOrErr("open " + protocol::Encode(dir));
 }
 
-Exchange EngineClient::SendTxn(const Txn& txn) {
-  std::string text = "txn " + std::to_string(txn.ops.size()) + "\n";
-  for (const protocol::Op& op : txn.ops) {
-    text += op.is_put ? "put " : "del ";
-    text += protocol::Encode(op.key);
-    if (op.is_put) text += " " + protocol::Encode(op.value);
-    text += "\n";
-  }
-  return Send(text);
-}
+Exchange EngineClient::SendTxn(const Txn& txn) { return Send(RequestText(txn)); }
 
 Exchange EngineClient::AwaitTxnReply() {
   std::string line;

@@ -66,6 +66,17 @@ Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index) {
   return workload;
 }
 
+std::string RequestText(const Txn& txn) {
+  std::string text = "txn " + std::to_string(txn.ops.size()) + "\n";
+  for (const protocol::Op& op : txn.ops) {
+    text += op.is_put ? "put " : "del ";
+    text += protocol::Encode(op.key);
+    if (op.is_put) text += " " + protocol::Encode(op.value);
+    text += "\n";
+  }
+  return text;
+}
+
 std::string Serialize(const Workload& workload) {
   std::string out = "crashlab-workload-v1\n";
   for (const Txn& txn : workload.txns) {

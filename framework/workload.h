@@ -28,6 +28,10 @@ Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index);
 // compare workloads for identity.
 std::string Serialize(const Workload& workload);
 
+// The protocol requests that send `txn`: `txn <n>` and its n operation lines,
+// each ending in '\n' (docs/engine-protocol.md).
+std::string RequestText(const Txn& txn);
+
 // The key with index `i` of the key space. A few keys carry bytes that must be
 // escaped on the wire (space, '%', newline, NUL, 0xFF) to test the encoding.
 std::string KeyName(uint64_t i);

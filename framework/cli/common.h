@@ -38,5 +38,6 @@ std::string CommandLine(int argc, char** argv);
 void AddEnginesCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddReproCommand(CLI::App& app, int& exit_code);
+void AddWorkloadCommand(CLI::App& app, int& exit_code);
 
 }  // namespace crashlab::cli

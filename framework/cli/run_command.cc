@@ -32,6 +32,7 @@ int Run(const RunArgs& a, const std::string& command_line) {
   }
   CampaignOptions o;
   if (!ChooseVariants(a.engine, a.engines_dir, a.variants, o.engine, o.variants)) return kExitUsage;
+  o.engine_arg = a.engine;
   o.seed = a.seed;
   o.cases = a.cases;
   o.db_path = a.db;

@@ -7,8 +7,6 @@
 //   hang-in-txn       never answers a transaction once the log holds one
 //   exit-in-open      exits during open
 //   garbage           answers every request with binary junk
-// With CRASHLAB_FAKE_TRANSCRIPT set, every request line it reads is appended
-// to that file, so tests can compare what two runs sent.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -135,26 +133,6 @@ int ServeGarbage() {
   return 0;
 }
 
-// Copies stdin to a transcript file and to a pipe the engine reads.
-std::FILE* TeeInput(const char* transcript_path) {
-  int fds[2];
-  if (pipe(fds) != 0) return stdin;
-  std::thread([fds, path = std::string(transcript_path)] {
-    std::FILE* transcript = std::fopen(path.c_str(), "a");
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0) {
-      if (transcript) {
-        std::fwrite(buf, 1, static_cast<std::size_t>(n), transcript);
-        std::fflush(transcript);
-      }
-      if (write(fds[1], buf, static_cast<std::size_t>(n)) != n) break;
-    }
-    close(fds[1]);
-  }).detach();
-  return fdopen(fds[0], "r");
-}
-
 }  // namespace
 }  // namespace crashlab::fake
 
@@ -169,10 +147,6 @@ int main(int argc, char** argv) {
     }
   }
   if (mode == "garbage") return crashlab::fake::ServeGarbage();
-  std::FILE* in = stdin;
-  if (const char* transcript = std::getenv("CRASHLAB_FAKE_TRANSCRIPT")) {
-    in = crashlab::fake::TeeInput(transcript);
-  }
   crashlab::fake::FakeEngine engine(mode);
-  return crashlab::adapter::Serve(engine, in, stdout);
+  return crashlab::adapter::Serve(engine, stdin, stdout);
 }

@@ -1,0 +1,39 @@
+// crashlab workload: prints the requests a case sends and where it crashes,
+// exactly as `run` would send them, without starting an engine.
+#include <fmt/format.h>
+
+#include "framework/cli/common.h"
+#include "framework/crash_plan.h"
+#include "framework/workload.h"
+
+namespace crashlab::cli {
+
+void AddWorkloadCommand(CLI::App& app, int& exit_code) {
+  struct Args {
+    uint64_t seed = 0;
+    int64_t case_index = 0;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "workload",
+      "Print the transactions and the kill plan of one case, byte for byte as `run` "
+      "sends them (keys and values percent-encoded)");
+  AddSeedOption(*cmd, a->seed);
+  cmd->add_option("--case", a->case_index, "Case index within the campaign")
+      ->required()
+      ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
+  cmd->callback([a, &exit_code] {
+    const uint64_t index = static_cast<uint64_t>(a->case_index);
+    const Workload w = GenerateWorkload(a->seed, index);
+    fmt::print("# seed {} case {}: {} transactions; {}\n", a->seed, a->case_index, w.txns.size(),
+               PlanKill(a->seed, index, w.txns.size()).ToString());
+    for (std::size_t t = 0; t < w.txns.size(); ++t) {
+      fmt::print("# transaction {}\n", t);
+      if (w.txns[t].checkpoint_before) fmt::print("checkpoint\n");
+      fmt::print("{}", RequestText(w.txns[t]));
+    }
+    exit_code = kExitHeld;
+  });
+}
+
+}  // namespace crashlab::cli
