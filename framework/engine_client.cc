@@ -17,7 +17,7 @@ bool StartsWith(const std::string& s, std::string_view prefix) {
 
 Exchange Unexpected(const std::string& request, const std::string& line) {
   return Failure(Exchange::kProtocolError, fmt::format("unexpected reply to '{}': '{}'", request,
-                                                       protocol::Printable(line, 120)));
+                                                       protocol::Readable(line, 120)));
 }
 
 }  // namespace
@@ -58,7 +58,7 @@ Exchange EngineClient::OkOrErr(const std::string& request) {
   if (Exchange e = Read(line); !e.ok()) return e;
   if (line == "ok") return {};
   if (StartsWith(line, "err ") || line == "err") {
-    return Failure(Exchange::kErr, protocol::Printable(line.size() > 4 ? line.substr(4) : "", 500));
+    return Failure(Exchange::kErr, protocol::Readable(line.size() > 4 ? line.substr(4) : ""));
   }
   return Unexpected(request.substr(0, request.find(' ')), line);
 }
@@ -72,7 +72,7 @@ Exchange EngineClient::Hello(HelloReply& reply) {
   if (f[2] != "1") {
     return Failure(Exchange::kProtocolError,
                    fmt::format("the engine speaks protocol version '{}'; this crashlab speaks 1",
-                               protocol::Printable(f[2], 20)));
+                               protocol::Readable(f[2], 20)));
   }
   Result<std::string> name = protocol::Decode(f[3]);
   if (!name.ok()) return Unexpected("hello", line);
@@ -92,7 +92,7 @@ Exchange EngineClient::AwaitTxnReply() {
   std::string line;
   if (Exchange e = Read(line); !e.ok()) return e;
   if (line == "ok") return {};
-  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Printable(line, 500));
+  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Readable(line));
   return Unexpected("txn", line);
 }
 
@@ -106,7 +106,7 @@ Exchange EngineClient::Checkpoint(bool& supported) {
     supported = false;
     return {};
   }
-  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Printable(line, 500));
+  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Readable(line));
   return Unexpected("checkpoint", line);
 }
 
@@ -118,7 +118,7 @@ Exchange EngineClient::Dump(KvState& state) {
     if (Exchange e = Read(line); !e.ok()) return e;
     if (line == "end") return {};
     if (StartsWith(line, "err") && state.empty()) {
-      return Failure(Exchange::kErr, protocol::Printable(line, 500));
+      return Failure(Exchange::kErr, protocol::Readable(line));
     }
     const auto f = protocol::SplitFields(line);
     if (f.size() != 3 || f[0] != "kv") return Unexpected("dump", line);
@@ -126,7 +126,7 @@ Exchange EngineClient::Dump(KvState& state) {
     Result<std::string> value = protocol::Decode(f[2]);
     if (!key.ok() || !value.ok()) {
       return Failure(Exchange::kProtocolError,
-                     "badly encoded key or value in dump: " + protocol::Printable(line, 120));
+                     "badly encoded key or value in dump: " + protocol::Readable(line, 120));
     }
     if (!state.emplace(std::move(key.value()), std::move(value.value())).second) {
       return Failure(Exchange::kProtocolError,
@@ -142,7 +142,7 @@ Exchange EngineClient::Check(std::optional<std::string>& check_error) {
   if (Exchange e = Read(line); !e.ok()) return e;
   if (line == "ok" || line == "unsupported") return {};
   if (StartsWith(line, "err")) {
-    check_error = protocol::Printable(line.size() > 4 ? line.substr(4) : "", 500);
+    check_error = protocol::Readable(line.size() > 4 ? line.substr(4) : "");
     return {};
   }
   return Unexpected("check", line);

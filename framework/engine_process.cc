@@ -24,8 +24,11 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-// In the child after fork: only async-signal-safe calls until exec.
-[[noreturn]] void ExecChild(const std::vector<char*>& argv, int in_fd, int out_fd, int err_fd) {
+// In the child after fork: only async-signal-safe calls until exec. If exec
+// fails, its errno goes to `exec_error_fd` (close-on-exec, so the parent
+// reads end-of-file when exec succeeds).
+[[noreturn]] void ExecChild(const std::vector<char*>& argv, int in_fd, int out_fd, int err_fd,
+                            int exec_error_fd) {
   setpgid(0, 0);
   dup2(in_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
@@ -33,8 +36,8 @@ void CloseFd(int& fd) {
   // Signals the controller ignores must not stay ignored in the engine.
   signal(SIGPIPE, SIG_DFL);
   execvp(argv[0], argv.data());
-  const char msg[] = "crashlab: could not execute the engine program\n";
-  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+  const int error = errno;
+  ssize_t ignored = write(exec_error_fd, &error, sizeof error);
   (void)ignored;
   _exit(127);
 }
@@ -51,7 +54,7 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::vector<st
     return Status::Error("cannot create the engine's log " + stderr_path + ": " +
                          std::strerror(errno));
   }
-  int to_child[2], from_child[2];
+  int to_child[2], from_child[2], exec_error[2];
   if (pipe2(to_child, O_CLOEXEC) != 0) {
     close(err_fd);
     return Status::Error(std::string("pipe: ") + std::strerror(errno));
@@ -62,20 +65,41 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::vector<st
     close(to_child[1]);
     return Status::Error(std::string("pipe: ") + std::strerror(errno));
   }
+  if (pipe2(exec_error, O_CLOEXEC) != 0) {
+    for (int fd : {err_fd, to_child[0], to_child[1], from_child[0], from_child[1]}) close(fd);
+    return Status::Error(std::string("pipe: ") + std::strerror(errno));
+  }
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
 
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(cargv, to_child[0], from_child[1], err_fd);
+  if (pid == 0) ExecChild(cargv, to_child[0], from_child[1], err_fd, exec_error[1]);
   const int fork_errno = errno;
   close(to_child[0]);
   close(from_child[1]);
   close(err_fd);
+  close(exec_error[1]);
   if (pid < 0) {
     close(to_child[1]);
     close(from_child[0]);
+    close(exec_error[0]);
     return Status::Error(std::string("fork: ") + std::strerror(fork_errno));
+  }
+  // A program that cannot be executed is a setup error, never a verdict.
+  int exec_errno = 0;
+  ssize_t got;
+  while ((got = read(exec_error[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  }
+  close(exec_error[0]);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    close(to_child[1]);
+    close(from_child[0]);
+    int ignored;
+    waitpid(pid, &ignored, 0);
+    return Status::Error("cannot execute engine program '" + argv[0] +
+                         "': " + std::strerror(exec_errno) +
+                         "; check that it is built and that the variants file names it");
   }
   setpgid(pid, pid);  // also in the parent, so the group exists before any kill
   auto process = std::unique_ptr<EngineProcess>(new EngineProcess());

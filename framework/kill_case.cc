@@ -34,25 +34,24 @@ void AppendLog(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::app) << "\n=== crashlab: " << text << " ===\n";
 }
 
-Verdict FaultVerdict(const Exchange& e, bool recovering) {
+// The verdict when an exchange fails: an engine that errs or dies where it
+// must answer (hello, open, dump, check, close) failed to recover.
+Verdict FaultVerdict(const Exchange& e) {
   switch (e.kind) {
     case Exchange::kHang:
       return Verdict::kHang;
     case Exchange::kProtocolError:
       return Verdict::kProtocolError;
     default:
-      return recovering ? Verdict::kRecoveryFailed : Verdict::kProtocolError;
+      return Verdict::kRecoveryFailed;
   }
 }
 
 // Drives the workload up to the kill. Returns a fault when the engine could
 // not be driven to the crash point (then there is nothing to recover).
-std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, const std::string& data_dir,
-                                          const std::string& log, KillCaseResult& r,
+std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProcess& engine,
+                                          const std::string& data_dir, KillCaseResult& r,
                                           std::vector<Txn>& committed_or_in_flight) {
-  Result<std::unique_ptr<EngineProcess>> started = EngineProcess::Start(spec.variant->argv, log);
-  if (!started.ok()) return EngineFault{Verdict::kRecoveryFailed, started.status().message()};
-  EngineProcess& engine = **started;
   EngineClient client(engine, spec.deadline);
   auto fault = [&](const Exchange& e, const std::string& during) {
     engine.KillGroup();
@@ -121,25 +120,21 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, const std::s
       r.notes += fmt::format("transaction {} answered {}; ", r.plan.txn, late[0]);
     } else {
       return EngineFault{Verdict::kProtocolError, fmt::format("unexpected reply to txn: '{}'",
-                                                              protocol::Printable(late[0], 120))};
+                                                              protocol::Readable(late[0], 120))};
     }
   }
   return std::nullopt;
 }
 
 // Starts the engine on the crashed directory: open (recovery), dump, check.
-std::optional<EngineFault> Recover(const KillCaseSpec& spec, const std::string& data_dir,
-                                   const std::string& log, OracleInput& input,
-                                   double& recovery_ms) {
-  const auto start = Clock::now();
-  Result<std::unique_ptr<EngineProcess>> started = EngineProcess::Start(spec.variant->argv, log);
-  if (!started.ok()) return EngineFault{Verdict::kRecoveryFailed, started.status().message()};
-  EngineProcess& engine = **started;
+std::optional<EngineFault> Recover(const KillCaseSpec& spec, EngineProcess& engine,
+                                   const std::string& data_dir, OracleInput& input,
+                                   Clock::time_point start, double& recovery_ms) {
   EngineClient client(engine, spec.deadline);
   auto fault = [&](const Exchange& e, const std::string& during) {
     engine.KillGroup();
     return EngineFault{
-        FaultVerdict(e, true),
+        FaultVerdict(e),
         fmt::format("{} after the crash: {}{}", during, e.message,
                     e.kind == Exchange::kDied ? " (engine " + engine.ExitDescription() + ")" : "")};
   };
@@ -172,11 +167,18 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
 
   OracleInput input;
   AppendLog(log, "run until the kill: " + r.plan.ToString());
-  input.fault = DriveUntilKill(spec, data_dir, log, r, input.sent);
+  {
+    Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
+    if (!engine.ok()) return engine.status();
+    input.fault = DriveUntilKill(spec, **engine, data_dir, r, input.sent);
+  }
   r.workload_ms = MsSince(start);
   if (!input.fault) {
     AppendLog(log, "restart: recovery, dump, check");
-    input.fault = Recover(spec, data_dir, log, input, r.recovery_ms);
+    const auto restart = Clock::now();
+    Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
+    if (!engine.ok()) return engine.status();
+    input.fault = Recover(spec, **engine, data_dir, input, restart, r.recovery_ms);
   }
   input.acked = r.acked;
   r.judgement = Judge(input);

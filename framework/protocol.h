@@ -46,4 +46,9 @@ std::vector<std::string_view> SplitFields(std::string_view line);
 // gives, cut to at most `limit` bytes with "..." when longer.
 std::string Printable(std::string_view bytes, std::size_t limit = 200);
 
+// Readable form of free text from an engine (err messages, unexpected
+// replies): printable ASCII and spaces kept, other bytes as \xNN, cut to at
+// most `limit` bytes with "..." when longer.
+std::string Readable(std::string_view text, std::size_t limit = 500);
+
 }  // namespace crashlab::protocol

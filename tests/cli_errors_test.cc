@@ -1,0 +1,66 @@
+// Bad input to the crashlab executable: exit status 2 and a message that
+// names the problem and the fix, before any case runs.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/e2e_support.h"
+
+namespace crashlab::e2e {
+namespace {
+
+void ExpectUsageError(const CommandResult& r, const std::string& says) {
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+}
+
+TEST(CliErrors, UnknownEngine_ListsTheBundledOnes) {
+  ExpectUsageError(RunCrashlab({"run", "--engine", "nosuch", "--seed", "1"}), "sqlite");
+}
+
+TEST(CliErrors, UnknownVariant_ListsTheEnginesVariants) {
+  ExpectUsageError(
+      RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-sometimes", "--seed", "1"}),
+      "wal-normal");
+}
+
+TEST(CliErrors, MissingEngineProgram_IsASetupErrorNotAVerdict) {
+  TempDir dir;
+  std::ofstream(dir / "variants.ini") << "[engine]\nname = ghost\ncommand = ./not-built\n"
+                                         "[variant only]\nkill = durable\npower-loss = none\n";
+  const auto r =
+      RunCrashlab({"run", "--engine", dir / "variants.ini", "--seed", "1", "--db", dir / "db"});
+  ExpectUsageError(r, "not-built");
+  EXPECT_NE(r.err.find("build it"), std::string::npos) << r.err;
+}
+
+TEST(CliErrors, SeedOutOfRange_IsAUsageError) {
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "9223372036854775808"}),
+                   "--seed");
+}
+
+TEST(CliErrors, NonEmptyWorkdir_IsRefused) {
+  TempDir dir;
+  std::ofstream(dir / "somefile") << "x";
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-full", "--seed", "1",
+                                "--cases", "1", "--db", dir / "db", "--workdir", dir.path()}),
+                   "not empty");
+}
+
+TEST(CliErrors, PowerLoss_SaysItIsNotAvailableYet) {
+  ExpectUsageError(
+      RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "power-loss"}),
+      "use --crash kill");
+}
+
+TEST(CliErrors, DatabaseThatIsNotCrashlabs_IsRefusedAndLeftAlone) {
+  TempDir dir;
+  std::ofstream(dir / "db") << "this is not a database, it is a grocery list\n";
+  const auto r = RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-full", "--seed", "1",
+                              "--cases", "1", "--db", dir / "db"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(ReadFile(dir / "db"), "this is not a database, it is a grocery list\n");
+}
+
+}  // namespace
+}  // namespace crashlab::e2e
