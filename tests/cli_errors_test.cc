@@ -34,6 +34,18 @@ TEST(CliErrors, MissingEngineProgram_IsASetupErrorNotAVerdict) {
   EXPECT_NE(r.err.find("build it"), std::string::npos) << r.err;
 }
 
+TEST(CliErrors, EngineSpeakingAnotherProtocolVersion_StopsTheCampaign) {
+  TempDir dir;
+  std::ofstream(dir / "variants.ini")
+      << "[engine]\nname = old\ncommand = /bin/sh -c \"read line; echo ok crashlab-engine 2 old\"\n"
+         "[variant only]\nkill = durable\npower-loss = none\n";
+  const auto r = RunCrashlab(
+      {"run", "--engine", dir / "variants.ini", "--seed", "1", "--db", dir / "db", "--cases", "3"});
+  ExpectUsageError(r, "protocol version '2'");
+  EXPECT_TRUE(Query(dir / "db", "SELECT 1 FROM cases").empty());
+  EXPECT_EQ(Query(dir / "db", "SELECT status FROM campaigns").at(0).at("status"), "interrupted");
+}
+
 TEST(CliErrors, SeedOutOfRange_IsAUsageError) {
   ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "9223372036854775808"}),
                    "--seed");
