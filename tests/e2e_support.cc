@@ -1,6 +1,7 @@
 #include "tests/e2e_support.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,8 +34,11 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-CommandResult RunCrashlab(const std::vector<std::string>& args,
-                          const std::vector<std::pair<std::string, std::string>>& env) {
+namespace {
+
+CommandResult RunAndMaybeKill(const std::vector<std::string>& args,
+                              const std::vector<std::pair<std::string, std::string>>& env,
+                              int kill_after_ms) {
   TempDir io;
   const std::string out_path = io / "out", err_path = io / "err";
   const pid_t pid = fork();
@@ -53,12 +57,31 @@ CommandResult RunCrashlab(const std::vector<std::string>& args,
     _exit(127);
   }
   int status = 0;
+  if (kill_after_ms >= 0) {
+    for (int waited = 0; waited < kill_after_ms; waited += 5) {
+      if (waitpid(pid, &status, WNOHANG) == pid) break;
+      usleep(5000);
+    }
+    kill(pid, SIGKILL);
+  }
   waitpid(pid, &status, 0);
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = ReadFile(out_path);
   r.err = ReadFile(err_path);
   return r;
+}
+
+}  // namespace
+
+CommandResult RunCrashlab(const std::vector<std::string>& args,
+                          const std::vector<std::pair<std::string, std::string>>& env) {
+  return RunAndMaybeKill(args, env, -1);
+}
+
+CommandResult RunCrashlabKilledAfter(const std::vector<std::string>& args, int after_ms,
+                                     const std::vector<std::pair<std::string, std::string>>& env) {
+  return RunAndMaybeKill(args, env, after_ms);
 }
 
 std::vector<Row> Query(const std::string& db, const std::string& sql) {

@@ -124,6 +124,26 @@ TEST(KillCampaign, SameSeedGivesByteIdenticalWorkloadsInTwoRuns) {
   }
 }
 
+TEST(KillCampaign, ControllerKilledMidCampaign_LeavesOnlyWholeCases) {
+  TempDir dir;
+  const auto r = RunCrashlabKilledAfter(
+      {"run", "--engine", kFake, "--variant", "ack-before-write", "--variant", "correct", "--seed",
+       "5", "--cases", "1000", "--db", dir / "db", "--workdir", dir / "w"},
+      1500);
+  EXPECT_EQ(r.exit_code, 128 + 9) << r.out << r.err;
+  EXPECT_EQ(Query(dir / "db", "PRAGMA integrity_check").at(0).at("integrity_check"), "ok");
+  const auto cases = Query(dir / "db", "SELECT verdict, violation FROM cases");
+  EXPECT_GT(cases.size(), 0u);
+  EXPECT_LT(cases.size(), 2000u);
+  EXPECT_FALSE(Query(dir / "db", "SELECT 1 FROM cases WHERE violation = 1").empty());
+  // Every recorded violation has its failure row: case and failure commit together.
+  EXPECT_TRUE(Query(dir / "db",
+                    "SELECT 1 FROM cases c LEFT JOIN failures f ON f.case_id = c.id "
+                    "WHERE c.violation = 1 AND f.id IS NULL")
+                  .empty());
+  EXPECT_EQ(Query(dir / "db", "SELECT status FROM campaigns").at(0).at("status"), "running");
+}
+
 TEST(KillCampaign, ReproRerunsTheRecordedCase) {
   Campaign c;
   c.Run(kFake, "exit-in-open", 2);
