@@ -1,0 +1,483 @@
+#include "framework/results_store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "framework/vocabulary.h"
+
+namespace crashlab {
+namespace {
+
+// Migration i takes the schema from version i to i + 1. A step, once released,
+// never changes: databases in the field were built by it. The vocabulary lists
+// in the CHECK constraints are spelled out here rather than generated from
+// vocabulary.h for the same reason; a new word needs a new migration.
+constexpr std::array<const char*, 1> kMigrations = {
+    // 0 -> 1: campaigns, cases, failures. Times are UTC ISO-8601 with milliseconds.
+    R"sql(
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'finished', 'interrupted')),
+  command_line TEXT NOT NULL, engine TEXT NOT NULL, variants TEXT NOT NULL,
+  crash_kind TEXT NOT NULL CHECK (crash_kind IN ('kill', 'power-loss')),
+  seed INTEGER NOT NULL CHECK (seed >= 0),
+  cases_per_variant INTEGER NOT NULL, host TEXT NOT NULL, crashlab_version TEXT NOT NULL);
+CREATE TABLE cases (
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+  engine TEXT NOT NULL, variant TEXT NOT NULL,
+  seed INTEGER NOT NULL CHECK (seed >= 0),
+  case_index INTEGER NOT NULL,
+  crash_kind TEXT NOT NULL CHECK (crash_kind IN ('kill', 'power-loss')),
+  crash_plan TEXT NOT NULL,
+  contract TEXT NOT NULL CHECK (contract IN ('durable', 'prefix', 'none')),
+  verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'lost-acked', 'torn-txn', 'hole', 'corrupt',
+                                           'recovery-failed', 'hang', 'protocol-error')),
+  violation INTEGER NOT NULL CHECK (violation IN (0, 1)),
+  details TEXT NOT NULL,
+  txns_sent INTEGER NOT NULL, txns_acked INTEGER NOT NULL, recovered_prefix INTEGER NOT NULL,
+  workload_ms REAL NOT NULL, recovery_ms REAL NOT NULL, total_ms REAL NOT NULL,
+  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  UNIQUE (campaign_id, variant, case_index));
+CREATE INDEX cases_by_coordinates ON cases (engine, variant, seed, case_index, crash_kind);
+CREATE INDEX cases_by_verdict ON cases (verdict);
+CREATE TABLE failures (
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL UNIQUE REFERENCES cases (id) ON DELETE CASCADE,
+  expected TEXT NOT NULL, recovered TEXT NOT NULL, difference TEXT NOT NULL,
+  engine_stderr TEXT NOT NULL);
+)sql",
+};
+static_assert(kMigrations.size() == ResultsStore::kSchemaVersion,
+              "one migration step per schema version");
+
+constexpr int kBusyTimeoutMs = 10'000;
+
+// Columns read by ReadCase, in its order.
+constexpr std::string_view kSelectCase =
+    "SELECT c.id, c.campaign_id, c.engine, c.variant, c.seed, c.case_index, c.crash_kind, "
+    "c.crash_plan, c.contract, c.verdict, c.violation, c.details, c.txns_sent, c.txns_acked, "
+    "c.recovered_prefix, c.workload_ms, c.recovery_ms, c.total_ms, f.id, f.expected, "
+    "f.recovered, f.difference, f.engine_stderr "
+    "FROM cases c LEFT JOIN failures f ON f.case_id = c.id ";
+
+// Binds parameters ?1, ?2, ... in order and keeps the first error.
+class Binder {
+ public:
+  explicit Binder(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  // `value` must outlive the statement's next step (SQLITE_STATIC).
+  Binder& Text(const std::string& value) {
+    return Keep(sqlite3_bind_text64(stmt_, ++index_, value.data(), value.size(), SQLITE_STATIC,
+                                    SQLITE_UTF8));
+  }
+  Binder& Int(int64_t value) { return Keep(sqlite3_bind_int64(stmt_, ++index_, value)); }
+  Binder& Real(double value) { return Keep(sqlite3_bind_double(stmt_, ++index_, value)); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+
+ private:
+  Binder& Keep(int rc) {
+    if (rc_ == SQLITE_OK) rc_ = rc;
+    return *this;
+  }
+  sqlite3_stmt* stmt_;
+  int index_ = 0;
+  int rc_ = SQLITE_OK;
+};
+
+// Resets a cached statement when leaving scope. An unreset statement that
+// returned a row keeps its read transaction open, which in WAL mode pins an old
+// snapshot and stops checkpoints.
+struct ResetOnExit {
+  ~ResetOnExit() {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+  sqlite3_stmt* stmt;
+};
+
+std::string ColumnText(sqlite3_stmt* stmt, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  return text == nullptr ? std::string() : std::string(text, sqlite3_column_bytes(stmt, column));
+}
+
+CaseRecord ReadCase(sqlite3_stmt* stmt) {
+  CaseRecord c;
+  c.id = sqlite3_column_int64(stmt, 0);
+  c.campaign_id = sqlite3_column_int64(stmt, 1);
+  c.engine = ColumnText(stmt, 2);
+  c.variant = ColumnText(stmt, 3);
+  c.seed = static_cast<uint64_t>(sqlite3_column_int64(stmt, 4));
+  c.case_index = sqlite3_column_int64(stmt, 5);
+  c.crash_kind = ColumnText(stmt, 6);
+  c.crash_plan = ColumnText(stmt, 7);
+  c.contract = ColumnText(stmt, 8);
+  c.verdict = ColumnText(stmt, 9);
+  c.violation = sqlite3_column_int64(stmt, 10) != 0;
+  c.details = ColumnText(stmt, 11);
+  c.txns_sent = sqlite3_column_int64(stmt, 12);
+  c.txns_acked = sqlite3_column_int64(stmt, 13);
+  c.recovered_prefix = sqlite3_column_int64(stmt, 14);
+  c.workload_ms = sqlite3_column_double(stmt, 15);
+  c.recovery_ms = sqlite3_column_double(stmt, 16);
+  c.total_ms = sqlite3_column_double(stmt, 17);
+  if (sqlite3_column_type(stmt, 18) != SQLITE_NULL) {
+    c.failure = FailureRecord{ColumnText(stmt, 19), ColumnText(stmt, 20), ColumnText(stmt, 21),
+                              ColumnText(stmt, 22)};
+  }
+  return c;
+}
+
+bool SeedFits(uint64_t seed) {
+  return seed <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+}
+
+std::string SeedTooLarge(uint64_t seed) {
+  return "seed " + std::to_string(seed) + " is 2^63 or more; crashlab seeds are below 2^63";
+}
+
+}  // namespace
+
+void ResultsStore::StatementDeleter::operator()(sqlite3_stmt* stmt) const {
+  sqlite3_finalize(stmt);
+}
+void ResultsStore::ConnectionDeleter::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+ResultsStore::ResultsStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+ResultsStore::~ResultsStore() = default;
+
+Result<sqlite3_stmt*> ResultsStore::Prepared(Statement& slot, const char* sql) {
+  if (slot == nullptr) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+        SQLITE_OK) {
+      return Error("preparing a statement");
+    }
+    slot.reset(stmt);
+  }
+  return slot.get();
+}
+
+Status ResultsStore::Run(Statement& slot, const char* sql, const char* what) {
+  Result<sqlite3_stmt*> stmt = Prepared(slot, sql);
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  if (sqlite3_step(*stmt) != SQLITE_DONE) return Error(what);
+  return Status::Ok();
+}
+
+Result<std::string> ResultsStore::QueryOne(const char* sql, const char* what) {
+  Statement stmt;
+  Result<sqlite3_stmt*> prepared = Prepared(stmt, sql);
+  if (!prepared.ok()) return Error(what);
+  int rc = sqlite3_step(*prepared);
+  if (rc == SQLITE_ROW) return ColumnText(*prepared, 0);
+  if (rc == SQLITE_DONE) return std::string();
+  return Error(what);
+}
+
+template <typename Body>
+Status ResultsStore::InTransaction(const char* what, Body&& body) {
+  // IMMEDIATE takes the write lock up front, where the busy timeout applies; a
+  // deferred transaction upgrading later can fail with SQLITE_BUSY at once.
+  if (Status s = Run(begin_, "BEGIN IMMEDIATE", what); !s.ok()) return s;
+  Status s = body();
+  if (s.ok()) s = Run(commit_, "COMMIT", what);
+  // Some errors (disk full, I/O) already rolled the transaction back.
+  if (!s.ok() && sqlite3_get_autocommit(db_.get()) == 0) {
+    (void)Run(rollback_, "ROLLBACK", what);
+  }
+  return s;
+}
+
+Status ResultsStore::Error(const std::string& what) const {
+  const int code = sqlite3_extended_errcode(db_.get());
+  const int primary = code & 0xff;
+  std::string hint;
+  if (primary == SQLITE_NOTADB) {
+    hint = "; it is not a SQLite database (or an encrypted one): pass another --db path";
+  } else if (primary == SQLITE_CORRUPT) {
+    hint = "; the database is corrupt: keep it for inspection and pass another --db path";
+  } else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    hint = "; another process held the database for more than " +
+           std::to_string(kBusyTimeoutMs / 1000) + " s: retry, or pass another --db path";
+  } else if (primary == SQLITE_CANTOPEN || primary == SQLITE_PERM || primary == SQLITE_READONLY) {
+    hint = "; check that its directory exists and is writable, or pass another --db path";
+  } else if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
+    hint = "; check free space and the file system, or pass another --db path";
+  }
+  return Fail(what + ": " + sqlite3_errmsg(db_.get()) + " (SQLite error " + std::to_string(code) +
+              ")" + hint);
+}
+
+Status ResultsStore::Fail(const std::string& message) const {
+  return Status::Error("results store " + path_ + ": " + message);
+}
+
+Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  // The handle exists even when opening failed, and must be closed either way.
+  std::unique_ptr<ResultsStore> store(new ResultsStore(path, db));
+  if (db == nullptr) return store->Fail("cannot open: out of memory");
+  if (rc != SQLITE_OK) return store->Error("cannot open or create the database");
+  if (Status s = store->Configure(); !s.ok()) return s;
+  return store;
+}
+
+Status ResultsStore::Configure() {
+  sqlite3_extended_result_codes(db_.get(), 1);
+  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+  // Checked before anything writes, so a foreign or newer file is left as it was.
+  Result<int> version = CheckSchemaVersion();
+  if (!version.ok()) return version.status();
+
+  // WAL lets readers (reports) and several writers (parallel campaigns) share
+  // the file; the busy timeout makes a writer wait its turn instead of failing.
+  // The switch needs an exclusive lock, and SQLite does not call the busy
+  // handler for it (the pragma already holds a shared lock, and waiting while
+  // holding one could deadlock), so concurrent first opens wait here.
+  Result<std::string> mode = QueryOne("PRAGMA journal_mode = WAL", "switching to WAL mode");
+  for (int waited_ms = 0; !mode.ok() && waited_ms < kBusyTimeoutMs; waited_ms += 10) {
+    if ((sqlite3_extended_errcode(db_.get()) & 0xff) != SQLITE_BUSY) break;
+    sqlite3_sleep(10);
+    mode = QueryOne("PRAGMA journal_mode = WAL", "switching to WAL mode");
+  }
+  if (!mode.ok()) return mode.status();
+  if (*mode != "wal") {
+    return Fail("cannot switch to WAL mode (journal mode stays \"" + *mode +
+                "\"); the file system may not support shared memory (e.g. a network file "
+                "system): pass a --db path on a local file system");
+  }
+  // DURABILITY: with synchronous=NORMAL a WAL commit is not synced, so a power
+  // loss of the controller's machine could drop cases the controller already
+  // reported and a resumed campaign believed recorded. FULL syncs the WAL at
+  // every commit: a case recorded is a case kept.
+  if (Result<std::string> r = QueryOne("PRAGMA synchronous = FULL", "setting synchronous");
+      !r.ok()) {
+    return r.status();
+  }
+  // Foreign keys are per connection and off by default; a no-op inside a
+  // transaction, so they are set here, before any.
+  Result<std::string> fk = QueryOne("PRAGMA foreign_keys = ON", "enabling foreign keys");
+  if (fk.ok()) fk = QueryOne("PRAGMA foreign_keys", "reading foreign_keys");
+  if (!fk.ok()) return fk.status();
+  if (*fk != "1") return Fail("this SQLite library does not enforce foreign keys");
+  if (*version == kSchemaVersion) return Status::Ok();
+  return Migrate();
+}
+
+Result<int> ResultsStore::CheckSchemaVersion() {
+  // One statement, so the version and the tables come from one snapshot: read
+  // separately, another process's migration could commit in between and make
+  // a crashlab file look foreign.
+  Statement slot;
+  Result<sqlite3_stmt*> stmt = Prepared(
+      slot,
+      "SELECT (SELECT user_version FROM pragma_user_version), (SELECT group_concat(name, ', ') "
+      "FROM (SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE "
+      "'sqlite\\_%' ESCAPE '\\' ORDER BY name))");
+  if (!stmt.ok() || sqlite3_step(*stmt) != SQLITE_ROW) return Error("reading the schema version");
+  const int version = sqlite3_column_int(*stmt, 0);
+  const std::string tables = ColumnText(*stmt, 1);
+  if (version > kSchemaVersion) {
+    return Fail("schema version " + std::to_string(version) +
+                " is newer than this crashlab, which understands versions 1 to " +
+                std::to_string(kSchemaVersion) + "; upgrade crashlab, or pass another --db path");
+  }
+  if (version == 0 && !tables.empty()) {
+    return Fail("a SQLite database but not a crashlab results database (it holds " + tables +
+                " and no crashlab schema version); it was left untouched: pass another --db "
+                "path");
+  }
+  return version;
+}
+
+Status ResultsStore::Migrate() {
+  // Each step is its own transaction that also sets user_version, so a crash
+  // mid-migration leaves the file at a whole version. The version is re-read
+  // under the write lock: another process opening the same file may have
+  // migrated it meanwhile.
+  while (true) {
+    bool done = false;
+    Status s = InTransaction("migrating the schema", [&]() -> Status {
+      Result<int> version = CheckSchemaVersion();
+      if (!version.ok()) return version.status();
+      if (*version == kSchemaVersion) {
+        done = true;
+        return Status::Ok();
+      }
+      std::string what = "migrating the schema from version " + std::to_string(*version) + " to " +
+                         std::to_string(*version + 1);
+      if (sqlite3_exec(db_.get(), kMigrations[*version], nullptr, nullptr, nullptr) != SQLITE_OK) {
+        return Error(what);
+      }
+      std::string set_version = "PRAGMA user_version = " + std::to_string(*version + 1);
+      if (sqlite3_exec(db_.get(), set_version.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+        return Error(what);
+      }
+      return Status::Ok();
+    });
+    if (!s.ok() || done) return s;
+  }
+}
+
+Result<int64_t> ResultsStore::BeginCampaign(const CampaignInfo& info) {
+  if (!ParseCrashKind(info.crash_kind)) {
+    return Fail("beginning a campaign: unknown crash kind \"" + info.crash_kind +
+                "\"; use kill or power-loss");
+  }
+  if (!SeedFits(info.seed)) return Fail("beginning a campaign: " + SeedTooLarge(info.seed));
+  constexpr const char* sql =
+      "INSERT INTO campaigns (command_line, engine, variants, crash_kind, seed, "
+      "cases_per_variant, host, crashlab_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+  Result<sqlite3_stmt*> stmt = Prepared(insert_campaign_, sql);
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  Binder bind(*stmt);
+  bind.Text(info.command_line).Text(info.engine).Text(info.variants).Text(info.crash_kind);
+  bind.Int(static_cast<int64_t>(info.seed)).Int(info.cases_per_variant).Text(info.host);
+  bind.Text(info.crashlab_version);
+  if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error("beginning a campaign");
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+Status ResultsStore::RecordCase(const CaseRecord& c) {
+  const std::string what = "recording case " + c.engine + "/" + c.variant + " #" +
+                           std::to_string(c.case_index) + " of campaign " +
+                           std::to_string(c.campaign_id);
+  auto kind = ParseCrashKind(c.crash_kind);
+  auto contract = ParseContract(c.contract);
+  auto verdict = ParseVerdict(c.verdict);
+  if (!kind) return Fail(what + ": unknown crash kind \"" + c.crash_kind + "\"");
+  if (!contract) return Fail(what + ": unknown contract \"" + c.contract + "\"");
+  if (!verdict) return Fail(what + ": unknown verdict \"" + c.verdict + "\"");
+  if (c.violation != Violates(*verdict, *contract)) {
+    return Fail(what + ": violation is " + (c.violation ? "set" : "clear") + " but verdict " +
+                c.verdict + " under contract " + c.contract + (c.violation ? " is" : " is not") +
+                " allowed");
+  }
+  if (c.failure && !c.violation) return Fail(what + ": a failure record needs a violation");
+  if (!SeedFits(c.seed)) return Fail(what + ": " + SeedTooLarge(c.seed));
+
+  constexpr const char* insert_case =
+      "INSERT INTO cases (campaign_id, engine, variant, seed, case_index, crash_kind, crash_plan, "
+      "contract, verdict, violation, details, txns_sent, txns_acked, recovered_prefix, "
+      "workload_ms, recovery_ms, total_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+      "?12, ?13, ?14, ?15, ?16, ?17)";
+  // The case and its failure commit together: a controller killed between two
+  // separate commits would leave a violation without the artifacts replay needs.
+  return InTransaction(what.c_str(), [&]() -> Status {
+    Result<sqlite3_stmt*> stmt = Prepared(insert_case_, insert_case);
+    if (!stmt.ok()) return stmt.status();
+    ResetOnExit reset{*stmt};
+    Binder bind(*stmt);
+    bind.Int(c.campaign_id).Text(c.engine).Text(c.variant).Int(static_cast<int64_t>(c.seed));
+    bind.Int(c.case_index).Text(c.crash_kind).Text(c.crash_plan).Text(c.contract);
+    bind.Text(c.verdict).Int(c.violation ? 1 : 0).Text(c.details).Int(c.txns_sent);
+    bind.Int(c.txns_acked).Int(c.recovered_prefix).Real(c.workload_ms).Real(c.recovery_ms);
+    bind.Real(c.total_ms);
+    if (!bind.ok()) return Error(what);
+    if (sqlite3_step(*stmt) != SQLITE_DONE) {
+      int code = sqlite3_extended_errcode(db_.get());
+      if (code == SQLITE_CONSTRAINT_UNIQUE) {
+        return Fail(what + ": already recorded; a resumed campaign must skip recorded cases");
+      }
+      if (code == SQLITE_CONSTRAINT_FOREIGNKEY) return Fail(what + ": no such campaign");
+      return Error(what);
+    }
+    if (!c.failure) return Status::Ok();
+    const int64_t case_id = sqlite3_last_insert_rowid(db_.get());
+    stmt = Prepared(insert_failure_,
+                    "INSERT INTO failures (case_id, expected, recovered, difference, "
+                    "engine_stderr) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!stmt.ok()) return stmt.status();
+    ResetOnExit reset_failure{*stmt};
+    Binder bind_failure(*stmt);
+    bind_failure.Int(case_id).Text(c.failure->expected).Text(c.failure->recovered);
+    bind_failure.Text(c.failure->difference).Text(c.failure->engine_stderr);
+    if (!bind_failure.ok() || sqlite3_step(*stmt) != SQLITE_DONE) {
+      return Error(what + ": storing its failure");
+    }
+    return Status::Ok();
+  });
+}
+
+Status ResultsStore::FinishCampaign(int64_t campaign_id, const std::string& status) {
+  const std::string what = "finishing campaign " + std::to_string(campaign_id);
+  if (status != "finished" && status != "interrupted") {
+    return Fail(what + ": status \"" + status + "\" is neither finished nor interrupted");
+  }
+  Result<sqlite3_stmt*> stmt =
+      Prepared(finish_campaign_,
+               "UPDATE campaigns SET status = ?1, "
+               "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?2");
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  Binder bind(*stmt);
+  bind.Text(status).Int(campaign_id);
+  if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error(what);
+  if (sqlite3_changes(db_.get()) == 0) return Fail(what + ": no such campaign");
+  return Status::Ok();
+}
+
+Result<std::vector<CaseRecord>> ResultsStore::CasesOfCampaign(int64_t campaign_id) {
+  const std::string what = "reading the cases of campaign " + std::to_string(campaign_id);
+  {
+    Result<sqlite3_stmt*> exists =
+        Prepared(campaign_exists_, "SELECT 1 FROM campaigns WHERE id = ?1");
+    if (!exists.ok()) return exists.status();
+    ResetOnExit reset{*exists};
+    Binder(*exists).Int(campaign_id);
+    int rc = sqlite3_step(*exists);
+    if (rc == SQLITE_DONE) return Fail(what + ": no such campaign");
+    if (rc != SQLITE_ROW) return Error(what);
+  }
+  const std::string sql =
+      std::string(kSelectCase) + "WHERE c.campaign_id = ?1 ORDER BY c.variant, c.case_index";
+  Result<sqlite3_stmt*> stmt = Prepared(cases_of_campaign_, sql.c_str());
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  Binder(*stmt).Int(campaign_id);
+  std::vector<CaseRecord> cases;
+  int rc;
+  while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) cases.push_back(ReadCase(*stmt));
+  if (rc != SQLITE_DONE) return Error(what);
+  return cases;
+}
+
+Result<std::optional<CaseRecord>> ResultsStore::FindCase(const std::string& engine,
+                                                         const std::string& variant, uint64_t seed,
+                                                         int64_t case_index,
+                                                         const std::string& crash_kind) {
+  const std::string what = "finding case " + engine + "/" + variant + " #" +
+                           std::to_string(case_index) + " of seed " + std::to_string(seed);
+  if (!ParseCrashKind(crash_kind)) {
+    return Fail(what + ": unknown crash kind \"" + crash_kind + "\"");
+  }
+  if (!SeedFits(seed)) return Fail(what + ": " + SeedTooLarge(seed));
+  // Ids grow in commit order, so the highest id is the most recent record.
+  const std::string sql = std::string(kSelectCase) +
+                          "WHERE c.engine = ?1 AND c.variant = ?2 AND c.seed = ?3 AND "
+                          "c.case_index = ?4 AND c.crash_kind = ?5 ORDER BY c.id DESC "
+                          "LIMIT 1";
+  Result<sqlite3_stmt*> stmt = Prepared(find_case_, sql.c_str());
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  Binder bind(*stmt);
+  bind.Text(engine).Text(variant).Int(static_cast<int64_t>(seed)).Int(case_index);
+  bind.Text(crash_kind);
+  if (!bind.ok()) return Error(what);
+  int rc = sqlite3_step(*stmt);
+  if (rc == SQLITE_DONE) return std::optional<CaseRecord>();
+  if (rc != SQLITE_ROW) return Error(what);
+  return std::optional<CaseRecord>(ReadCase(*stmt));
+}
+
+}  // namespace crashlab

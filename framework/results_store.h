@@ -1,0 +1,150 @@
+// The results store: one SQLite file holding campaigns, the verdict of every
+// case, and the artifacts of every failure (DESIGN.md, "Results store").
+//
+// Each case is written in its own transaction, so a controller killed in the
+// middle of a campaign loses at most the case in flight, and a resumed campaign
+// can ask which cases are already recorded. The file is in WAL mode with a busy
+// timeout, so several crashlab processes may write one file at once.
+//
+// Vocabulary columns (crash kind, contract, verdict) hold the exact words of
+// framework/vocabulary.h as TEXT.
+//
+// Thread safety: a ResultsStore is NOT thread-safe; use one per thread (each is
+// its own SQLite connection) or guard it externally.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framework/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace crashlab {
+
+struct CampaignInfo {
+  std::string command_line;  // the crashlab command as typed
+  std::string engine;        // engine name
+  std::string variants;      // comma-separated variant names the campaign covers
+  std::string crash_kind;    // "kill" or "power-loss"
+  uint64_t seed = 0;         // campaign seed, 0..2^63-1
+  int64_t cases_per_variant = 0;
+  std::string host;  // hostname
+  std::string crashlab_version;
+};
+
+// Stored only for cases that violate their contract.
+struct FailureRecord {
+  std::string expected;       // the expected state(s), text
+  std::string recovered;      // the recovered state, text
+  std::string difference;     // expected-versus-recovered, text
+  std::string engine_stderr;  // tail of the engine's stderr (bounded by the caller)
+  bool operator==(const FailureRecord&) const = default;
+};
+
+struct CaseRecord {
+  int64_t campaign_id = 0;
+  std::string engine, variant;
+  uint64_t seed = 0;  // campaign seed, 0..2^63-1
+  int64_t case_index = 0;
+  std::string crash_kind;  // "kill" | "power-loss"
+  std::string crash_plan;  // text form of the crash plan, e.g. "kill txn=5 delay_us=120"
+  std::string contract;    // "durable" | "prefix" | "none"
+  std::string verdict;     // "pass" | "lost-acked" | ... (vocabulary.h)
+  bool violation = false;  // verdict breaks the contract: Violates(verdict, contract)
+  std::string details;     // one paragraph saying what happened
+  int64_t txns_sent = 0, txns_acked = 0;
+  int64_t recovered_prefix = -1;  // transactions in the matched prefix state; -1 if none matched
+  double workload_ms = 0, recovery_ms = 0, total_ms = 0;
+  std::optional<FailureRecord> failure;  // present only when `violation`
+  int64_t id = 0;                        // filled when read back; ignored by RecordCase
+  bool operator==(const CaseRecord&) const = default;
+};
+
+class ResultsStore {
+ public:
+  // The schema version this build writes; PRAGMA user_version of the file.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens the database at `path`, creating it if missing: WAL mode, synchronous
+  // FULL, foreign keys on, 10 s busy timeout, schema created or migrated to
+  // kSchemaVersion. Concurrent Opens of one new file are safe.
+  // Errors (each names `path` and says what to do):
+  //  - the file cannot be opened or created (e.g. its directory is missing);
+  //  - the file is not a SQLite database;
+  //  - the file is a SQLite database of something else (tables but no crashlab
+  //    schema version); it is left untouched;
+  //  - the schema version is newer than kSchemaVersion: upgrade crashlab.
+  [[nodiscard]] static Result<std::unique_ptr<ResultsStore>> Open(const std::string& path);
+  ~ResultsStore();
+  ResultsStore(const ResultsStore&) = delete;
+  ResultsStore& operator=(const ResultsStore&) = delete;
+
+  // Records a new campaign with status "running" and started_at (UTC ISO-8601);
+  // returns its id. Errors: unknown crash kind, seed >= 2^63, database errors.
+  [[nodiscard]] Result<int64_t> BeginCampaign(const CampaignInfo& info);
+
+  // Records `c` (its `id` is ignored) and, when present, its failure row, in one
+  // transaction: both rows or neither. Errors: a word outside the vocabulary, a
+  // `violation` flag that disagrees with Violates(verdict, contract), a failure
+  // record on a case without violation, seed >= 2^63, an unknown campaign, a
+  // case already recorded for (campaign, variant, case_index), database errors.
+  [[nodiscard]] Status RecordCase(const CaseRecord& c);
+
+  // Sets the campaign's status ("finished" or "interrupted") and finished_at.
+  // Finishing again overwrites both. Errors: another status, unknown campaign.
+  [[nodiscard]] Status FinishCampaign(int64_t campaign_id, const std::string& status);
+
+  // The cases of a campaign, with their failures, ordered by variant then
+  // case_index. Errors: unknown campaign, database errors.
+  [[nodiscard]] Result<std::vector<CaseRecord>> CasesOfCampaign(int64_t campaign_id);
+
+  // The most recently recorded case with these coordinates, in any campaign;
+  // nullopt if none. Errors: seed >= 2^63, database errors.
+  [[nodiscard]] Result<std::optional<CaseRecord>> FindCase(const std::string& engine,
+                                                           const std::string& variant,
+                                                           uint64_t seed, int64_t case_index,
+                                                           const std::string& crash_kind);
+
+ private:
+  struct StatementDeleter {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+  struct ConnectionDeleter {
+    void operator()(sqlite3* db) const;
+  };
+
+  ResultsStore(std::string path, sqlite3* db);
+  Status Configure();
+  // Fails if the file is a SQLite database of something else, or of a newer
+  // crashlab; returns the schema version otherwise.
+  Result<int> CheckSchemaVersion();
+  Status Migrate();
+  // Prepares `sql` once and returns the cached statement, reset and unbound.
+  Result<sqlite3_stmt*> Prepared(Statement& slot, const char* sql);
+  // Runs a statement without parameters or result rows, prepared once into `slot`.
+  Status Run(Statement& slot, const char* sql, const char* what);
+  // The first column of the first row of `sql` as text; empty if no row.
+  Result<std::string> QueryOne(const char* sql, const char* what);
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if anything fails.
+  template <typename Body>
+  Status InTransaction(const char* what, Body&& body);
+  // An error for the last SQLite failure: `what` failed on path_, with a hint.
+  Status Error(const std::string& what) const;
+  // An error about path_ that is not a SQLite failure.
+  Status Fail(const std::string& message) const;
+
+  std::string path_;
+  // Declared before the statements so that they are finalized first.
+  std::unique_ptr<sqlite3, ConnectionDeleter> db_;
+  Statement begin_, commit_, rollback_;
+  Statement insert_campaign_, finish_campaign_, campaign_exists_;
+  Statement insert_case_, insert_failure_, cases_of_campaign_, find_case_;
+};
+
+}  // namespace crashlab

@@ -1,0 +1,419 @@
+#include "framework/results_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <regex>
+#include <thread>
+
+#include "framework/vocabulary.h"
+
+namespace crashlab {
+namespace {
+
+// A plain SQLite connection for looking at, or tampering with, a store's file
+// behind its back.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK) << path;
+    sqlite3_busy_timeout(db_, 10'000);
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  void Exec(const std::string& sql) {
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+        << sql << ": " << (error ? error : "");
+    sqlite3_free(error);
+  }
+  // The first column of the first row, as text; "<none>" if no row.
+  std::string Query(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::string out = "<none>";
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out = text ? reinterpret_cast<const char*>(text) : "<null>";
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class ResultsStoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = testing::TempDir() + "/results_store_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << pattern;
+    dir_ = pattern;
+    path_ = dir_ + "/results.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<ResultsStore> OpenStore() {
+    Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path_);
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  static CampaignInfo Campaign(uint64_t seed = 42) {
+    return CampaignInfo{"crashlab run --engine toykv",
+                        "toykv",
+                        "fsync,nosync",
+                        "kill",
+                        seed,
+                        100,
+                        "testhost",
+                        "0.1.0"};
+  }
+
+  static CaseRecord Case(int64_t campaign_id, const std::string& variant, int64_t index,
+                         const std::string& verdict = "pass") {
+    CaseRecord c;
+    c.campaign_id = campaign_id;
+    c.engine = "toykv";
+    c.variant = variant;
+    c.seed = 42;
+    c.case_index = index;
+    c.crash_kind = "kill";
+    c.crash_plan = "kill txn=" + std::to_string(index) + " delay_us=120";
+    c.contract = "durable";
+    c.verdict = verdict;
+    c.violation = verdict != "pass";
+    c.details = "recovered " + std::to_string(index) + " of 7 transactions";
+    c.txns_sent = 7;
+    c.txns_acked = 5;
+    c.recovered_prefix = c.violation ? 3 : 5;
+    c.workload_ms = 12.5;
+    c.recovery_ms = 0.25 + static_cast<double>(index);
+    c.total_ms = 40.125;
+    if (c.violation) {
+      c.failure = FailureRecord{"prefix 5..7", "prefix 3", "missing txn 4, 5",
+                                std::string("panic: bad page\n\x01\xff") + '\0' + "after nul"};
+    }
+    return c;
+  }
+
+  std::string dir_, path_;
+};
+
+TEST_F(ResultsStoreTest, CreatesSchemaAndRecordsCases) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<int64_t> campaign = store->BeginCampaign(Campaign());
+  ASSERT_TRUE(campaign.ok()) << campaign.status().message();
+  // Recorded out of order: reading back sorts by variant, then case_index.
+  std::vector<CaseRecord> expected = {Case(*campaign, "fsync", 0), Case(*campaign, "fsync", 1),
+                                      Case(*campaign, "nosync", 0, "lost-acked")};
+  for (int i : {2, 1, 0}) ASSERT_TRUE(store->RecordCase(expected[i]).ok());
+
+  Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(*campaign);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 3u);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_GT((*got)[i].id, 0);
+    expected[i].id = (*got)[i].id;
+    EXPECT_EQ((*got)[i], expected[i]) << "case " << i;
+  }
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("PRAGMA user_version"), std::to_string(ResultsStore::kSchemaVersion));
+  EXPECT_EQ(raw.Query("SELECT status FROM campaigns"), "running");
+  EXPECT_EQ(raw.Query("SELECT engine || ' ' || variants || ' ' || seed FROM campaigns"),
+            "toykv fsync,nosync 42");
+  const std::regex iso8601(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+  EXPECT_TRUE(std::regex_match(raw.Query("SELECT started_at FROM campaigns"), iso8601));
+  EXPECT_TRUE(std::regex_match(raw.Query("SELECT min(recorded_at) FROM cases"), iso8601));
+}
+
+TEST_F(ResultsStoreTest, ReopenKeepsCases) {
+  int64_t campaign = 0;
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    campaign = store->BeginCampaign(Campaign()).value();
+    ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 0)).ok());
+    ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 1, "torn-txn")).ok());
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(campaign);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[1].verdict, "torn-txn");
+  EXPECT_EQ((*got)[1].failure, Case(campaign, "fsync", 1, "torn-txn").failure);
+}
+
+TEST_F(ResultsStoreTest, FailureRowStoredWithViolation) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t campaign = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 0)).ok());
+  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 1, "hole")).ok());
+
+  std::vector<CaseRecord> got = store->CasesOfCampaign(campaign).value();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_FALSE(got[0].failure.has_value());
+  ASSERT_TRUE(got[1].failure.has_value());
+  EXPECT_EQ(*got[1].failure, *Case(campaign, "fsync", 1, "hole").failure);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM failures"), "1");
+  EXPECT_EQ(raw.Query("SELECT case_id FROM failures"), std::to_string(got[1].id));
+}
+
+TEST_F(ResultsStoreTest, CaseAndFailureCommitTogether) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t campaign = store->BeginCampaign(Campaign()).value();
+  // Make the failure insert fail after the case row is already written.
+  RawDb raw(path_);
+  raw.Exec(
+      "CREATE TRIGGER sabotage BEFORE INSERT ON failures "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+
+  Status s = store->RecordCase(Case(campaign, "fsync", 0, "corrupt"));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("injected failure"), std::string::npos) << s.message();
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM cases"), "0");
+  // The transaction was rolled back, not left open: the store still writes.
+  EXPECT_TRUE(store->RecordCase(Case(campaign, "fsync", 1)).ok());
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM cases"), "1");
+}
+
+TEST_F(ResultsStoreTest, RejectsInconsistentCases) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t campaign = store->BeginCampaign(Campaign()).value();
+  CaseRecord failure_without_violation = Case(campaign, "fsync", 0, "lost-acked");
+  failure_without_violation.contract = "prefix";  // prefix allows lost-acked
+  failure_without_violation.violation = false;
+  CaseRecord wrong_flag = Case(campaign, "fsync", 1, "hang");
+  wrong_flag.contract = "none";  // none still fails a hang
+  wrong_flag.violation = false;
+  wrong_flag.failure.reset();
+  CaseRecord unknown_verdict = Case(campaign, "fsync", 2);
+  unknown_verdict.verdict = "fine";
+  CaseRecord unknown_kind = Case(campaign, "fsync", 3);
+  unknown_kind.crash_kind = "reboot";
+  CaseRecord big_seed = Case(campaign, "fsync", 4);
+  big_seed.seed = uint64_t{1} << 63;
+  for (const CaseRecord& c :
+       {failure_without_violation, wrong_flag, unknown_verdict, unknown_kind, big_seed}) {
+    Status s = store->RecordCase(c);
+    EXPECT_FALSE(s.ok()) << "case " << c.case_index;
+    EXPECT_NE(s.message().find("fsync #" + std::to_string(c.case_index)), std::string::npos)
+        << s.message();
+  }
+  EXPECT_TRUE(store->CasesOfCampaign(campaign)->empty());
+}
+
+TEST_F(ResultsStoreTest, AcceptsEveryWordOfTheVocabulary) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t campaign = store->BeginCampaign(Campaign()).value();
+  // Extend these lists with vocabulary.h; the schema's CHECK lists must follow.
+  const Verdict verdicts[] = {Verdict::kPass, Verdict::kLostAcked,    Verdict::kTornTxn,
+                              Verdict::kHole, Verdict::kCorrupt,      Verdict::kRecoveryFailed,
+                              Verdict::kHang, Verdict::kProtocolError};
+  const Contract contracts[] = {Contract::kDurable, Contract::kPrefix, Contract::kNone};
+  const CrashKind kinds[] = {CrashKind::kKill, CrashKind::kPowerLoss};
+  int64_t index = 0;
+  for (Verdict verdict : verdicts) {
+    for (Contract contract : contracts) {
+      for (CrashKind kind : kinds) {
+        CaseRecord c = Case(campaign, "fsync", index++);
+        c.verdict = Name(verdict);
+        c.contract = Name(contract);
+        c.crash_kind = Name(kind);
+        c.violation = Violates(verdict, contract);
+        if (!c.violation) c.failure.reset();
+        if (c.violation && !c.failure) c.failure = FailureRecord{"a", "b", "c", "d"};
+        Status s = store->RecordCase(c);
+        EXPECT_TRUE(s.ok()) << s.message();
+      }
+    }
+  }
+  EXPECT_EQ(store->CasesOfCampaign(campaign)->size(), static_cast<size_t>(index));
+}
+
+TEST_F(ResultsStoreTest, RejectsNonCrashlabDatabase) {
+  RawDb(path_).Exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)");
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path_);
+  ASSERT_FALSE(store.ok());
+  const std::string message = store.status().message();
+  EXPECT_NE(message.find("not a crashlab results database"), std::string::npos) << message;
+  EXPECT_NE(message.find("photos"), std::string::npos) << message;
+  EXPECT_NE(message.find("--db"), std::string::npos) << message;
+  // The foreign database is left as it was: no WAL switch, no crashlab tables.
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("PRAGMA journal_mode"), "delete");
+  EXPECT_EQ(raw.Query("SELECT group_concat(name) FROM sqlite_master"), "photos");
+}
+
+TEST_F(ResultsStoreTest, RejectsNewerSchema) {
+  ASSERT_NE(OpenStore(), nullptr);
+  RawDb(path_).Exec("PRAGMA user_version = 99");
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path_);
+  ASSERT_FALSE(store.ok());
+  const std::string message = store.status().message();
+  EXPECT_NE(message.find("schema version 99"), std::string::npos) << message;
+  EXPECT_NE(message.find("versions 1 to 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("upgrade crashlab"), std::string::npos) << message;
+  EXPECT_EQ(RawDb(path_).Query("PRAGMA user_version"), "99");
+}
+
+TEST_F(ResultsStoreTest, RejectsNonSqliteFile) {
+  std::string garbage;
+  while (garbage.size() < 4096) garbage += "these are campaign notes, not a database\n";
+  std::ofstream(path_, std::ios::binary) << garbage;
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path_);
+  ASSERT_FALSE(store.ok());
+  const std::string message = store.status().message();
+  EXPECT_NE(message.find("not a SQLite database"), std::string::npos) << message;
+  EXPECT_NE(message.find(path_), std::string::npos) << message;
+  EXPECT_NE(message.find("--db"), std::string::npos) << message;
+  EXPECT_EQ(ReadAll(path_), garbage);
+}
+
+TEST_F(ResultsStoreTest, OpenFailsWhenDirectoryIsMissing) {
+  const std::string path = dir_ + "/missing/results.db";
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find(path), std::string::npos) << store.status().message();
+  EXPECT_NE(store.status().message().find("directory exists"), std::string::npos);
+}
+
+TEST_F(ResultsStoreTest, FindCaseReturnsMostRecent) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t first = store->BeginCampaign(Campaign()).value();
+  int64_t second = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->RecordCase(Case(first, "fsync", 3, "lost-acked")).ok());
+  ASSERT_TRUE(store->RecordCase(Case(second, "fsync", 3)).ok());
+  // Recorded last, but of the other crash kind: not a match.
+  int64_t third = store->BeginCampaign(Campaign()).value();
+  CaseRecord power_loss = Case(third, "fsync", 3, "hole");
+  power_loss.crash_kind = "power-loss";
+  ASSERT_TRUE(store->RecordCase(power_loss).ok());
+
+  Result<std::optional<CaseRecord>> found = store->FindCase("toykv", "fsync", 42, 3, "kill");
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->campaign_id, second);
+  EXPECT_EQ((*found)->verdict, "pass");
+  EXPECT_FALSE((*found)->failure.has_value());
+}
+
+TEST_F(ResultsStoreTest, FindCaseReturnsNulloptWhenNothingMatches) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t campaign = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 3)).ok());
+  ASSERT_TRUE(store->FindCase("toykv", "fsync", 42, 3, "kill")->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 3, "power-loss")->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 43, 3, "kill")->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 4, "kill")->has_value());
+  EXPECT_FALSE(store->FindCase("other", "fsync", 42, 3, "kill")->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 3, "reboot").ok());
+}
+
+TEST_F(ResultsStoreTest, JournalModeIsWal) {
+  ASSERT_NE(OpenStore(), nullptr);
+  EXPECT_EQ(RawDb(path_).Query("PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(ResultsStoreTest, DuplicateCaseIsAnError) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t campaign = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 0)).ok());
+  Status s = store->RecordCase(Case(campaign, "fsync", 0, "lost-acked"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("already recorded"), std::string::npos) << s.message();
+  std::vector<CaseRecord> got = store->CasesOfCampaign(campaign).value();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].verdict, "pass");
+  EXPECT_EQ(RawDb(path_).Query("SELECT count(*) FROM failures"), "0");
+}
+
+TEST_F(ResultsStoreTest, UnknownCampaignIsAnError) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Status s = store->RecordCase(Case(77, "fsync", 0));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("no such campaign"), std::string::npos) << s.message();
+  EXPECT_FALSE(store->CasesOfCampaign(77).ok());
+  EXPECT_FALSE(store->FinishCampaign(77, "finished").ok());
+}
+
+TEST_F(ResultsStoreTest, FinishCampaignRecordsStatusAndTime) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t campaign = store->BeginCampaign(Campaign()).value();
+  EXPECT_FALSE(store->FinishCampaign(campaign, "done").ok());
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("SELECT finished_at IS NULL FROM campaigns"), "1");
+  ASSERT_TRUE(store->FinishCampaign(campaign, "interrupted").ok());
+  EXPECT_EQ(raw.Query("SELECT status FROM campaigns"), "interrupted");
+  EXPECT_EQ(raw.Query("SELECT finished_at >= started_at FROM campaigns"), "1");
+}
+
+TEST_F(ResultsStoreTest, SeedsBelow2To63RoundTrip) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const uint64_t max_seed = std::numeric_limits<int64_t>::max();
+  EXPECT_FALSE(store->BeginCampaign(Campaign(max_seed + 1)).ok());
+  int64_t campaign = store->BeginCampaign(Campaign(max_seed)).value();
+  CaseRecord c = Case(campaign, "fsync", 0);
+  c.seed = max_seed;
+  ASSERT_TRUE(store->RecordCase(c).ok());
+  Result<std::optional<CaseRecord>> found = store->FindCase("toykv", "fsync", max_seed, 0, "kill");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->seed, max_seed);
+  EXPECT_EQ(RawDb(path_).Query("SELECT seed FROM campaigns"), std::to_string(max_seed));
+}
+
+TEST_F(ResultsStoreTest, TwoStoresWriteOneFile) {
+  auto a = OpenStore();
+  auto b = OpenStore();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  int64_t campaign_a = a->BeginCampaign(Campaign()).value();
+  int64_t campaign_b = b->BeginCampaign(Campaign()).value();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(a->RecordCase(Case(campaign_a, "fsync", i)).ok());
+    ASSERT_TRUE(b->RecordCase(Case(campaign_b, "fsync", i)).ok());
+  }
+  EXPECT_EQ(a->CasesOfCampaign(campaign_b)->size(), 10u);
+  EXPECT_EQ(b->CasesOfCampaign(campaign_a)->size(), 10u);
+}
+
+TEST_F(ResultsStoreTest, ConcurrentOpensOfANewFileAllSucceed) {
+  // Every opener sees an empty file; only one may create the schema.
+  std::vector<std::string> errors(8);
+  std::vector<std::thread> threads;
+  for (std::string& error : errors) {
+    threads.emplace_back([&] {
+      Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path_);
+      if (!store.ok()) error = store.status().message();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::string& error : errors) EXPECT_EQ(error, "");
+  EXPECT_EQ(RawDb(path_).Query("PRAGMA user_version"), "1");
+}
+
+}  // namespace
+}  // namespace crashlab
