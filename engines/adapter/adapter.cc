@@ -61,6 +61,11 @@ class Server {
     if (verb == "checkpoint" && f.size() == 1) {
       return Optional(opened_, [&] { return engine_.Checkpoint(); });
     }
+    if (verb == "points" && f.size() == 1) {
+      std::string reply = "ok";
+      for (const std::string& point : engine_.Points()) reply += " " + protocol::Encode(point);
+      return Reply(reply);
+    }
     if (verb == "close" && f.size() == 1) {
       if (!opened_) return Reply("ok");
       opened_ = false;
@@ -73,6 +78,7 @@ class Server {
     std::string reply = "ok crashlab-engine " + std::to_string(protocol::kVersion) + " " +
                         protocol::Encode(engine_.Name());
     for (const std::string& cap : engine_.Capabilities()) reply += " " + cap;
+    if (!engine_.Points().empty()) reply += " points";
     Reply(reply);
   }
 

@@ -24,9 +24,13 @@ class Engine {
  public:
   virtual ~Engine() = default;
 
-  // Name and capabilities announced in the reply to `hello`.
+  // Name and capabilities announced in the reply to `hello`. Serve() adds the
+  // `points` capability itself when Points() is not empty.
   virtual std::string Name() const = 0;
   virtual std::vector<std::string> Capabilities() const { return {}; }
+  // The names of the engine's named fault points (faults/point.h), which the
+  // controller may ask to crash at: `crashlab run --point`.
+  virtual std::vector<std::string> Points() const { return {}; }
 
   // Opens (creating when absent) the database in `dir`; recovery happens here.
   virtual Status Open(const std::string& dir) = 0;
