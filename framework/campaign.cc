@@ -7,8 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "framework/engine_client.h"
-
 namespace crashlab {
 namespace {
 
@@ -60,33 +58,13 @@ std::string Tally(const VariantTally& t) {
                      t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
 }
 
-// Says hello to the variant's engine once before its cases: an engine that
-// speaks another protocol version is a setup error, not a verdict per case.
-// Anything else that goes wrong here is left for the cases to judge.
-Status ProbeProtocolVersion(const std::string& engine, const VariantSpec& variant,
-                            const std::string& log, Millis deadline) {
-  Result<std::unique_ptr<EngineProcess>> process = EngineProcess::Start(variant.argv, log);
-  if (!process.ok()) return process.status();
-  EngineClient client(**process, deadline);
-  HelloReply hello;
-  Exchange e = client.Hello(hello);
-  if (e.kind == Exchange::kProtocolError &&
-      e.message.find("protocol version") != std::string::npos) {
-    return Status::Error(
-        fmt::format("engine {} variant {}: {}; update its adapter to engine protocol "
-                    "v1 (docs/engine-protocol.md)",
-                    engine, variant.name, e.message));
-  }
-  (*process)->FinishGracefully(deadline);
-  return Status::Ok();
-}
-
 }  // namespace
 
 std::string ReproCommand(const std::string& engine_arg, const std::string& variant, uint64_t seed,
-                         int64_t case_index, const std::string& db_path) {
-  return fmt::format("crashlab repro --engine {} --variant {} --seed {} --case {} --db {}",
-                     engine_arg, variant, seed, case_index, db_path);
+                         int64_t case_index, const std::string& db_path, const std::string& point) {
+  return fmt::format("crashlab repro --engine {} --variant {} --seed {} --case {} --db {}{}",
+                     engine_arg, variant, seed, case_index, db_path,
+                     point.empty() ? "" : " --point " + point);
 }
 
 CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
@@ -153,11 +131,9 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
     const fs::path variant_dir = fs::path(*workdir) / variant_name;
     std::error_code ec;
     fs::create_directories(variant_dir, ec);
-    if (Status s = ProbeProtocolVersion(o.engine.name, *variant,
-                                        (variant_dir / "hello.stderr").string(), o.deadline);
-        !s.ok()) {
-      return interrupted(s);
-    }
+    Result<std::vector<std::string>> points = ProbeEngine(
+        o.engine.name, *variant, (variant_dir / "hello.stderr").string(), o.deadline, o.point);
+    if (!points.ok()) return interrupted(points.status());
     for (int64_t i = 0; i < o.cases; ++i) {
       KillCaseSpec spec;
       spec.variant = variant;
@@ -165,6 +141,8 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
       spec.case_index = static_cast<uint64_t>(i);
       spec.case_dir = (variant_dir / fmt::format("case-{}", i)).string();
       spec.deadline = o.deadline;
+      spec.point = o.point;
+      spec.engine_points = *points;
       Result<KillCaseResult> result = RunKillCase(spec);
       if (!result.ok()) return interrupted(result.status());
       const KillCaseResult& r = *result;
@@ -182,7 +160,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
                    "VIOLATION {}/{} case {}: {} ({} contract) - {}\n  case dir: {}\n  repro: {}\n",
                    o.engine.name, variant_name, i, Name(r.judgement.verdict), Name(r.contract),
                    r.judgement.details, spec.case_dir,
-                   ReproCommand(o.engine_arg, variant_name, o.seed, i, o.db_path));
+                   ReproCommand(o.engine_arg, variant_name, o.seed, i, o.db_path, o.point));
         std::fflush(out);
       } else if (!o.keep_cases) {
         fs::remove_all(spec.case_dir, ec);

@@ -27,6 +27,9 @@ struct CampaignOptions {
   std::string workdir;
   bool keep_cases = false;  // keep every case directory, not just failing ones
   Millis deadline{10000};
+  // Empty for timed kills; else kill at this named point of the engine, or
+  // "any" for a point chosen by the seed (crash_plan.h).
+  std::string point;
   std::string command_line;  // as typed, for the campaigns table
 };
 
@@ -56,6 +59,6 @@ CaseRecord ToCaseRecord(const KillCaseResult& result, const std::string& engine,
 
 // The command that reruns one case: `engine_arg` is --engine as the user gave it.
 std::string ReproCommand(const std::string& engine_arg, const std::string& variant, uint64_t seed,
-                         int64_t case_index, const std::string& db_path);
+                         int64_t case_index, const std::string& db_path, const std::string& point);
 
 }  // namespace crashlab

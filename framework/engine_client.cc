@@ -150,4 +150,19 @@ Exchange EngineClient::Check(std::optional<std::string>& check_error) {
 
 Exchange EngineClient::Close() { return OkOrErr("close"); }
 
+Exchange EngineClient::Points(std::vector<std::string>& names) {
+  names.clear();
+  if (Exchange e = Send("points\n"); !e.ok()) return e;
+  std::string line;
+  if (Exchange e = Read(line); !e.ok()) return e;
+  const auto f = protocol::SplitFields(line);
+  if (f[0] != "ok") return Unexpected("points", line);
+  for (std::size_t i = 1; i < f.size(); ++i) {
+    Result<std::string> name = protocol::Decode(f[i]);
+    if (!name.ok() || name->empty()) return Unexpected("points", line);
+    names.push_back(std::move(name.value()));
+  }
+  return {};
+}
+
 }  // namespace crashlab

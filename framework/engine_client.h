@@ -51,6 +51,9 @@ class EngineClient {
   // engine's message when its check failed.
   Exchange Check(std::optional<std::string>& check_error);
   Exchange Close();
+  // The engine's named fault points; only for engines with the `points`
+  // capability.
+  Exchange Points(std::vector<std::string>& names);
 
  private:
   Exchange Send(const std::string& line);

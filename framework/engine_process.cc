@@ -27,15 +27,15 @@ void CloseFd(int& fd) {
 // In the child after fork: only async-signal-safe calls until exec. If exec
 // fails, its errno goes to `exec_error_fd` (close-on-exec, so the parent
 // reads end-of-file when exec succeeds).
-[[noreturn]] void ExecChild(const std::vector<char*>& argv, int in_fd, int out_fd, int err_fd,
-                            int exec_error_fd) {
+[[noreturn]] void ExecChild(const std::vector<char*>& argv, const std::vector<char*>& envp,
+                            int in_fd, int out_fd, int err_fd, int exec_error_fd) {
   setpgid(0, 0);
   dup2(in_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
   // Signals the controller ignores must not stay ignored in the engine.
   signal(SIGPIPE, SIG_DFL);
-  execvp(argv[0], argv.data());
+  execvpe(argv[0], argv.data(), envp.data());
   const int error = errno;
   ssize_t ignored = write(exec_error_fd, &error, sizeof error);
   (void)ignored;
@@ -44,8 +44,9 @@ void CloseFd(int& fd) {
 
 }  // namespace
 
-Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::vector<std::string>& argv,
-                                                            const std::string& stderr_path) {
+Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(
+    const std::vector<std::string>& argv, const std::string& stderr_path,
+    const std::vector<std::string>& extra_env) {
   if (argv.empty()) return Status::Error("the engine's command line is empty");
   // A write to an engine that died must come back as EPIPE, not kill crashlab.
   signal(SIGPIPE, SIG_IGN);
@@ -72,9 +73,18 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(const std::vector<st
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  // Built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "CRASHLAB_KILL_AT=", 17) != 0) env_strings.emplace_back(*e);
+  }
+  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(cargv, to_child[0], from_child[1], err_fd, exec_error[1]);
+  if (pid == 0) ExecChild(cargv, envp, to_child[0], from_child[1], err_fd, exec_error[1]);
   const int fork_errno = errno;
   close(to_child[0]);
   close(from_child[1]);
@@ -227,6 +237,10 @@ std::vector<std::string> EngineProcess::DrainLines() {
     buffer_.erase(0, nl + 1);
   }
   return lines;
+}
+
+bool EngineProcess::DiedOfSigkill() const {
+  return reaped_ && WIFSIGNALED(wait_status_) && WTERMSIG(wait_status_) == SIGKILL;
 }
 
 std::string EngineProcess::ExitDescription() const {

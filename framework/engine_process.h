@@ -21,9 +21,12 @@ using Millis = std::chrono::milliseconds;
 class EngineProcess {
  public:
   // Starts `argv` (argv[0] looked up in PATH when it has no '/') with stderr
-  // appended to `stderr_path`. Fails if the program cannot be started.
+  // appended to `stderr_path` and `extra_env` ("NAME=value") added to
+  // crashlab's environment; CRASHLAB_KILL_AT is passed only through
+  // `extra_env`. Fails if the program cannot be started.
   [[nodiscard]] static Result<std::unique_ptr<EngineProcess>> Start(
-      const std::vector<std::string>& argv, const std::string& stderr_path);
+      const std::vector<std::string>& argv, const std::string& stderr_path,
+      const std::vector<std::string>& extra_env = {});
   // Kills the process group and reaps the engine.
   ~EngineProcess();
   EngineProcess(const EngineProcess&) = delete;
@@ -50,6 +53,9 @@ class EngineProcess {
   std::vector<std::string> DrainLines();
   // "exited with status N", "killed by signal N" or "still running".
   std::string ExitDescription() const;
+  // Whether the engine was reaped after dying of SIGKILL (its own, at an
+  // armed fault point, or crashlab's).
+  bool DiedOfSigkill() const;
 
   pid_t pid() const { return pid_; }
 

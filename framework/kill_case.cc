@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -66,7 +67,10 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
   if (Exchange e = client.Hello(hello); !e.ok()) return fault(e, "hello");
   if (Exchange e = client.Open(data_dir); !e.ok()) return fault(e, "open of the new database");
 
-  for (std::size_t t = 0; t <= r.plan.txn; ++t) {
+  // A timed plan stops sending at its transaction; a point plan sends them
+  // all, one at a time, until the engine kills itself at the point.
+  const std::size_t last = r.plan.at_point() ? r.workload.txns.size() - 1 : r.plan.txn;
+  for (std::size_t t = 0; t <= last; ++t) {
     const Txn& txn = r.workload.txns[t];
     if (txn.checkpoint_before) {
       bool supported = true;
@@ -85,7 +89,7 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
     }
     committed_or_in_flight.push_back(txn);
     ++r.sent;
-    if (t == r.plan.txn) break;  // the in-flight transaction: kill below
+    if (!r.plan.at_point() && t == r.plan.txn) break;  // in flight: the kill comes below
     Exchange e = client.AwaitTxnReply();
     if (e.kind == Exchange::kErr) {
       // An engine that refused a transaction must not show any of it.
@@ -95,12 +99,24 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
     }
     if (e.kind == Exchange::kDied) {
       engine.KillGroup();
-      r.notes += fmt::format("the engine died by itself during transaction {} ({}); ", t,
-                             engine.ExitDescription());
+      if (r.plan.at_point() && engine.DiedOfSigkill()) {
+        r.notes += fmt::format("killed at {} during transaction {}; ", r.plan.point, t);
+      } else {
+        r.notes += fmt::format("the engine died by itself during transaction {} ({}); ", t,
+                               engine.ExitDescription());
+      }
       return std::nullopt;
     }
     if (!e.ok()) return fault(e, fmt::format("transaction {}", t));
     r.acked = committed_or_in_flight.size();
+  }
+  if (r.plan.at_point()) {
+    engine.KillGroup();
+    if (!r.plan.in_recovery()) {
+      r.notes += fmt::format("{} was not reached {} time(s); killed after the last transaction; ",
+                             r.plan.point, r.plan.hit);
+    }
+    return std::nullopt;
   }
   // The kill: wait the planned delay (or less, if the engine dies), then
   // SIGKILL the group. An `ok` already in the pipe was acknowledged.
@@ -127,9 +143,13 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
 }
 
 // Starts the engine on the crashed directory: open (recovery), dump, check.
+// `killed_in_open` tells that the engine died of SIGKILL while recovering,
+// which is the plan when a recovery point is armed.
 std::optional<EngineFault> Recover(const KillCaseSpec& spec, EngineProcess& engine,
                                    const std::string& data_dir, OracleInput& input,
-                                   Clock::time_point start, double& recovery_ms) {
+                                   Clock::time_point start, double& recovery_ms,
+                                   bool& killed_in_open) {
+  killed_in_open = false;
   EngineClient client(engine, spec.deadline);
   auto fault = [&](const Exchange& e, const std::string& during) {
     engine.KillGroup();
@@ -140,7 +160,11 @@ std::optional<EngineFault> Recover(const KillCaseSpec& spec, EngineProcess& engi
   };
   HelloReply hello;
   if (Exchange e = client.Hello(hello); !e.ok()) return fault(e, "hello");
-  if (Exchange e = client.Open(data_dir); !e.ok()) return fault(e, "open (recovery)");
+  if (Exchange e = client.Open(data_dir); !e.ok()) {
+    std::optional<EngineFault> f = fault(e, "open (recovery)");
+    killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();
+    return f;
+  }
   recovery_ms = MsSince(start);
   if (Exchange e = client.Dump(input.recovered); !e.ok()) return fault(e, "dump");
   if (Exchange e = client.Check(input.check_error); !e.ok()) return fault(e, "check");
@@ -150,6 +174,47 @@ std::optional<EngineFault> Recover(const KillCaseSpec& spec, EngineProcess& engi
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> ProbeEngine(const std::string& engine_name,
+                                             const VariantSpec& variant, const std::string& log,
+                                             Millis deadline, const std::string& point) {
+  Result<std::unique_ptr<EngineProcess>> process = EngineProcess::Start(variant.argv, log);
+  if (!process.ok()) return process.status();
+  EngineClient client(**process, deadline);
+  HelloReply hello;
+  Exchange e = client.Hello(hello);
+  if (e.kind == Exchange::kProtocolError &&
+      e.message.find("protocol version") != std::string::npos) {
+    return Status::Error(
+        fmt::format("engine {} variant {}: {}; update its adapter to engine "
+                    "protocol v1 (docs/engine-protocol.md)",
+                    engine_name, variant.name, e.message));
+  }
+  std::vector<std::string> points;
+  const auto& caps = hello.capabilities;
+  if (e.ok() && std::find(caps.begin(), caps.end(), "points") != caps.end()) {
+    if (Exchange p = client.Points(points); !p.ok()) {
+      return Status::Error(fmt::format("engine {} variant {}: asking for its named points: {}",
+                                       engine_name, variant.name, p.message));
+    }
+  }
+  (*process)->FinishGracefully(deadline);
+  if (!point.empty() && point != "any" &&
+      std::find(points.begin(), points.end(), point) == points.end()) {
+    std::string known;
+    for (const std::string& p : points) known += (known.empty() ? "" : ", ") + p;
+    return Status::Error(fmt::format(
+        "engine {} variant {} has no named point '{}'; {}", engine_name, variant.name, point,
+        points.empty() ? "it declares none, so drop --point" : "its points are: " + known));
+  }
+  if (point == "any" && points.empty()) {
+    return Status::Error(
+        fmt::format("engine {} variant {} declares no named points, so --point "
+                    "any has nothing to choose from; drop --point",
+                    engine_name, variant.name));
+  }
+  return points;
+}
 
 Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   const auto start = Clock::now();
@@ -162,23 +227,40 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
 
   KillCaseResult r;
   r.workload = GenerateWorkload(spec.seed, spec.case_index);
-  r.plan = PlanKill(spec.seed, spec.case_index, r.workload.txns.size());
+  r.plan = spec.point.empty() ? PlanKill(spec.seed, spec.case_index, r.workload.txns.size())
+                              : PlanPointKill(spec.seed, spec.case_index, r.workload.txns.size(),
+                                              spec.point, spec.engine_points);
+  const std::vector<std::string> armed{"CRASHLAB_KILL_AT=" + r.plan.point + ":" +
+                                       std::to_string(r.plan.hit)};
+  auto start_engine = [&](bool arm) {
+    return EngineProcess::Start(spec.variant->argv, log, arm ? armed : std::vector<std::string>{});
+  };
   r.contract = spec.variant->ContractFor(CrashKind::kKill);
 
   OracleInput input;
   AppendLog(log, "run until the kill: " + r.plan.ToString());
   {
-    Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
+    auto engine = start_engine(r.plan.at_point() && !r.plan.in_recovery());
     if (!engine.ok()) return engine.status();
     input.fault = DriveUntilKill(spec, **engine, data_dir, r, input.sent);
   }
   r.workload_ms = MsSince(start);
-  if (!input.fault) {
-    AppendLog(log, "restart: recovery, dump, check");
-    const auto restart = Clock::now();
-    Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
+  // No restart when the engine could not be driven to the crash (a hang, a
+  // protocol error): its fault is the verdict. A second restart happens
+  // only after a planned kill inside recovery.
+  for (int restart = 0; restart < 2 && !input.fault; ++restart) {
+    const bool arm = restart == 0 && r.plan.in_recovery();
+    AppendLog(log, arm ? "restart with " + armed[0] + ": recovery, dump, check"
+                       : "restart: recovery, dump, check");
+    const auto restarted = Clock::now();
+    auto engine = start_engine(arm);
     if (!engine.ok()) return engine.status();
-    input.fault = Recover(spec, **engine, data_dir, input, restart, r.recovery_ms);
+    bool killed_in_open = false;
+    input.fault =
+        Recover(spec, **engine, data_dir, input, restarted, r.recovery_ms, killed_in_open);
+    if (!(arm && killed_in_open)) break;
+    r.notes += fmt::format("killed at {} inside recovery; recovered again; ", r.plan.point);
+    input.fault.reset();
   }
   input.acked = r.acked;
   r.judgement = Judge(input);

@@ -22,6 +22,10 @@ struct KillCaseSpec {
   // to <case_dir>/data and its stderr to <case_dir>/engine.stderr.
   std::string case_dir;
   Millis deadline{10000};  // per exchange with the engine
+  // Empty for a timed kill; else kill at this named point, or "any" for a
+  // point chosen by the seed among `engine_points`.
+  std::string point;
+  std::vector<std::string> engine_points;
 };
 
 struct KillCaseResult {
@@ -36,6 +40,16 @@ struct KillCaseResult {
   double workload_ms = 0, recovery_ms = 0, total_ms = 0;
   std::string stderr_tail;  // the last few KiB the engine wrote to stderr
 };
+
+// Says hello to the variant's engine once, before its cases, and returns its
+// named points. Errors, which stop a campaign before any verdict: the program
+// cannot be started, it speaks another protocol version, or `point` (when not
+// empty) is neither "any" nor one of its points. Anything else that goes wrong
+// is left for the cases to judge.
+[[nodiscard]] Result<std::vector<std::string>> ProbeEngine(const std::string& engine,
+                                                           const VariantSpec& variant,
+                                                           const std::string& log, Millis deadline,
+                                                           const std::string& point);
 
 // Runs one case. An error means crashlab could not run the case at all (the
 // case directory cannot be created, the program cannot be started); it is

@@ -46,6 +46,20 @@ TEST(CliErrors, EngineSpeakingAnotherProtocolVersion_StopsTheCampaign) {
   EXPECT_EQ(Query(dir / "db", "SELECT status FROM campaigns").at(0).at("status"), "interrupted");
 }
 
+TEST(CliErrors, UnknownPoint_ListsTheEnginesPoints) {
+  TempDir dir;
+  ExpectUsageError(RunCrashlab({"run", "--engine", CRASHLAB_FAKE_ENGINE, "--variant", "correct",
+                                "--seed", "1", "--db", dir / "db", "--point", "nosuch:point"}),
+                   "fake.commit:after");
+}
+
+TEST(CliErrors, PointOnAnEngineWithoutPoints_IsRefused) {
+  TempDir dir;
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-full", "--seed", "1",
+                                "--db", dir / "db", "--point", "any"}),
+                   "drop --point");
+}
+
 TEST(CliErrors, SeedOutOfRange_IsAUsageError) {
   ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "9223372036854775808"}),
                    "--seed");

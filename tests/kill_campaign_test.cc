@@ -144,6 +144,33 @@ TEST(KillCampaign, ControllerKilledMidCampaign_LeavesOnlyWholeCases) {
   EXPECT_EQ(Query(dir / "db", "SELECT status FROM campaigns").at(0).at("status"), "running");
 }
 
+TEST(KillCampaign, PointKills_SpreadOverEveryPointAndTheCorrectEngineHolds) {
+  Campaign c;
+  c.Run(kFake, "correct", 30, {"--point", "any"});
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  for (const char* point : {"recovery.open:before", "fake.commit:before", "fake.commit:after"}) {
+    EXPECT_FALSE(Query(c.db, std::string("SELECT 1 FROM cases WHERE crash_plan LIKE 'kill point=") +
+                                 point + " hit=%'")
+                     .empty())
+        << point;
+  }
+  EXPECT_FALSE(Query(c.db, "SELECT 1 FROM cases WHERE details LIKE '%killed at fake.commit:after%'")
+                   .empty());
+  EXPECT_FALSE(
+      Query(c.db, "SELECT 1 FROM cases WHERE details LIKE '%inside recovery; recovered again%'")
+          .empty());
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(KillCampaign, PointKillAfterTheWriteBeforeTheAck_RecoversTheUnacknowledgedTransaction) {
+  Campaign c;
+  c.Run(kFake, "correct", 10, {"--point", "fake.commit:after"});
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  // Killed after the record was synced but before `ok`: the transaction is
+  // not acknowledged, yet recovery finds it.
+  EXPECT_FALSE(Query(c.db, "SELECT 1 FROM cases WHERE recovered_prefix = txns_acked + 1").empty());
+}
+
 TEST(KillCampaign, ReproRerunsTheRecordedCase) {
   Campaign c;
   c.Run(kFake, "exit-in-open", 2);

@@ -13,14 +13,14 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ReproArgs {
-  std::string engine, variant, db = "crashlab.db", engines_dir;
+  std::string engine, variant, db = "crashlab.db", engines_dir, point;
   uint64_t seed = 0;
   int64_t case_index = 0;
   int64_t deadline_ms = 10000;
   bool keep_cases = false;
 };
 
-void PrintRecorded(const ReproArgs& a, const std::string& engine_name) {
+void PrintRecorded(const ReproArgs& a, const std::string& engine_name, const std::string& plan) {
   std::error_code ec;
   if (!fs::exists(a.db, ec)) return;
   Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
@@ -37,6 +37,9 @@ void PrintRecorded(const ReproArgs& a, const std::string& engine_name) {
   fmt::print("recorded:  {} ({}) in {}, plan {}, {} sent, {} acknowledged\n", c.verdict,
              c.violation ? "violation" : "contract held", a.db, c.crash_plan, c.txns_sent,
              c.txns_acked);
+  if (c.crash_plan != plan) {
+    fmt::print("           (that case ran another plan: pass the --point its campaign used)\n");
+  }
 }
 
 int Repro(const ReproArgs& a) {
@@ -50,6 +53,16 @@ int Repro(const ReproArgs& a) {
   }
   KillCaseSpec spec;
   spec.variant = engine.Find(a.variant);
+  spec.point = a.point;
+  if (!a.point.empty()) {
+    Result<std::vector<std::string>> points = ProbeEngine(
+        engine.name, *spec.variant, tmpl + "/hello.stderr", Millis(a.deadline_ms), a.point);
+    if (!points.ok()) {
+      fmt::print(stderr, "crashlab: {}\n", points.status().message());
+      return kExitUsage;
+    }
+    spec.engine_points = *points;
+  }
   spec.seed = a.seed;
   spec.case_index = static_cast<uint64_t>(a.case_index);
   spec.case_dir = tmpl + "/case";
@@ -66,7 +79,7 @@ int Repro(const ReproArgs& a) {
   fmt::print("verdict:   {} ({} contract: {})\n", Name(r.judgement.verdict), Name(r.contract),
              r.violation ? "VIOLATED" : "held");
   fmt::print("details:   {}\n", r.judgement.details);
-  PrintRecorded(a, engine.name);
+  PrintRecorded(a, engine.name, r.plan.ToString());
   if (!r.judgement.difference.empty()) {
     fmt::print("expected versus recovered:\n{}", r.judgement.difference);
   }
@@ -101,6 +114,7 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep the case directory and print its path");
+  cmd->add_option("--point", a->point, "The --point the campaign ran with, if any");
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code] { exit_code = Repro(*a); });
 }

@@ -19,6 +19,7 @@ struct RunArgs {
   std::string workdir;
   bool keep_cases = false;
   int64_t deadline_ms = 10000;
+  std::string point;
   std::string engines_dir;
 };
 
@@ -33,6 +34,7 @@ int Run(const RunArgs& a, const std::string& command_line) {
   CampaignOptions o;
   if (!ChooseVariants(a.engine, a.engines_dir, a.variants, o.engine, o.variants)) return kExitUsage;
   o.engine_arg = a.engine;
+  o.point = a.point;
   o.seed = a.seed;
   o.cases = a.cases;
   o.db_path = a.db;
@@ -83,6 +85,9 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
                   "Deadline for each exchange with the engine; missing it is the `hang` verdict")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  cmd->add_option("--point", a->point,
+                  "Kill at a named fault point of the engine instead of after a timed delay: a "
+                  "point name, or 'any' for a point chosen by the seed in each case");
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code, command_line] { exit_code = Run(*a, command_line); });
 }

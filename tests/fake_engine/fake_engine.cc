@@ -21,10 +21,19 @@
 #include <thread>
 
 #include "engines/adapter/adapter.h"
+#include "faults/point.h"
 #include "tests/fake_engine/op_log.h"
 
 namespace crashlab::fake {
 namespace {
+
+// The fake engine's named points, so tests can crash at exact places.
+namespace points {
+constexpr faults::Point kOpenBefore{"recovery.open:before",
+                                    "everything committed before the crash"};
+constexpr faults::Point kCommitBefore{"fake.commit:before", "transactions before this one"};
+constexpr faults::Point kCommitAfter{"fake.commit:after", "this transaction, not yet acknowledged"};
+}  // namespace points
 
 class FakeEngine : public adapter::Engine {
  public:
@@ -33,12 +42,17 @@ class FakeEngine : public adapter::Engine {
 
   std::string Name() const override { return "fake-" + mode_; }
   std::vector<std::string> Capabilities() const override { return {"reopen"}; }
+  std::vector<std::string> Points() const override {
+    return {std::string(points::kOpenBefore.name), std::string(points::kCommitBefore.name),
+            std::string(points::kCommitAfter.name)};
+  }
 
   Status Open(const std::string& dir) override {
     if (mode_ == "hang-in-open") {
       while (true) pause();
     }
     if (mode_ == "exit-in-open") _exit(3);
+    CRASHLAB_POINT(points::kOpenBefore);
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
     state_ = std::move(state.value());
@@ -71,7 +85,10 @@ class FakeEngine : public adapter::Engine {
       }
       return Status::Ok();
     }
-    return log_.Append(ops);
+    CRASHLAB_POINT(points::kCommitBefore);
+    Status s = log_.Append(ops);
+    CRASHLAB_POINT(points::kCommitAfter);
+    return s;
   }
 
   Result<std::optional<std::string>> Get(const std::string& key) override {
@@ -146,6 +163,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (!crashlab::faults::ArmFromEnvironment()) return 2;
   if (mode == "garbage") return crashlab::fake::ServeGarbage();
   crashlab::fake::FakeEngine engine(mode);
   return crashlab::adapter::Serve(engine, stdin, stdout);
