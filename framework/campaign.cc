@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "framework/interrupt.h"
+
 namespace crashlab {
 namespace {
 
@@ -120,6 +122,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
     return why;
   };
   bool kept_any = false;
+  int64_t recorded = 0;
   fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash kill, seed {}\n",
              summary.campaign_id, o.engine.name, o.variants.size(), o.cases, o.seed);
   std::fflush(out);
@@ -144,6 +147,14 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
       spec.point = o.point;
       spec.engine_points = *points;
       Result<KillCaseResult> result = RunKillCase(spec);
+      if (InterruptSignal() != 0) {
+        // The case in flight was cut short by crashlab's own interruption:
+        // its verdict would be false, so it is not recorded.
+        return interrupted(Status::Error(fmt::format(
+            "interrupted by signal {} during {}/{} case {}; that case was not recorded, the {} "
+            "before it are in {}",
+            InterruptSignal(), o.engine.name, variant_name, i, recorded, o.db_path)));
+      }
       if (!result.ok()) return interrupted(result.status());
       const KillCaseResult& r = *result;
       CaseRecord record = ToCaseRecord(r, o.engine.name, variant_name, o.seed, i);
@@ -152,6 +163,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
         return interrupted(s);
       }
       ++tally.cases;
+      ++recorded;
       ++tally.verdicts[r.judgement.verdict];
       if (r.violation) {
         ++tally.violations;

@@ -11,8 +11,10 @@ Exchange Failure(Exchange::Kind kind, std::string message) {
   return Exchange{kind, std::move(message)};
 }
 
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
+using Clock = std::chrono::steady_clock;
+
+std::string ErrText(const std::string& line) {
+  return protocol::Readable(line.size() > 4 ? line.substr(4) : "");
 }
 
 Exchange Unexpected(const std::string& request, const std::string& line) {
@@ -23,6 +25,10 @@ Exchange Unexpected(const std::string& request, const std::string& line) {
 }  // namespace
 
 Exchange EngineClient::Send(const std::string& text) {
+  // A line nobody asked for would be taken as the reply to this request.
+  if (process_.HasBufferedLine()) {
+    return Failure(Exchange::kProtocolError, "the engine wrote a reply line nobody asked for");
+  }
   switch (process_.Write(text, deadline_)) {
     case EngineProcess::Io::kOk:
       return {};
@@ -35,7 +41,12 @@ Exchange EngineClient::Send(const std::string& text) {
 }
 
 Exchange EngineClient::Read(std::string& line) {
-  switch (process_.ReadLine(line, deadline_, protocol::kMaxLineBytes)) {
+  return ReadBefore(line, Clock::now() + deadline_);
+}
+
+Exchange EngineClient::ReadBefore(std::string& line, Clock::time_point end) {
+  const auto left = std::max(Millis(0), std::chrono::duration_cast<Millis>(end - Clock::now()));
+  switch (process_.ReadLine(line, left, protocol::kMaxLineBytes)) {
     case EngineProcess::Io::kOk:
       if (!line.empty() && line.back() == '\r') {
         return Failure(Exchange::kProtocolError,
@@ -57,9 +68,7 @@ Exchange EngineClient::OkOrErr(const std::string& request) {
   std::string line;
   if (Exchange e = Read(line); !e.ok()) return e;
   if (line == "ok") return {};
-  if (StartsWith(line, "err ") || line == "err") {
-    return Failure(Exchange::kErr, protocol::Readable(line.size() > 4 ? line.substr(4) : ""));
-  }
+  if (EngineClient::IsErrReply(line)) return Failure(Exchange::kErr, ErrText(line));
   return Unexpected(request.substr(0, request.find(' ')), line);
 }
 
@@ -92,7 +101,7 @@ Exchange EngineClient::AwaitTxnReply() {
   std::string line;
   if (Exchange e = Read(line); !e.ok()) return e;
   if (line == "ok") return {};
-  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Readable(line));
+  if (EngineClient::IsErrReply(line)) return Failure(Exchange::kErr, "err " + ErrText(line));
   return Unexpected("txn", line);
 }
 
@@ -106,20 +115,21 @@ Exchange EngineClient::Checkpoint(bool& supported) {
     supported = false;
     return {};
   }
-  if (StartsWith(line, "err")) return Failure(Exchange::kErr, protocol::Readable(line));
+  if (EngineClient::IsErrReply(line)) return Failure(Exchange::kErr, "err " + ErrText(line));
   return Unexpected("checkpoint", line);
 }
 
 Exchange EngineClient::Dump(KvState& state) {
   state.clear();
   if (Exchange e = Send("dump\n"); !e.ok()) return e;
+  // One deadline for the whole reply, not one per line.
+  const auto end = Clock::now() + deadline_;
   std::string line;
   while (true) {
-    if (Exchange e = Read(line); !e.ok()) return e;
+    if (Exchange e = ReadBefore(line, end); !e.ok()) return e;
     if (line == "end") return {};
-    if (StartsWith(line, "err") && state.empty()) {
-      return Failure(Exchange::kErr, protocol::Readable(line));
-    }
+    if (EngineClient::IsErrReply(line) && state.empty())
+      return Failure(Exchange::kErr, ErrText(line));
     const auto f = protocol::SplitFields(line);
     if (f.size() != 3 || f[0] != "kv") return Unexpected("dump", line);
     Result<std::string> key = protocol::Decode(f[1]);
@@ -141,8 +151,8 @@ Exchange EngineClient::Check(std::optional<std::string>& check_error) {
   std::string line;
   if (Exchange e = Read(line); !e.ok()) return e;
   if (line == "ok" || line == "unsupported") return {};
-  if (StartsWith(line, "err")) {
-    check_error = protocol::Readable(line.size() > 4 ? line.substr(4) : "");
+  if (EngineClient::IsErrReply(line)) {
+    check_error = ErrText(line);
     return {};
   }
   return Unexpected("check", line);

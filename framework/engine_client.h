@@ -42,8 +42,12 @@ class EngineClient {
   Exchange SendTxn(const Txn& txn);
   // Reads the reply to a transaction: kOk for `ok`, kErr for `err`.
   Exchange AwaitTxnReply();
-  // Reads a txn reply already written before the engine was killed.
+  // Classifies a txn reply read after the engine was killed.
   static bool IsAck(const std::string& line) { return line == "ok"; }
+  // `err` or `err <message>`, not "errata".
+  static bool IsErrReply(const std::string& line) {
+    return line == "err" || line.rfind("err ", 0) == 0;
+  }
   // kOk for ok and for unsupported (then `supported` is false).
   Exchange Checkpoint(bool& supported);
   Exchange Dump(KvState& state);
@@ -58,6 +62,7 @@ class EngineClient {
  private:
   Exchange Send(const std::string& line);
   Exchange Read(std::string& line);
+  Exchange ReadBefore(std::string& line, std::chrono::steady_clock::time_point end);
   Exchange OkOrErr(const std::string& request);
 
   EngineProcess& process_;

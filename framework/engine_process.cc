@@ -1,5 +1,7 @@
 #include "framework/engine_process.h"
 
+#include "framework/interrupt.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -48,8 +50,11 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(
     const std::vector<std::string>& argv, const std::string& stderr_path,
     const std::vector<std::string>& extra_env) {
   if (argv.empty()) return Status::Error("the engine's command line is empty");
-  // A write to an engine that died must come back as EPIPE, not kill crashlab.
+  if (InterruptSignal() != 0) return Status::Error("crashlab was interrupted");
+  // A write to an engine that died must come back as EPIPE, not kill crashlab;
+  // an ignored SIGCHLD would make the kernel reap engines before we can.
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGCHLD, SIG_DFL);
   int err_fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (err_fd < 0) {
     return Status::Error("cannot create the engine's log " + stderr_path + ": " +
@@ -112,6 +117,7 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(
                          "; check that it is built and that the variants file names it");
   }
   setpgid(pid, pid);  // also in the parent, so the group exists before any kill
+  RegisterGroup(pid);
   auto process = std::unique_ptr<EngineProcess>(new EngineProcess());
   process->pid_ = pid;
   process->stdin_fd_ = to_child[1];
@@ -191,20 +197,18 @@ bool EngineProcess::WaitReadable(Millis deadline) {
   return poll(&p, 1, static_cast<int>(deadline.count())) > 0;
 }
 
-bool EngineProcess::Reap(bool block) {
+bool EngineProcess::LeaderExited(Millis wait) {
   if (reaped_) return true;
+  const auto end = Clock::now() + wait;
   while (true) {
-    const pid_t r = waitpid(pid_, &wait_status_, block ? 0 : WNOHANG);
-    if (r == pid_) {
-      reaped_ = true;
-      return true;
-    }
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {  // not our child any more: nothing left to reap
-      reaped_ = true;
-      return true;
-    }
-    return false;
+    // WNOWAIT leaves the zombie in place, so its pid (and the group's
+    // number) cannot be reused before KillGroup() has run.
+    siginfo_t info{};
+    const int r = waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && info.si_pid == pid_) return true;
+    if (r < 0 && errno != EINTR) return true;  // not our child: nothing to wait for
+    if (Clock::now() >= end) return false;
+    usleep(1000);
   }
 }
 
@@ -213,16 +217,24 @@ void EngineProcess::KillGroup() {
   if (pid_ <= 0 || group_killed_) return;
   group_killed_ = true;
   // The group outlives its leader when the engine forked: kill it even when
-  // the leader is already gone.
+  // the leader has exited (it stays a zombie until reaped just below).
   kill(-pid_, SIGKILL);
-  Reap(true);
+  UnregisterGroup(pid_);
+  while (true) {
+    const pid_t r = waitpid(pid_, &wait_status_, 0);
+    if (r == pid_ || (r < 0 && errno != EINTR)) break;
+  }
+  reaped_ = true;
+}
+
+void EngineProcess::AwaitExitThenKill(Millis grace) {
+  (void)LeaderExited(grace);
+  KillGroup();
 }
 
 bool EngineProcess::FinishGracefully(Millis deadline) {
   CloseFd(stdin_fd_);
-  const auto end = Clock::now() + deadline;
-  bool exited = false;
-  while (!(exited = Reap(false)) && Clock::now() < end) usleep(1000);
+  const bool exited = LeaderExited(deadline);
   KillGroup();
   return exited;
 }

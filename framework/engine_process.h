@@ -40,11 +40,16 @@ class EngineProcess {
   // Reads one line (without '\n') within `deadline`. kDied at end of output;
   // kTooLong when a line exceeds `max_bytes`.
   [[nodiscard]] Io ReadLine(std::string& line, Millis deadline, std::size_t max_bytes);
+  // Whether a line the engine wrote is waiting, unread, in crashlab's buffer.
+  bool HasBufferedLine() const { return buffer_.find('\n') != std::string::npos; }
   // Whether a complete line, or end of output, is readable within `deadline`.
   bool WaitReadable(Millis deadline);
 
   // SIGKILLs the whole process group and reaps the engine; idempotent.
   void KillGroup();
+  // Gives the engine up to `grace` to exit by itself (its output has ended),
+  // then KillGroup(): its own exit status is kept when it had one.
+  void AwaitExitThenKill(Millis grace);
   // Closes the engine's stdin, waits up to `deadline` for it to exit, then
   // kills the group. Returns whether it exited on its own.
   bool FinishGracefully(Millis deadline);
@@ -61,7 +66,7 @@ class EngineProcess {
 
  private:
   EngineProcess() = default;
-  bool Reap(bool block);
+  bool LeaderExited(Millis wait);
   int FillBuffer(Millis deadline);  // 1 read data, 0 end of output, -1 timeout
 
   pid_t pid_ = -1;

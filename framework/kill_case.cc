@@ -48,24 +48,48 @@ Verdict FaultVerdict(const Exchange& e) {
   }
 }
 
+// How long an engine whose output ended gets to finish exiting, so that its
+// own exit status (or its own SIGKILL at a point) is what gets reported.
+constexpr Millis kExitGrace{2000};
+
 // Drives the workload up to the kill. Returns a fault when the engine could
 // not be driven to the crash point (then there is nothing to recover).
+// `sent` gets every transaction the engine received, in order; one it
+// refused with `err` stays in place with no operations, so that positions
+// remain workload indices.
 std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProcess& engine,
                                           const std::string& data_dir, KillCaseResult& r,
-                                          std::vector<Txn>& committed_or_in_flight) {
+                                          std::vector<Txn>& sent) {
   EngineClient client(engine, spec.deadline);
   auto fault = [&](const Exchange& e, const std::string& during) {
-    engine.KillGroup();
-    const Verdict v = e.kind == Exchange::kHang            ? Verdict::kHang
-                      : e.kind == Exchange::kProtocolError ? Verdict::kProtocolError
-                                                           : Verdict::kRecoveryFailed;
-    return EngineFault{v, fmt::format("{} before the crash point: {} (engine {})", during,
-                                      e.message, engine.ExitDescription())};
+    engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
+    return EngineFault{FaultVerdict(e), fmt::format("{} before the crash point: {} (engine {})",
+                                                    during, e.message, engine.ExitDescription())};
+  };
+  // The engine's output ended. With a point plan and a SIGKILL, that is the
+  // planned crash; otherwise the engine died by itself, which is a crash too.
+  auto died = [&](const std::string& during) {
+    engine.AwaitExitThenKill(kExitGrace);
+    if (r.plan.at_point() && engine.DiedOfSigkill()) {
+      r.notes += fmt::format("killed at {} during {}; ", r.plan.point, during);
+    } else {
+      r.notes += fmt::format("the engine died by itself during {} ({}); ", during,
+                             engine.ExitDescription());
+    }
   };
 
   HelloReply hello;
   if (Exchange e = client.Hello(hello); !e.ok()) return fault(e, "hello");
-  if (Exchange e = client.Open(data_dir); !e.ok()) return fault(e, "open of the new database");
+  if (Exchange e = client.Open(data_dir); !e.ok()) {
+    // Only a planned kill inside the first open is a crash to recover from;
+    // an engine that cannot open a new database failed by itself.
+    if (e.kind != Exchange::kDied || !r.plan.at_point())
+      return fault(e, "open of the new database");
+    engine.AwaitExitThenKill(kExitGrace);
+    if (!engine.DiedOfSigkill()) return fault(e, "open of the new database");
+    r.notes += fmt::format("killed at {} during the first open; ", r.plan.point);
+    return std::nullopt;
+  }
 
   // A timed plan stops sending at its transaction; a point plan sends them
   // all, one at a time, until the engine kills itself at the point.
@@ -76,39 +100,34 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
       bool supported = true;
       Exchange e = client.Checkpoint(supported);
       if (e.kind == Exchange::kErr) {
-        r.notes += fmt::format("checkpoint before transaction {} answered err {}; ", t, e.message);
-      } else if (!e.ok() && e.kind != Exchange::kDied) {
+        r.notes += fmt::format("checkpoint before transaction {} answered {}; ", t, e.message);
+      } else if (e.kind == Exchange::kDied) {
+        died(fmt::format("the checkpoint before transaction {}", t));
+        return std::nullopt;
+      } else if (!e.ok()) {
         return fault(e, fmt::format("checkpoint before transaction {}", t));
       }
     }
     if (Exchange e = client.SendTxn(txn); !e.ok()) {
       if (e.kind != Exchange::kDied) return fault(e, fmt::format("sending transaction {}", t));
-      r.notes += fmt::format("the engine died by itself while receiving transaction {} ({}); ", t,
-                             engine.ExitDescription());
-      return std::nullopt;  // a crash is a crash: recover from here
+      died(fmt::format("transaction {}, before it was read", t));
+      return std::nullopt;
     }
-    committed_or_in_flight.push_back(txn);
+    sent.push_back(txn);
     ++r.sent;
     if (!r.plan.at_point() && t == r.plan.txn) break;  // in flight: the kill comes below
     Exchange e = client.AwaitTxnReply();
     if (e.kind == Exchange::kErr) {
-      // An engine that refused a transaction must not show any of it.
-      committed_or_in_flight.pop_back();
+      sent.back().ops.clear();  // refused: none of it may appear
       r.notes += fmt::format("transaction {} answered {}; ", t, e.message);
       continue;
     }
     if (e.kind == Exchange::kDied) {
-      engine.KillGroup();
-      if (r.plan.at_point() && engine.DiedOfSigkill()) {
-        r.notes += fmt::format("killed at {} during transaction {}; ", r.plan.point, t);
-      } else {
-        r.notes += fmt::format("the engine died by itself during transaction {} ({}); ", t,
-                               engine.ExitDescription());
-      }
+      died(fmt::format("transaction {}", t));
       return std::nullopt;
     }
     if (!e.ok()) return fault(e, fmt::format("transaction {}", t));
-    r.acked = committed_or_in_flight.size();
+    r.acked = sent.size();
   }
   if (r.plan.at_point()) {
     engine.KillGroup();
@@ -118,26 +137,27 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
     }
     return std::nullopt;
   }
-  // The kill: wait the planned delay (or less, if the engine dies), then
-  // SIGKILL the group. An `ok` already in the pipe was acknowledged.
+  // The kill: wait the planned delay, then SIGKILL the group. An `ok` already
+  // in the pipe was acknowledged.
   const auto until = Clock::now() + std::chrono::microseconds(r.plan.delay_us);
-  while (Clock::now() < until) {
+  while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::microseconds>(until - Clock::now());
     if (left.count() <= 0) break;
     usleep(static_cast<useconds_t>(std::min<int64_t>(left.count(), 1000)));
   }
   engine.KillGroup();
   const std::vector<std::string> late = engine.DrainLines();
-  if (!late.empty()) {
-    if (EngineClient::IsAck(late[0])) {
-      r.acked = committed_or_in_flight.size();
-    } else if (late[0].rfind("err", 0) == 0) {
-      committed_or_in_flight.pop_back();
-      r.notes += fmt::format("transaction {} answered {}; ", r.plan.txn, late[0]);
-    } else {
-      return EngineFault{Verdict::kProtocolError, fmt::format("unexpected reply to txn: '{}'",
-                                                              protocol::Readable(late[0], 120))};
-    }
+  if (late.size() > 1 ||
+      (late.size() == 1 && !EngineClient::IsAck(late[0]) && !EngineClient::IsErrReply(late[0]))) {
+    return EngineFault{Verdict::kProtocolError,
+                       fmt::format("after transaction {} the engine wrote {} line(s) where one "
+                                   "reply was due, the first '{}'",
+                                   r.plan.txn, late.size(), protocol::Readable(late[0], 120))};
+  }
+  if (late.size() == 1 && EngineClient::IsAck(late[0])) r.acked = sent.size();
+  if (late.size() == 1 && EngineClient::IsErrReply(late[0])) {
+    sent.back().ops.clear();
+    r.notes += fmt::format("transaction {} answered {}; ", r.plan.txn, protocol::Readable(late[0]));
   }
   return std::nullopt;
 }
@@ -152,7 +172,7 @@ std::optional<EngineFault> Recover(const KillCaseSpec& spec, EngineProcess& engi
   killed_in_open = false;
   EngineClient client(engine, spec.deadline);
   auto fault = [&](const Exchange& e, const std::string& during) {
-    engine.KillGroup();
+    engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
     return EngineFault{
         FaultVerdict(e),
         fmt::format("{} after the crash: {}{}", during, e.message,
@@ -190,6 +210,13 @@ Result<std::vector<std::string>> ProbeEngine(const std::string& engine_name,
                     "protocol v1 (docs/engine-protocol.md)",
                     engine_name, variant.name, e.message));
   }
+  if (!e.ok() && !point.empty()) {
+    return Status::Error(
+        fmt::format("engine {} variant {}: it did not answer hello properly ({}), "
+                    "so its named points are unknown; run it without --point to "
+                    "see what it does",
+                    engine_name, variant.name, e.message));
+  }
   std::vector<std::string> points;
   const auto& caps = hello.capabilities;
   if (e.ok() && std::find(caps.begin(), caps.end(), "points") != caps.end()) {
@@ -218,9 +245,10 @@ Result<std::vector<std::string>> ProbeEngine(const std::string& engine_name,
 
 Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   const auto start = Clock::now();
-  if (mkdir(spec.case_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+  // A new directory: a case must never recover from another case's files.
+  if (mkdir(spec.case_dir.c_str(), 0755) != 0) {
     return Status::Error("cannot create case directory " + spec.case_dir + ": " +
-                         std::strerror(errno) + "; choose a writable --workdir");
+                         std::strerror(errno) + "; choose a new, writable --workdir");
   }
   const std::string data_dir = spec.case_dir + "/data";
   const std::string log = spec.case_dir + "/engine.stderr";

@@ -1,5 +1,6 @@
 #include "framework/oracle.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -33,7 +34,10 @@ std::map<std::string, KeyView> MatchKeys(const OracleInput& in) {
   const std::size_t n = in.sent.size();
   std::map<std::string, KeyView> keys;
   for (std::size_t t = 0; t < n; ++t) {
-    for (const protocol::Op& op : in.sent[t].ops) keys[op.key].writers.push_back(t);
+    for (const protocol::Op& op : in.sent[t].ops) {
+      std::vector<PrefixSet::size_type>& writers = keys[op.key].writers;
+      if (writers.empty() || writers.back() != t) writers.push_back(t);  // once per transaction
+    }
   }
   for (const auto& [key, value] : in.recovered) keys[key];
   for (auto& [key, view] : keys) {
@@ -112,9 +116,14 @@ bool ClassifyMismatch(const OracleInput& in, const std::map<std::string, KeyView
   for (std::size_t t = 0; t < n; ++t) {
     std::vector<std::string> seen, unseen;
     for (const protocol::Op& op : in.sent[t].ops) {
-      const PrefixSet& m = keys.at(op.key).matches;
-      const bool before = Any(m, 0, t);     // the key still holds what it held before t
-      const bool after = Any(m, t + 1, n);  // t's write (or a later one) is visible
+      const KeyView& view = keys.at(op.key);
+      // The states in which the key holds what it held just before t, and
+      // those in which it holds t's own write (until the next writer).
+      const auto at = std::find(view.writers.begin(), view.writers.end(), t);
+      const std::size_t before_from = at == view.writers.begin() ? 0 : *(at - 1) + 1;
+      const std::size_t after_to = at + 1 == view.writers.end() ? n : *(at + 1);
+      const bool before = Any(view.matches, before_from, t);
+      const bool after = Any(view.matches, t + 1, after_to);
       if (before && !after) unseen.push_back(op.key);
       if (after && !before) seen.push_back(op.key);
     }

@@ -69,6 +69,27 @@ TEST(Oracle, Hole_LaterTransactionVisibleWhileEarlierMissing) {
       << j.details;
 }
 
+TEST(Oracle, Hole_NotMistakenForTornWhenALaterWriteIsVisible) {
+  // t0 {a=A0}, t1 {a=A1, b=B1}, t2 {b=B2}; recovered {a=A0, b=B2}: t1 is
+  // wholly missing while t2 is visible. B2 is t2's write, not t1's.
+  OracleInput in;
+  in.sent = {Txn{{Put("a", "A0")}}, Txn{{Put("a", "A1"), Put("b", "B1")}}, Txn{{Put("b", "B2")}}};
+  in.acked = 0;
+  in.recovered = {{"a", "A0"}, {"b", "B2"}};
+  const Judgement j = Judge(in);
+  EXPECT_EQ(j.verdict, Verdict::kHole) << j.details;
+}
+
+TEST(Oracle, KeyWrittenTwiceInOneTransaction_UsesTheLastWrite) {
+  OracleInput in;
+  in.sent = {Txn{{Put("a", "1"), Put("a", "2")}}, Txn{{Put("a", "3")}}};
+  in.acked = 2;
+  in.recovered = {{"a", "3"}};
+  EXPECT_EQ(Judge(in).verdict, Verdict::kPass);
+  in.recovered = {{"a", "2"}};
+  EXPECT_EQ(Judge(in).verdict, Verdict::kLostAcked);
+}
+
 TEST(Oracle, Corrupt_ValueNoTransactionWrote) {
   const Judgement j = Judge(ThreeTxns(3, {{"a", "garbage"}, {"c", "3"}}));
   EXPECT_EQ(j.verdict, Verdict::kCorrupt);

@@ -8,7 +8,9 @@ namespace crashlab::adapter {
 namespace {
 
 // Reads one '\n'-terminated line without the newline; false at end of input.
-// A line longer than the protocol allows is read whole and rejected later.
+// A last line without its newline is dropped: the controller died while
+// writing it, and half a transaction must never be committed. A line longer
+// than the protocol allows is read whole and rejected later.
 bool ReadLine(std::FILE* in, std::string& line) {
   line.clear();
   int c;
@@ -16,7 +18,7 @@ bool ReadLine(std::FILE* in, std::string& line) {
     if (c == '\n') return true;
     line.push_back(static_cast<char>(c));
   }
-  return !line.empty();
+  return false;
 }
 
 // Error text on one line: newlines from engine libraries would break framing.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -62,6 +63,7 @@ bool ChooseVariants(const std::string& engine_arg, const std::string& engines_di
     for (const VariantSpec& v : engine.variants) variants.push_back(v.name);
   }
   for (const std::string& name : requested) {
+    if (std::find(variants.begin(), variants.end(), name) != variants.end()) continue;
     if (engine.Find(name) == nullptr) {
       fmt::print(stderr, "crashlab: engine {} has no variant '{}'; its variants are: {} ({})\n",
                  engine.name, name, engine.VariantNames(), engine.variants_path);

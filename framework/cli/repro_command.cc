@@ -6,6 +6,7 @@
 
 #include "framework/campaign.h"
 #include "framework/cli/common.h"
+#include "framework/interrupt.h"
 
 namespace crashlab::cli {
 namespace {
@@ -46,6 +47,7 @@ int Repro(const ReproArgs& a) {
   EngineSpec engine;
   std::vector<std::string> variants;
   if (!ChooseVariants(a.engine, a.engines_dir, {a.variant}, engine, variants)) return kExitUsage;
+  std::error_code ec;
   std::string tmpl = (fs::temp_directory_path() / "crashlab-repro-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) {
     fmt::print(stderr, "crashlab: cannot create a temporary directory {}; set TMPDIR\n", tmpl);
@@ -67,7 +69,12 @@ int Repro(const ReproArgs& a) {
   spec.case_index = static_cast<uint64_t>(a.case_index);
   spec.case_dir = tmpl + "/case";
   spec.deadline = Millis(a.deadline_ms);
+  InstallInterruptHandlers();
   Result<KillCaseResult> result = RunKillCase(spec);
+  if (InterruptSignal() != 0) {
+    fs::remove_all(tmpl, ec);
+    ReraiseInterrupt();
+  }
   if (!result.ok()) {
     fmt::print(stderr, "crashlab: {}\n", result.status().message());
     return kExitUsage;
@@ -85,7 +92,6 @@ int Repro(const ReproArgs& a) {
   }
   if (r.violation && !r.stderr_tail.empty())
     fmt::print("engine stderr (tail):\n{}\n", r.stderr_tail);
-  std::error_code ec;
   if (a.keep_cases) {
     fmt::print("case directory kept: {}\n", spec.case_dir);
   } else {

@@ -5,6 +5,7 @@
 
 #include "framework/campaign.h"
 #include "framework/cli/common.h"
+#include "framework/interrupt.h"
 
 namespace crashlab::cli {
 namespace {
@@ -42,9 +43,11 @@ int Run(const RunArgs& a, const std::string& command_line) {
   o.keep_cases = a.keep_cases;
   o.deadline = Millis(a.deadline_ms);
   o.command_line = command_line;
+  InstallInterruptHandlers();
   Result<CampaignSummary> summary = RunCampaign(o, stdout);
   if (!summary.ok()) {
     fmt::print(stderr, "crashlab: {}\n", summary.status().message());
+    if (InterruptSignal() != 0) ReraiseInterrupt();
     return kExitUsage;
   }
   int64_t cases = 0;
