@@ -38,7 +38,7 @@ namespace {
 
 CommandResult RunAndMaybeKill(const std::vector<std::string>& args,
                               const std::vector<std::pair<std::string, std::string>>& env,
-                              int kill_after_ms) {
+                              int kill_after_ms, int signal) {
   TempDir io;
   const std::string out_path = io / "out", err_path = io / "err";
   const pid_t pid = fork();
@@ -62,7 +62,7 @@ CommandResult RunAndMaybeKill(const std::vector<std::string>& args,
       if (waitpid(pid, &status, WNOHANG) == pid) break;
       usleep(5000);
     }
-    kill(pid, SIGKILL);
+    kill(pid, signal);
   }
   waitpid(pid, &status, 0);
   CommandResult r;
@@ -76,12 +76,13 @@ CommandResult RunAndMaybeKill(const std::vector<std::string>& args,
 
 CommandResult RunCrashlab(const std::vector<std::string>& args,
                           const std::vector<std::pair<std::string, std::string>>& env) {
-  return RunAndMaybeKill(args, env, -1);
+  return RunAndMaybeKill(args, env, -1, 0);
 }
 
 CommandResult RunCrashlabKilledAfter(const std::vector<std::string>& args, int after_ms,
-                                     const std::vector<std::pair<std::string, std::string>>& env) {
-  return RunAndMaybeKill(args, env, after_ms);
+                                     const std::vector<std::pair<std::string, std::string>>& env,
+                                     int signal) {
+  return RunAndMaybeKill(args, env, after_ms, signal);
 }
 
 std::vector<Row> Query(const std::string& db, const std::string& sql) {

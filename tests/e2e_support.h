@@ -30,11 +30,11 @@ class TempDir {
 CommandResult RunCrashlab(const std::vector<std::string>& args,
                           const std::vector<std::pair<std::string, std::string>>& env = {});
 
-// Runs crashlab like RunCrashlab but SIGKILLs it after `after_ms`
-// milliseconds if it is still running.
+// Runs crashlab like RunCrashlab but sends it `signal` (SIGKILL by default)
+// after `after_ms` milliseconds if it is still running.
 CommandResult RunCrashlabKilledAfter(
     const std::vector<std::string>& args, int after_ms,
-    const std::vector<std::pair<std::string, std::string>>& env = {});
+    const std::vector<std::pair<std::string, std::string>>& env = {}, int signal = 9);
 
 using Row = std::map<std::string, std::string>;
 // Runs `sql` on the SQLite file at `db`; every column as text (NULL as "").

@@ -171,6 +171,20 @@ TEST(KillCampaign, PointKillAfterTheWriteBeforeTheAck_RecoversTheUnacknowledgedT
   EXPECT_FALSE(Query(c.db, "SELECT 1 FROM cases WHERE recovered_prefix = txns_acked + 1").empty());
 }
 
+TEST(KillCampaign, SigtermToCrashlab_KillsTheEngineAndRecordsNoHalfCase) {
+  Campaign c;
+  // The engine hangs in open for the whole 60 s deadline; SIGTERM comes first.
+  const auto r = RunCrashlabKilledAfter(
+      {"run", "--engine", kFake, "--variant", "hang-in-open", "--seed", "1", "--cases", "3",
+       "--deadline-ms", "60000", "--db", c.db, "--workdir", c.dir / "cases"},
+      1000, {{"CRASHLAB_TEST_MARKER", c.dir.path()}}, 15);
+  EXPECT_EQ(r.exit_code, 128 + 15) << r.out << r.err;
+  EXPECT_NE(r.err.find("not recorded"), std::string::npos) << r.err;
+  EXPECT_EQ(c.LeftRunning(), 0);
+  EXPECT_TRUE(c.Cases().empty());
+  EXPECT_EQ(Query(c.db, "SELECT status FROM campaigns").at(0).at("status"), "interrupted");
+}
+
 TEST(KillCampaign, ReproRerunsTheRecordedCase) {
   Campaign c;
   c.Run(kFake, "exit-in-open", 2);
