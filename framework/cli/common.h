@@ -39,6 +39,7 @@ void AddEnginesCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddReproCommand(CLI::App& app, int& exit_code);
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
+void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);
 
 }  // namespace crashlab::cli

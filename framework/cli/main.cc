@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   crashlab::cli::AddRunCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));
   crashlab::cli::AddReproCommand(app, exit_code);
   crashlab::cli::AddWorkloadCommand(app, exit_code);
+  crashlab::cli::AddBenchCommand(app, exit_code);
   crashlab::cli::AddProbeCommand(app, exit_code);
   try {
     app.parse(argc, argv);

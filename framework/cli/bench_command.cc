@@ -1,0 +1,77 @@
+// crashlab bench: what each variant of an engine costs — commits per second
+// and syncs per commit, measured side by side in one run.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "framework/cli/common.h"
+#include "framework/engine_bench.h"
+
+namespace crashlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BenchArgs {
+  std::string engine, engines_dir, dir;
+  std::vector<std::string> variants;
+  uint64_t seed = 1;
+  int64_t txns = 500;
+  int64_t deadline_ms = 10000;
+};
+
+int Bench(const BenchArgs& a) {
+  EngineSpec engine;
+  std::vector<std::string> variants;
+  if (!ChooseVariants(a.engine, a.engines_dir, a.variants, engine, variants)) return kExitUsage;
+  std::error_code ec;
+  std::string dir = a.dir;
+  if (dir.empty()) {
+    dir = (fs::temp_directory_path(ec) / "crashlab-bench-XXXXXX").string();
+    if (mkdtemp(dir.data()) == nullptr) {
+      fmt::print(stderr, "crashlab: cannot create a temporary directory {}; pass --dir\n", dir);
+      return kExitUsage;
+    }
+  }
+  fmt::print("engine {}: {} transactions per variant (workload seed {}), directory {}\n",
+             engine.name, a.txns, a.seed, dir);
+  fmt::print("{:<28} {:>10} {:>12} {:>14}\n", "variant", "seconds", "commits/s", "syncs/commit");
+  for (const std::string& name : variants) {
+    Result<BenchResult> r =
+        BenchVariant(*engine.Find(name), a.seed, a.txns, dir, Millis(a.deadline_ms));
+    if (!r.ok()) {
+      fmt::print(stderr, "crashlab: {}/{}: {}\n", engine.name, name, r.status().message());
+      return kExitUsage;
+    }
+    fmt::print(
+        "{:<28} {:>10.2f} {:>12.0f} {:>14}\n", engine.name + "/" + name, r->seconds,
+        r->commits_per_second,
+        r->syncs_per_commit ? fmt::format("{:.2f}", *r->syncs_per_commit) : "n/a (no strace)");
+    std::fflush(stdout);
+  }
+  if (a.dir.empty()) fs::remove_all(dir, ec);
+  return kExitHeld;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench",
+      "Measure each variant's commits per second, and its syncs per commit under strace "
+      "(fsync, fdatasync, msync MS_SYNC, sync_file_range, O_DSYNC/O_SYNC writes)");
+  cmd->add_option("--engine", a->engine, "Engine name or path to a variants.ini")->required();
+  cmd->add_option("--variant", a->variants, "Variant (repeatable); all when absent");
+  cmd->add_option("--txns", a->txns, "Transactions per variant")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
+  cmd->add_option("--seed", a->seed, "Workload seed")->capture_default_str();
+  cmd->add_option("--dir", a->dir, "Directory for the databases; default a temporary one, removed");
+  cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange")
+      ->capture_default_str();
+  AddEnginesDirOption(*cmd, a->engines_dir);
+  cmd->callback([a, &exit_code] { exit_code = Bench(*a); });
+}
+
+}  // namespace crashlab::cli
