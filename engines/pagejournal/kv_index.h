@@ -33,13 +33,15 @@ class KvIndex {
   // store (page_count() == 0). page_size must be at least 1024.
   [[nodiscard]] static Status Format(PageStore& store, uint32_t bucket_count);
 
-  // Inserts or replaces. Errors: key empty or longer than kMaxKeyBytes, value
+  // Inserts or replaces. Errors: key empty or longer than kMaxKeyBytes (or
+  // than an entry can hold on one page: 985 bytes with 1 KiB pages), value
   // longer than kMaxValueBytes, a damaged page.
   [[nodiscard]] static Status Put(PageStore& store, std::string_view key, std::string_view value);
   // Removes `key` if present (absent is not an error).
   [[nodiscard]] static Status Delete(PageStore& store, std::string_view key);
   [[nodiscard]] static Result<std::optional<std::string>> Get(PageStore& store, std::string_view key);
   // Calls `visit` once per entry, in an unspecified but deterministic order.
+  // The views point into pages: `visit` must not change the store.
   [[nodiscard]] static Status ForEach(
       PageStore& store, const std::function<void(std::string_view key, std::string_view value)>& visit);
   // Walks every structure and says what is wrong: bad magic, a bucket or value
