@@ -39,11 +39,13 @@ class KvIndex {
   [[nodiscard]] static Status Put(PageStore& store, std::string_view key, std::string_view value);
   // Removes `key` if present (absent is not an error).
   [[nodiscard]] static Status Delete(PageStore& store, std::string_view key);
-  [[nodiscard]] static Result<std::optional<std::string>> Get(PageStore& store, std::string_view key);
+  [[nodiscard]] static Result<std::optional<std::string>> Get(PageStore& store,
+                                                              std::string_view key);
   // Calls `visit` once per entry, in an unspecified but deterministic order.
   // The views point into pages: `visit` must not change the store.
   [[nodiscard]] static Status ForEach(
-      PageStore& store, const std::function<void(std::string_view key, std::string_view value)>& visit);
+      PageStore& store,
+      const std::function<void(std::string_view key, std::string_view value)>& visit);
   // Walks every structure and says what is wrong: bad magic, a bucket or value
   // chain that loops or leaves the store, an entry in the wrong bucket, a key
   // twice, a page reachable twice, a page neither reachable nor free.
