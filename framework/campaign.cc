@@ -55,7 +55,7 @@ std::string Tally(const VariantTally& t) {
   for (const auto& [verdict, count] : t.verdicts) {
     verdicts += fmt::format("{}{} {}", verdicts.empty() ? "" : ", ", Name(verdict), count);
   }
-  return fmt::format("{:<20} {:>5} cases  contract {:<8} {:<40} {}", t.variant, t.cases,
+  return fmt::format("{:<28} {:>5} cases  contract {:<8} {:<40} {}", t.variant, t.cases,
                      Name(t.contract), verdicts,
                      t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
 }
