@@ -35,7 +35,7 @@ int Bench(const BenchArgs& a) {
   }
   fmt::print("engine {}: {} transactions per variant (workload seed {}), directory {}\n",
              engine.name, a.txns, a.seed, dir);
-  fmt::print("{:<28} {:>10} {:>12} {:>14}\n", "variant", "seconds", "commits/s", "syncs/commit");
+  fmt::print("{:<44} {:>8} {:>10} {:>13}\n", "variant", "seconds", "commits/s", "syncs/commit");
   for (const std::string& name : variants) {
     Result<BenchResult> r =
         BenchVariant(*engine.Find(name), a.seed, a.txns, dir, Millis(a.deadline_ms));
@@ -44,7 +44,7 @@ int Bench(const BenchArgs& a) {
       return kExitUsage;
     }
     fmt::print(
-        "{:<28} {:>10.2f} {:>12.0f} {:>14}\n", engine.name + "/" + name, r->seconds,
+        "{:<44} {:>8.2f} {:>10.0f} {:>13}\n", engine.name + "/" + name, r->seconds,
         r->commits_per_second,
         r->syncs_per_commit ? fmt::format("{:.2f}", *r->syncs_per_commit) : "n/a (no strace)");
     std::fflush(stdout);
