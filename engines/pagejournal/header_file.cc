@@ -94,6 +94,12 @@ Status HeaderFiles::Create(const std::string& dir, Checkpoint first, bool single
   EncodeHeader(first, block.data());
   const std::string temp = dir + "/" + kTemp;
   if (Status s = WriteBlock(temp, block.data(), O_CREAT | O_TRUNC); !s.ok()) return s;
+  // DURABILITY: header.b's name must be durable before header.a can appear:
+  // a store with header.a is used as whole, and its next checkpoint goes to
+  // header.b. Without this sync a power loss may keep the rename below and
+  // drop header.b's creation (POSIX orders neither), and the first
+  // checkpoint after recovery fails. Found by crashlab's posix profile.
+  if (Status s = SyncDirectory(dir); !s.ok()) return s;
   // DURABILITY: the rename makes header.a appear whole or not at all, after
   // its block is synced: its existence is what tells a store from a
   // half-created one (StoreExists), so it must never exist half-written.
