@@ -8,6 +8,10 @@
 #include <mutex>
 #include <string>
 
+// Defined by libcrashlab_preload.so when it is loaded: records the point in
+// the I/O trace. Null otherwise (weak), so engines need not link the tracer.
+extern "C" void crashlab_preload_point(const char* name) __attribute__((weak));
+
 namespace crashlab::faults {
 namespace internal {
 
@@ -20,6 +24,10 @@ long long remaining = 0;
 }  // namespace
 
 void Hit(const Point& point) {
+  if (crashlab_preload_point != nullptr) {
+    const std::string name(point.name);
+    crashlab_preload_point(name.c_str());
+  }
   std::lock_guard lock(mu);
   if (point.name != target || remaining <= 0) return;
   if (--remaining > 0) return;
@@ -32,6 +40,9 @@ void Hit(const Point& point) {
 }  // namespace internal
 
 bool ArmFromEnvironment() {
+  // A traced run records every point, so points fire whenever it traces.
+  const char* trace = std::getenv("CRASHLAB_TRACE");
+  if (trace != nullptr && *trace != '\0') internal::armed.store(true, std::memory_order_relaxed);
   const char* spec = std::getenv("CRASHLAB_KILL_AT");
   if (spec == nullptr || *spec == '\0') return true;
   const std::string s = spec;

@@ -62,11 +62,16 @@ std::string Tally(const VariantTally& t) {
 
 }  // namespace
 
-std::string ReproCommand(const std::string& engine_arg, const std::string& variant, uint64_t seed,
-                         int64_t case_index, const std::string& db_path, const std::string& point) {
+std::string ReproCommand(const CampaignOptions& o, const std::string& variant, int64_t case_index) {
+  std::string extra;
+  if (o.crash == CrashKind::kPowerLoss) {
+    extra = fmt::format(" --crash power-loss --profile {} --atomic-unit {}",
+                        faults::ProfileName(o.profile), o.atomic_unit);
+  } else if (!o.point.empty()) {
+    extra = " --point " + o.point;
+  }
   return fmt::format("crashlab repro --engine {} --variant {} --seed {} --case {} --db {}{}",
-                     engine_arg, variant, seed, case_index, db_path,
-                     point.empty() ? "" : " --point " + point);
+                     o.engine_arg, variant, o.seed, case_index, o.db_path, extra);
 }
 
 CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
@@ -95,6 +100,67 @@ CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
   return c;
 }
 
+CaseRecord ToCaseRecord(const PowerLossCaseResult& r, const std::string& engine,
+                        const std::string& variant, uint64_t seed, int64_t case_index) {
+  CaseRecord c;
+  c.engine = engine;
+  c.variant = variant;
+  c.seed = seed;
+  c.case_index = case_index;
+  c.crash_kind = std::string(Name(CrashKind::kPowerLoss));
+  c.crash_plan = r.PlanText();
+  c.contract = std::string(Name(r.contract));
+  c.verdict = std::string(Name(r.judgement.verdict));
+  c.violation = r.violation;
+  c.details = r.judgement.details;
+  c.txns_sent = static_cast<int64_t>(r.sent);
+  c.txns_acked = static_cast<int64_t>(r.acked);
+  c.recovered_prefix = r.judgement.matched_prefix;
+  c.workload_ms = r.workload_ms;
+  c.recovery_ms = r.recovery_ms;
+  c.total_ms = r.total_ms;
+  if (r.violation) {
+    c.failure = FailureRecord{r.judgement.expected, r.judgement.recovered, r.judgement.difference,
+                              r.stderr_tail};
+  }
+  return c;
+}
+
+Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& variant,
+                               const std::vector<std::string>& points, int64_t i,
+                               const std::string& case_dir) {
+  CaseOutcome out;
+  if (o.crash == CrashKind::kPowerLoss) {
+    PowerLossCaseSpec spec;
+    spec.variant = &variant;
+    spec.seed = o.seed;
+    spec.case_index = static_cast<uint64_t>(i);
+    spec.case_dir = case_dir;
+    spec.preload_path = o.preload_path;
+    spec.profile = o.profile;
+    spec.atomic_unit = o.atomic_unit;
+    spec.deadline = o.deadline;
+    Result<PowerLossCaseResult> r = RunPowerLossCase(spec);
+    if (!r.ok()) return r.status();
+    out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
+    out.verdict = r->judgement.verdict;
+    return out;
+  }
+  KillCaseSpec spec;
+  spec.variant = &variant;
+  spec.seed = o.seed;
+  spec.case_index = static_cast<uint64_t>(i);
+  spec.case_dir = case_dir;
+  spec.deadline = o.deadline;
+  spec.point = o.point;
+  spec.engine_points = points;
+  Result<KillCaseResult> r = RunKillCase(spec);
+  if (!r.ok()) return r.status();
+  out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
+  out.verdict = r->judgement.verdict;
+  return out;
+}
+
 Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o.db_path);
   if (!store.ok()) return store.status();
@@ -105,7 +171,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   info.command_line = o.command_line;
   info.engine = o.engine.name;
   for (const std::string& v : o.variants) info.variants += (info.variants.empty() ? "" : ",") + v;
-  info.crash_kind = std::string(Name(CrashKind::kKill));
+  info.crash_kind = std::string(Name(o.crash));
   info.seed = o.seed;
   info.cases_per_variant = o.cases;
   info.host = Hostname();
@@ -123,14 +189,18 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   };
   bool kept_any = false;
   int64_t recorded = 0;
-  fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash kill, seed {}\n",
-             summary.campaign_id, o.engine.name, o.variants.size(), o.cases, o.seed);
+  fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash {}{}, seed {}\n",
+             summary.campaign_id, o.engine.name, o.variants.size(), o.cases, Name(o.crash),
+             o.crash == CrashKind::kPowerLoss
+                 ? fmt::format(" (profile {})", faults::ProfileName(o.profile))
+                 : "",
+             o.seed);
   std::fflush(out);
   for (const std::string& variant_name : o.variants) {
     const VariantSpec* variant = o.engine.Find(variant_name);
     VariantTally tally;
     tally.variant = variant_name;
-    tally.contract = variant->ContractFor(CrashKind::kKill);
+    tally.contract = variant->ContractFor(o.crash);
     const fs::path variant_dir = fs::path(*workdir) / variant_name;
     std::error_code ec;
     fs::create_directories(variant_dir, ec);
@@ -138,15 +208,8 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
         o.engine.name, *variant, (variant_dir / "hello.stderr").string(), o.deadline, o.point);
     if (!points.ok()) return interrupted(points.status());
     for (int64_t i = 0; i < o.cases; ++i) {
-      KillCaseSpec spec;
-      spec.variant = variant;
-      spec.seed = o.seed;
-      spec.case_index = static_cast<uint64_t>(i);
-      spec.case_dir = (variant_dir / fmt::format("case-{}", i)).string();
-      spec.deadline = o.deadline;
-      spec.point = o.point;
-      spec.engine_points = *points;
-      Result<KillCaseResult> result = RunKillCase(spec);
+      const std::string case_dir = (variant_dir / fmt::format("case-{}", i)).string();
+      Result<CaseOutcome> result = RunOneCase(o, *variant, *points, i, case_dir);
       if (InterruptSignal() != 0) {
         // The case in flight was cut short by crashlab's own interruption:
         // its verdict would be false, so it is not recorded.
@@ -156,26 +219,25 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
             InterruptSignal(), o.engine.name, variant_name, i, recorded, o.db_path)));
       }
       if (!result.ok()) return interrupted(result.status());
-      const KillCaseResult& r = *result;
-      CaseRecord record = ToCaseRecord(r, o.engine.name, variant_name, o.seed, i);
+      CaseRecord& record = result->record;
       record.campaign_id = summary.campaign_id;
       if (Status s = (*store)->RecordCase(record); !s.ok()) {
         return interrupted(s);
       }
       ++tally.cases;
       ++recorded;
-      ++tally.verdicts[r.judgement.verdict];
-      if (r.violation) {
+      ++tally.verdicts[result->verdict];
+      if (record.violation) {
         ++tally.violations;
         kept_any = true;
-        fmt::print(out,
-                   "VIOLATION {}/{} case {}: {} ({} contract) - {}\n  case dir: {}\n  repro: {}\n",
-                   o.engine.name, variant_name, i, Name(r.judgement.verdict), Name(r.contract),
-                   r.judgement.details, spec.case_dir,
-                   ReproCommand(o.engine_arg, variant_name, o.seed, i, o.db_path, o.point));
+        fmt::print(
+            out,
+            "VIOLATION {}/{} case {}: {} ({} contract, {}) - {}\n  case dir: {}\n  repro: {}\n",
+            o.engine.name, variant_name, i, record.verdict, record.contract, record.crash_plan,
+            record.details, case_dir, ReproCommand(o, variant_name, i));
         std::fflush(out);
       } else if (!o.keep_cases) {
-        fs::remove_all(spec.case_dir, ec);
+        fs::remove_all(case_dir, ec);
       }
     }
     summary.violations += tally.violations;

@@ -10,6 +10,7 @@
 
 #include "framework/engine_process.h"
 #include "framework/kill_case.h"
+#include "framework/power_loss_case.h"
 #include "framework/results_store.h"
 #include "framework/variants_file.h"
 
@@ -27,9 +28,15 @@ struct CampaignOptions {
   std::string workdir;
   bool keep_cases = false;  // keep every case directory, not just failing ones
   Millis deadline{10000};
-  // Empty for timed kills; else kill at this named point of the engine, or
-  // "any" for a point chosen by the seed (crash_plan.h).
+  CrashKind crash = CrashKind::kKill;
+  // Kill only. Empty for timed kills; else kill at this named point of the
+  // engine, or "any" for a point chosen by the seed (crash_plan.h).
   std::string point;
+  // Power loss only: the persistence profile, the atomic write unit and the
+  // tracer (libcrashlab_preload.so).
+  faults::Profile profile = faults::Profile::kPosix;
+  uint32_t atomic_unit = 512;
+  std::string preload_path;
   std::string command_line;  // as typed, for the campaigns table
 };
 
@@ -53,12 +60,25 @@ struct CampaignSummary {
 // cannot be used, an engine cannot be started), never verdicts.
 [[nodiscard]] Result<CampaignSummary> RunCampaign(const CampaignOptions& options, std::FILE* out);
 
+struct CaseOutcome {
+  CaseRecord record;
+  Verdict verdict = Verdict::kPass;
+};
+
+// Runs case `i` of `variant` by the campaign's crash kind in `case_dir` (new);
+// `points` are the engine's named points (ProbeEngine). Errors are setup
+// failures, never verdicts.
+[[nodiscard]] Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& variant,
+                                             const std::vector<std::string>& points, int64_t i,
+                                             const std::string& case_dir);
+
 // The record of one finished case, ready for ResultsStore::RecordCase.
 CaseRecord ToCaseRecord(const KillCaseResult& result, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index);
+CaseRecord ToCaseRecord(const PowerLossCaseResult& result, const std::string& engine,
+                        const std::string& variant, uint64_t seed, int64_t case_index);
 
 // The command that reruns one case: `engine_arg` is --engine as the user gave it.
-std::string ReproCommand(const std::string& engine_arg, const std::string& variant, uint64_t seed,
-                         int64_t case_index, const std::string& db_path, const std::string& point);
+std::string ReproCommand(const CampaignOptions& o, const std::string& variant, int64_t case_index);
 
 }  // namespace crashlab

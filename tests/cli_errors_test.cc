@@ -73,10 +73,22 @@ TEST(CliErrors, NonEmptyWorkdir_IsRefused) {
                    "not empty");
 }
 
-TEST(CliErrors, PowerLoss_SaysItIsNotAvailableYet) {
-  ExpectUsageError(
-      RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "power-loss"}),
-      "use --crash kill");
+TEST(CliErrors, PowerLossWithAPoint_IsRefused) {
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash",
+                                "power-loss", "--point", "any"}),
+                   "--point works with --crash kill only");
+}
+
+TEST(CliErrors, PowerLossWithoutTheTracer_SaysHowToBuildIt) {
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash",
+                                "power-loss", "--preload", "/nonexistent/libcrashlab_preload.so"}),
+                   "crashlab_preload");
+}
+
+TEST(CliErrors, UnknownProfile_NamesTheProfiles) {
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash",
+                                "power-loss", "--profile", "zfs"}),
+                   "posix");
 }
 
 TEST(CliErrors, DatabaseThatIsNotCrashlabs_IsRefusedAndLeftAlone) {

@@ -36,6 +36,13 @@ std::string DefaultEnginesDir() {
   return (self.parent_path() / "engines").string();
 }
 
+std::string DefaultPreloadPath() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "faults/libcrashlab_preload.so";
+  return (self.parent_path() / "faults" / "libcrashlab_preload.so").string();
+}
+
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir) {
   engines_dir = DefaultEnginesDir();
   cmd.add_option("--engines-dir", engines_dir,

@@ -18,6 +18,9 @@ inline constexpr int kExitUsage = 2;       // usage or setup error
 // <directory of the crashlab executable>/engines, where the build puts them.
 std::string DefaultEnginesDir();
 
+// <directory of the crashlab executable>/faults/libcrashlab_preload.so.
+std::string DefaultPreloadPath();
+
 // Adds --engines-dir to `cmd`, defaulting to DefaultEnginesDir().
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir);
 
@@ -41,5 +44,6 @@ void AddReproCommand(CLI::App& app, int& exit_code);
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
 void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);
+void AddTraceCommand(CLI::App& app, int& exit_code);
 
 }  // namespace crashlab::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   crashlab::cli::AddWorkloadCommand(app, exit_code);
   crashlab::cli::AddBenchCommand(app, exit_code);
   crashlab::cli::AddProbeCommand(app, exit_code);
+  crashlab::cli::AddTraceCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

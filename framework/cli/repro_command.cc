@@ -15,6 +15,8 @@ namespace fs = std::filesystem;
 
 struct ReproArgs {
   std::string engine, variant, db = "crashlab.db", engines_dir, point;
+  std::string crash = "kill", profile = "posix";
+  uint32_t atomic_unit = 512;
   uint64_t seed = 0;
   int64_t case_index = 0;
   int64_t deadline_ms = 10000;
@@ -29,7 +31,7 @@ void PrintRecorded(const ReproArgs& a, const std::string& engine_name, const std
     fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
     return;
   }
-  auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, "kill");
+  auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, a.crash);
   if (!recorded.ok() || !recorded->has_value()) {
     fmt::print("recorded:  none in {}\n", a.db);
     return;
@@ -39,7 +41,10 @@ void PrintRecorded(const ReproArgs& a, const std::string& engine_name, const std
              c.violation ? "violation" : "contract held", a.db, c.crash_plan, c.txns_sent,
              c.txns_acked);
   if (c.crash_plan != plan) {
-    fmt::print("           (that case ran another plan: pass the --point its campaign used)\n");
+    fmt::print(
+        "           (that case ran another plan: pass the --point, --profile and "
+        "--atomic-unit its campaign used; a power-loss rerun records a new trace, and "
+        "thread timing can move its events)\n");
   }
 }
 
@@ -53,24 +58,32 @@ int Repro(const ReproArgs& a) {
     fmt::print(stderr, "crashlab: cannot create a temporary directory {}; set TMPDIR\n", tmpl);
     return kExitUsage;
   }
-  KillCaseSpec spec;
-  spec.variant = engine.Find(a.variant);
-  spec.point = a.point;
-  if (!a.point.empty()) {
-    Result<std::vector<std::string>> points = ProbeEngine(
-        engine.name, *spec.variant, tmpl + "/hello.stderr", Millis(a.deadline_ms), a.point);
-    if (!points.ok()) {
-      fmt::print(stderr, "crashlab: {}\n", points.status().message());
-      return kExitUsage;
-    }
-    spec.engine_points = *points;
+  CampaignOptions o;
+  o.engine = engine;
+  o.engine_arg = a.engine;
+  o.seed = a.seed;
+  o.deadline = Millis(a.deadline_ms);
+  o.crash = *ParseCrashKind(a.crash);
+  o.point = a.point;
+  o.db_path = a.db;
+  Result<faults::Profile> profile = faults::ParseProfile(a.profile);
+  if (!profile.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", profile.status().message());
+    return kExitUsage;
   }
-  spec.seed = a.seed;
-  spec.case_index = static_cast<uint64_t>(a.case_index);
-  spec.case_dir = tmpl + "/case";
-  spec.deadline = Millis(a.deadline_ms);
+  o.profile = *profile;
+  o.atomic_unit = a.atomic_unit;
+  o.preload_path = DefaultPreloadPath();
+  const VariantSpec& variant = *engine.Find(a.variant);
+  Result<std::vector<std::string>> points =
+      ProbeEngine(engine.name, variant, tmpl + "/hello.stderr", o.deadline, a.point);
+  if (!points.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", points.status().message());
+    return kExitUsage;
+  }
+  const std::string case_dir = tmpl + "/case";
   InstallInterruptHandlers();
-  Result<KillCaseResult> result = RunKillCase(spec);
+  Result<CaseOutcome> result = RunOneCase(o, variant, *points, a.case_index, case_dir);
   if (InterruptSignal() != 0) {
     fs::remove_all(tmpl, ec);
     ReraiseInterrupt();
@@ -79,21 +92,21 @@ int Repro(const ReproArgs& a) {
     fmt::print(stderr, "crashlab: {}\n", result.status().message());
     return kExitUsage;
   }
-  const KillCaseResult& r = *result;
+  const CaseRecord& r = result->record;
   fmt::print("case:      {}/{} seed {} case {}\n", engine.name, a.variant, a.seed, a.case_index);
-  fmt::print("plan:      {} ({} transactions in the workload, {} sent, {} acknowledged)\n",
-             r.plan.ToString(), r.workload.txns.size(), r.sent, r.acked);
-  fmt::print("verdict:   {} ({} contract: {})\n", Name(r.judgement.verdict), Name(r.contract),
+  fmt::print("plan:      {} ({} sent, {} acknowledged)\n", r.crash_plan, r.txns_sent, r.txns_acked);
+  fmt::print("verdict:   {} ({} contract: {})\n", r.verdict, r.contract,
              r.violation ? "VIOLATED" : "held");
-  fmt::print("details:   {}\n", r.judgement.details);
-  PrintRecorded(a, engine.name, r.plan.ToString());
-  if (!r.judgement.difference.empty()) {
-    fmt::print("expected versus recovered:\n{}", r.judgement.difference);
+  fmt::print("details:   {}\n", r.details);
+  PrintRecorded(a, engine.name, r.crash_plan);
+  if (r.failure && !r.failure->difference.empty()) {
+    fmt::print("expected versus recovered:\n{}", r.failure->difference);
   }
-  if (r.violation && !r.stderr_tail.empty())
-    fmt::print("engine stderr (tail):\n{}\n", r.stderr_tail);
+  if (r.failure && !r.failure->engine_stderr.empty()) {
+    fmt::print("engine stderr (tail):\n{}\n", r.failure->engine_stderr);
+  }
   if (a.keep_cases) {
-    fmt::print("case directory kept: {}\n", spec.case_dir);
+    fmt::print("case directory kept: {}\n", case_dir);
   } else {
     fs::remove_all(tmpl, ec);
   }
@@ -121,6 +134,13 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep the case directory and print its path");
   cmd->add_option("--point", a->point, "The --point the campaign ran with, if any");
+  cmd->add_option("--crash", a->crash, "The campaign's crash kind")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"kill", "power-loss"}));
+  cmd->add_option("--profile", a->profile, "Power loss: the campaign's persistence profile")
+      ->capture_default_str();
+  cmd->add_option("--atomic-unit", a->atomic_unit, "Power loss: the campaign's atomic unit")
+      ->capture_default_str();
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code] { exit_code = Repro(*a); });
 }

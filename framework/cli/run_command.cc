@@ -1,4 +1,6 @@
 // crashlab run: a kill campaign over one engine's variants.
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -21,18 +23,36 @@ struct RunArgs {
   bool keep_cases = false;
   int64_t deadline_ms = 10000;
   std::string point;
+  std::string profile = "posix";
+  uint32_t atomic_unit = 512;
+  std::string preload;
   std::string engines_dir;
 };
 
 int Run(const RunArgs& a, const std::string& command_line) {
-  if (a.crash != "kill") {
-    fmt::print(stderr,
-               "crashlab: crash kind '{}' is not available yet: simulated power loss (faults/) is "
-               "planned; use --crash kill\n",
-               a.crash);
-    return kExitUsage;
-  }
   CampaignOptions o;
+  o.crash = *ParseCrashKind(a.crash);
+  if (o.crash == CrashKind::kPowerLoss) {
+    if (!a.point.empty()) {
+      fmt::print(stderr, "crashlab: --point works with --crash kill only; drop one of them\n");
+      return kExitUsage;
+    }
+    Result<faults::Profile> profile = faults::ParseProfile(a.profile);
+    if (!profile.ok()) {
+      fmt::print(stderr, "crashlab: {}\n", profile.status().message());
+      return kExitUsage;
+    }
+    o.profile = *profile;
+    o.atomic_unit = a.atomic_unit;
+    o.preload_path = a.preload.empty() ? DefaultPreloadPath() : a.preload;
+    if (access(o.preload_path.c_str(), R_OK) != 0) {
+      fmt::print(stderr,
+                 "crashlab: the I/O tracer {} is missing; build it (cmake --build ... --target "
+                 "crashlab_preload) or pass --preload\n",
+                 o.preload_path);
+      return kExitUsage;
+    }
+  }
   if (!ChooseVariants(a.engine, a.engines_dir, a.variants, o.engine, o.variants)) return kExitUsage;
   o.engine_arg = a.engine;
   o.point = a.point;
@@ -77,7 +97,9 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
   cmd->add_option("--cases", a->cases, "Cases per variant")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
-  cmd->add_option("--crash", a->crash, "Crash kind: kill (power-loss is planned)")
+  cmd->add_option("--crash", a->crash,
+                  "Crash kind: kill (SIGKILL the engine's process group) or power-loss (trace the "
+                  "run, build the directory a power loss would leave, recover it)")
       ->capture_default_str()
       ->check(CLI::IsMember({"kill", "power-loss"}));
   cmd->add_option("--db", a->db, "Results database (SQLite)")->capture_default_str();
@@ -91,6 +113,16 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
   cmd->add_option("--point", a->point,
                   "Kill at a named fault point of the engine instead of after a timed delay: a "
                   "point name, or 'any' for a point chosen by the seed in each case");
+  cmd->add_option(
+         "--profile", a->profile,
+         "Power loss: persistence profile, posix or ext4-ordered (docs/persistence-model.md)")
+      ->capture_default_str();
+  cmd->add_option("--atomic-unit", a->atomic_unit,
+                  "Power loss: bytes a device writes all or nothing; torn writes mix whole units")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 20));
+  cmd->add_option("--preload", a->preload,
+                  "Power loss: path to libcrashlab_preload.so; default the build's faults/");
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code, command_line] { exit_code = Run(*a, command_line); });
 }

@@ -1,0 +1,106 @@
+#include "faults/crash_state.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+namespace crashlab::faults {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error("cannot read " + path.string() + ": check its permissions");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::Error("error reading " + path.string());
+  return content;
+}
+
+Status WriteFile(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.close();
+  if (!out) return Status::Error("cannot write " + path.string() + ": check space and permissions");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DirTree> ReadDirTree(const std::string& dir) {
+  DirTree tree;
+  std::error_code ec;
+  if (dir.empty() || !fs::exists(dir, ec)) return tree;
+  if (!fs::is_directory(dir, ec)) {
+    return Status::Error("base directory " + dir + " is not a directory");
+  }
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    const std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+    if (ec) break;
+    const fs::file_status status = it->symlink_status(ec);
+    if (fs::is_directory(status)) {
+      tree.dirs.insert(rel);
+    } else if (fs::is_regular_file(status)) {
+      Result<std::string> content = ReadFile(it->path());
+      if (!content.ok()) return content.status();
+      tree.files[rel] = *std::move(content);
+    } else {
+      return Status::Error("base directory " + dir + " holds " + rel +
+                           ", neither a regular file nor a directory; the crash-state builder "
+                           "copies only those");
+    }
+  }
+  if (ec) return Status::Error("cannot list base directory " + dir + ": " + ec.message());
+  return tree;
+}
+
+Status WriteDirTree(const DirTree& tree, const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Error("cannot create crash-state directory " + dir + ": " + ec.message());
+  if (!fs::is_empty(dir, ec) || ec) {
+    return Status::Error("crash-state directory " + dir +
+                         " is not empty: give a new directory or remove this one");
+  }
+  // std::set orders a parent before its children.
+  for (const std::string& sub : tree.dirs) {
+    fs::create_directories(fs::path(dir) / sub, ec);
+    if (ec) return Status::Error("cannot create " + dir + "/" + sub + ": " + ec.message());
+  }
+  for (const auto& [path, content] : tree.files) {
+    if (Status s = WriteFile(fs::path(dir) / path, content); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status BuildKillState(const Trace& trace, uint64_t event, const std::string& base_dir,
+                      const std::string& out_dir) {
+  Result<DirTree> base = ReadDirTree(base_dir);
+  if (!base.ok()) return base.status();
+  Result<DirTree> tree = ModelKill(trace, event, *base);
+  if (!tree.ok()) return tree.status();
+  return WriteDirTree(*tree, out_dir);
+}
+
+Status BuildPowerLossState(const Trace& trace, const PowerLossPlan& plan,
+                           const std::string& base_dir, const std::string& out_dir) {
+  Result<DirTree> base = ReadDirTree(base_dir);
+  if (!base.ok()) return base.status();
+  Result<DirTree> tree = ModelPowerLoss(trace, plan, *base, nullptr);
+  if (!tree.ok()) return tree.status();
+  return WriteDirTree(*tree, out_dir);
+}
+
+Result<CrashReport> DescribePowerLoss(const Trace& trace, const PowerLossPlan& plan,
+                                      const std::string& base_dir) {
+  Result<DirTree> base = ReadDirTree(base_dir);
+  if (!base.ok()) return base.status();
+  CrashReport report;
+  Result<DirTree> tree = ModelPowerLoss(trace, plan, *base, &report);
+  if (!tree.ok()) return tree.status();
+  return report;
+}
+
+}  // namespace crashlab::faults

@@ -1,0 +1,87 @@
+// The persistence model: from a trace and a crash plan, the directory tree a
+// crash would leave, computed in memory. crash_state.h reads and writes the
+// trees on disk; docs/persistence-model.md lists every rule with its source.
+//
+// Crash point c: events [0, c) have completed; event c, if any, was in flight.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "faults/trace.h"
+#include "framework/status.h"
+
+namespace crashlab::faults {
+
+// Which guarantees a power loss honours beyond the durable state.
+enum class Profile {
+  kPosix,        // the weakest POSIX allows: any subset of pending writes, any tear
+  kExt4Ordered,  // ext4 mounted data=ordered (the default), auto_da_alloc on
+};
+
+// "posix" or "ext4-ordered": the names used in the CLI, database and reports.
+std::string_view ProfileName(Profile profile);
+Result<Profile> ParseProfile(std::string_view name);
+
+struct PowerLossPlan {
+  uint64_t event = 0;          // crash point c
+  uint64_t seed = 0;           // decides which pending writes and names survive, and how they tear
+  uint32_t atomic_unit = 512;  // bytes a device writes all-or-nothing; > 0
+  Profile profile = Profile::kPosix;
+};
+
+// A directory tree in memory: paths relative to its root, '/'-separated.
+// Every ancestor of a file or directory is listed in `dirs`.
+struct DirTree {
+  using Files = std::map<std::string, std::string>;  // path -> content
+  Files files;
+  std::set<std::string> dirs;
+  bool operator==(const DirTree&) const = default;
+};
+
+// What a power loss did to one pending (not yet durable) content change.
+enum class WriteFate { kSurvived, kVanished, kTorn };
+
+struct WriteOutcome {
+  uint64_t event = 0;
+  EventKind kind = EventKind::kWrite;
+  uint64_t file = 0;
+  WriteFate fate = WriteFate::kSurvived;
+  // For kTorn, one letter per atomic unit the write touches, in file order:
+  // N new, O old, Z zeroed, G garbage.
+  std::string units;
+};
+
+// What a power loss did to one namespace change that was not durable.
+struct NameOutcome {
+  uint64_t event = 0;
+  EventKind kind = EventKind::kOpen;
+  std::string path;
+  std::string path2;
+  bool kept = false;
+};
+
+// What a power-loss plan kept, dropped and tore, for reports and replay logs.
+struct CrashReport {
+  std::vector<WriteOutcome> writes;
+  std::vector<NameOutcome> names;
+  // One line per outcome, e.g. "event 12 write file 3: torn NNOZ".
+  std::string ToString() const;
+};
+
+// The tree a process kill at `event` leaves: `base` with events [0, event)
+// applied in full (the kernel holds them). Fails when `event` is past the end
+// of the trace or the trace is inconsistent (a write on a file never opened).
+Result<DirTree> ModelKill(const Trace& trace, uint64_t event, const DirTree& base);
+
+// The tree a power loss under `plan` leaves: the durable state at plan.event
+// plus the pending changes the seed and profile let survive. Deterministic:
+// the same arguments give the same tree and report. `report` may be null.
+Result<DirTree> ModelPowerLoss(const Trace& trace, const PowerLossPlan& plan, const DirTree& base,
+                               CrashReport* report);
+
+}  // namespace crashlab::faults

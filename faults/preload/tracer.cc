@@ -1,0 +1,259 @@
+// The trace writer and the tables of libcrashlab_preload.so: configuration
+// from the environment at load, thread numbers, file ids, descriptors, paths.
+#include "faults/preload/tracer.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "faults/trace_encoding.h"
+
+namespace crashlab::preload {
+namespace {
+
+namespace enc = faults::encoding;
+
+// initial-exec TLS: no __tls_get_addr, which may allocate, on first use.
+__attribute__((tls_model("initial-exec"))) thread_local bool inside = false;
+__attribute__((tls_model("initial-exec"))) thread_local uint32_t thread_number = 0;  // 1-based
+
+// Set once by the constructor, before any other thread exists.
+int trace_fd = -1;
+
+struct State {
+  std::mutex mu;
+  std::string case_dir;  // absolute, no trailing slash
+  uint32_t threads = 0;
+  uint64_t next_file = 0;
+  std::map<std::pair<dev_t, ino_t>, uint64_t> inodes;
+  std::unordered_map<int, FdInfo> fds;
+  std::unordered_map<uint64_t, uint64_t> sizes;
+};
+
+// Never destroyed: hooks may run during and after static destruction.
+State& S() {
+  static State* s = new State();
+  return *s;
+}
+
+// Writes all of `iov` with raw syscalls: never traced, never buffered.
+void WriteAll(struct iovec* iov, int count) {
+  while (count > 0) {
+    const long n = syscall(SYS_writev, trace_fd, iov, count);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // the trace is best effort; the engine must run on regardless
+    }
+    std::size_t left = static_cast<std::size_t>(n);
+    while (count > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
+  }
+}
+
+// "a/./b/../c" -> "a/c", keeping the leading '/'.
+std::string Normalize(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i <= path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    const std::string part = path.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const std::string& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+std::string RealPathOr(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+
+__attribute__((constructor)) void Init() {
+  Guard guard;
+  const int saved = errno;
+  const char* trace = std::getenv("CRASHLAB_TRACE");
+  const char* dir = std::getenv("CRASHLAB_CASE_DIR");
+  if (trace != nullptr && *trace != '\0' && dir != nullptr && *dir == '/') {
+    S().case_dir = RealPathOr(Normalize(dir));
+    const long fd =
+        syscall(SYS_openat, AT_FDCWD, trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    struct stat st;
+    if (fd >= 0 && fstat(static_cast<int>(fd), &st) == 0) {
+      trace_fd = static_cast<int>(fd);
+      // A fork while another thread appends must not leave the child's copy
+      // of the lock held forever.
+      pthread_atfork([] { S().mu.lock(); }, [] { S().mu.unlock(); }, [] { S().mu.unlock(); });
+      if (st.st_size == 0) {
+        // A process exec'd by the engine appends to the same trace.
+        const std::string header = [] {
+          std::string h(enc::kMagic, sizeof(enc::kMagic));
+          unsigned char b[8];
+          enc::PutU32(b, enc::kVersion);
+          enc::PutU32(b + 4, static_cast<uint32_t>(S().case_dir.size()));
+          h.append(reinterpret_cast<char*>(b), 8);
+          return h + S().case_dir;
+        }();
+        struct iovec iov = {const_cast<char*>(header.data()), header.size()};
+        WriteAll(&iov, 1);
+      }
+    } else {
+      const char msg[] = "libcrashlab_preload: cannot open CRASHLAB_TRACE; not tracing\n";
+      syscall(SYS_write, 2, msg, sizeof(msg) - 1);
+    }
+  }
+  errno = saved;
+}
+
+}  // namespace
+
+Guard::Guard() : first_(!inside) { inside = true; }
+Guard::~Guard() {
+  if (first_) inside = false;
+}
+
+bool Active() { return trace_fd >= 0; }
+
+std::unique_lock<std::mutex> Lock() { return std::unique_lock<std::mutex>(S().mu); }
+
+void* RealSymbol(const char* name) {
+  Guard guard;
+  return dlsym(RTLD_NEXT, name);
+}
+
+void Emit(const Rec& rec) {
+  if (thread_number == 0) thread_number = ++S().threads;
+  const std::string_view strings[enc::kStringFields] = {rec.path, rec.path2, rec.data, rec.name};
+  uint64_t strings_size = 0;
+  for (const std::string_view& s : strings) strings_size += s.size();
+  enc::BodyFixed f;
+  f.kind = static_cast<uint8_t>(rec.kind);
+  f.thread = thread_number - 1;
+  f.file = rec.file;
+  f.flags = rec.flags;
+  f.offset = rec.offset;
+  f.length = rec.length;
+  unsigned char prefix[4 + enc::kBodyFixedSize];
+  enc::PutRecordPrefix(prefix, f, strings_size);
+  unsigned char lens[enc::kStringFields][4];
+  struct iovec iov[1 + 2 * enc::kStringFields];
+  iov[0] = {prefix, sizeof(prefix)};
+  for (int i = 0; i < enc::kStringFields; ++i) {
+    enc::PutU32(lens[i], static_cast<uint32_t>(strings[i].size()));
+    iov[1 + 2 * i] = {lens[i], 4};
+    iov[2 + 2 * i] = {const_cast<char*>(strings[i].data()), strings[i].size()};
+  }
+  WriteAll(iov, 1 + 2 * enc::kStringFields);
+}
+
+void Record(const Rec& rec) {
+  mappings::Flush();
+  Emit(rec);
+}
+
+FdInfo* Traced(int fd) {
+  auto it = S().fds.find(fd);
+  return it == S().fds.end() ? nullptr : &it->second;
+}
+void TrackFd(int fd, FdInfo info) { S().fds[fd] = std::move(info); }
+void ForgetFd(int fd) { S().fds.erase(fd); }
+
+uint64_t FileId(const struct stat& st) {
+  auto [it, added] = S().inodes.try_emplace({st.st_dev, st.st_ino}, S().next_file);
+  if (added) ++S().next_file;
+  return it->second;
+}
+void ForgetInode(const struct stat& st) { S().inodes.erase({st.st_dev, st.st_ino}); }
+
+std::string FdPath(int fd) {
+  char link[64], buf[PATH_MAX];
+  std::snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  const ssize_t n = ::readlink(link, buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string Resolve(int dirfd, const char* path) {
+  std::string joined = path;
+  if (joined.empty() || joined[0] != '/') {
+    std::string base;
+    if (dirfd == AT_FDCWD) {
+      char buf[PATH_MAX];
+      if (::getcwd(buf, sizeof(buf)) != nullptr) base = buf;
+    } else {
+      base = FdPath(dirfd);
+    }
+    joined = base + "/" + joined;
+  }
+  const std::string norm = Normalize(joined);
+  const std::size_t slash = norm.rfind('/');
+  if (slash == 0) return norm;
+  const std::string parent = RealPathOr(norm.substr(0, slash));
+  return parent + norm.substr(slash);
+}
+
+bool UnderCaseDir(const std::string& abs, std::string& rel) {
+  // Called without the Lock. The case directory may not exist at load;
+  // its symlinks are resolved once it does, under a lock of its own.
+  static std::mutex dir_mu;
+  static bool resolved = false;
+  std::string dir;
+  {
+    std::lock_guard<std::mutex> lock(dir_mu);
+    if (!resolved) {
+      char buf[PATH_MAX];
+      if (::realpath(S().case_dir.c_str(), buf) != nullptr) {
+        S().case_dir = buf;
+        resolved = true;
+      }
+    }
+    dir = S().case_dir;
+  }
+  if (abs == dir) {
+    rel = ".";
+    return true;
+  }
+  if (abs.size() > dir.size() && abs.compare(0, dir.size(), dir) == 0 &&
+      (dir == "/" || abs[dir.size()] == '/')) {
+    rel = abs.substr(dir == "/" ? 1 : dir.size() + 1);
+    return true;
+  }
+  rel = abs;  // outside: recorded absolute (a rename or link across the boundary)
+  return false;
+}
+
+void SetSize(uint64_t file, uint64_t size) { S().sizes[file] = size; }
+void GrowSize(uint64_t file, uint64_t end) {
+  uint64_t& s = S().sizes[file];
+  if (end > s) s = end;
+}
+uint64_t Size(uint64_t file) {
+  auto it = S().sizes.find(file);
+  return it == S().sizes.end() ? 0 : it->second;
+}
+
+}  // namespace crashlab::preload
