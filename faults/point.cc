@@ -48,7 +48,8 @@ bool ArmFromEnvironment() {
   const std::string s = spec;
   const std::size_t colon = s.rfind(':');
   char* end = nullptr;
-  const long long n = colon == std::string::npos ? 0 : std::strtoll(s.c_str() + colon + 1, &end, 10);
+  const long long n =
+      colon == std::string::npos ? 0 : std::strtoll(s.c_str() + colon + 1, &end, 10);
   if (colon == std::string::npos || colon == 0 || n <= 0 || end == nullptr || *end != '\0') {
     std::fprintf(stderr,
                  "crashlab point: CRASHLAB_KILL_AT='%s' is not <point-name>:<n> with n >= 1; "

@@ -35,9 +35,9 @@ bool ArmFromEnvironment();
 
 }  // namespace crashlab::faults
 
-#define CRASHLAB_POINT(point)                                                   \
-  do {                                                                          \
+#define CRASHLAB_POINT(point)                                                  \
+  do {                                                                         \
     if (::crashlab::faults::internal::armed.load(std::memory_order_relaxed)) { \
-      ::crashlab::faults::internal::Hit(point);                                 \
-    }                                                                           \
+      ::crashlab::faults::internal::Hit(point);                                \
+    }                                                                          \
   } while (0)

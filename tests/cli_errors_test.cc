@@ -74,20 +74,20 @@ TEST(CliErrors, NonEmptyWorkdir_IsRefused) {
 }
 
 TEST(CliErrors, PowerLossWithAPoint_IsRefused) {
-  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash",
-                                "power-loss", "--point", "any"}),
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "power-loss",
+                                "--point", "any"}),
                    "--point works with --crash kill only");
 }
 
 TEST(CliErrors, PowerLossWithoutTheTracer_SaysHowToBuildIt) {
-  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash",
-                                "power-loss", "--preload", "/nonexistent/libcrashlab_preload.so"}),
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "power-loss",
+                                "--preload", "/nonexistent/libcrashlab_preload.so"}),
                    "crashlab_preload");
 }
 
 TEST(CliErrors, UnknownProfile_NamesTheProfiles) {
-  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash",
-                                "power-loss", "--profile", "zfs"}),
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "power-loss",
+                                "--profile", "zfs"}),
                    "posix");
 }
 

@@ -103,7 +103,7 @@ TEST(PreloadTrace, Pagejournal_JournalOpenedDsyncAndEachOkFollowsItsJournalWrite
     EXPECT_EQ(t.events[i - 1].kind, EventKind::kPoint) << "seq " << e.seq;
     EXPECT_EQ(t.events[i - 1].name, "journal.write:before") << "seq " << e.seq;
   }
-  EXPECT_GT(map_writes, 0);  // the scratch file is a shared writable mapping
+  EXPECT_GT(map_writes, 0);       // the scratch file is a shared writable mapping
   ASSERT_EQ(replies.size(), 8u);  // hello, open, 5 txns, close
   EXPECT_EQ(replies[0].rfind("ok crashlab-engine", 0), 0u) << replies[0];
   for (int i = 1; i < 8; ++i) EXPECT_EQ(replies[i], "ok") << i;
