@@ -74,15 +74,18 @@ std::string ReproCommand(const CampaignOptions& o, const std::string& variant, i
                      o.engine_arg, variant, o.seed, case_index, o.db_path, extra);
 }
 
-CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
+namespace {
+
+// The fields both kinds of case result share (same member names).
+template <typename CaseResult>
+CaseRecord CommonRecord(const CaseResult& r, CrashKind kind, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index) {
   CaseRecord c;
   c.engine = engine;
   c.variant = variant;
   c.seed = seed;
   c.case_index = case_index;
-  c.crash_kind = std::string(Name(CrashKind::kKill));
-  c.crash_plan = r.plan.ToString();
+  c.crash_kind = std::string(Name(kind));
   c.contract = std::string(Name(r.contract));
   c.verdict = std::string(Name(r.judgement.verdict));
   c.violation = r.violation;
@@ -100,29 +103,19 @@ CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
   return c;
 }
 
+}  // namespace
+
+CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
+                        const std::string& variant, uint64_t seed, int64_t case_index) {
+  CaseRecord c = CommonRecord(r, CrashKind::kKill, engine, variant, seed, case_index);
+  c.crash_plan = r.plan.ToString();
+  return c;
+}
+
 CaseRecord ToCaseRecord(const PowerLossCaseResult& r, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index) {
-  CaseRecord c;
-  c.engine = engine;
-  c.variant = variant;
-  c.seed = seed;
-  c.case_index = case_index;
-  c.crash_kind = std::string(Name(CrashKind::kPowerLoss));
+  CaseRecord c = CommonRecord(r, CrashKind::kPowerLoss, engine, variant, seed, case_index);
   c.crash_plan = r.PlanText();
-  c.contract = std::string(Name(r.contract));
-  c.verdict = std::string(Name(r.judgement.verdict));
-  c.violation = r.violation;
-  c.details = r.judgement.details;
-  c.txns_sent = static_cast<int64_t>(r.sent);
-  c.txns_acked = static_cast<int64_t>(r.acked);
-  c.recovered_prefix = r.judgement.matched_prefix;
-  c.workload_ms = r.workload_ms;
-  c.recovery_ms = r.recovery_ms;
-  c.total_ms = r.total_ms;
-  if (r.violation) {
-    c.failure = FailureRecord{r.judgement.expected, r.judgement.recovered, r.judgement.difference,
-                              r.stderr_tail};
-  }
   return c;
 }
 

@@ -11,46 +11,13 @@
 
 #include <fmt/format.h>
 
+#include "framework/case_steps.h"
 #include "framework/engine_client.h"
 
 namespace crashlab {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-std::string Tail(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string all = ss.str();
-  if (all.size() > max_bytes) all = "...\n" + all.substr(all.size() - max_bytes);
-  return all;
-}
-
-void AppendLog(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::app) << "\n=== crashlab: " << text << " ===\n";
-}
-
-// The verdict when an exchange fails: an engine that errs or dies where it
-// must answer (hello, open, dump, check, close) failed to recover.
-Verdict FaultVerdict(const Exchange& e) {
-  switch (e.kind) {
-    case Exchange::kHang:
-      return Verdict::kHang;
-    case Exchange::kProtocolError:
-      return Verdict::kProtocolError;
-    default:
-      return Verdict::kRecoveryFailed;
-  }
-}
-
-// How long an engine whose output ended gets to finish exiting, so that its
-// own exit status (or its own SIGKILL at a point) is what gets reported.
-constexpr Millis kExitGrace{2000};
+using Clock = CaseClock;
 
 // Drives the workload up to the kill. Returns a fault when the engine could
 // not be driven to the crash point (then there is nothing to recover).
@@ -162,37 +129,6 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
   return std::nullopt;
 }
 
-// Starts the engine on the crashed directory: open (recovery), dump, check.
-// `killed_in_open` tells that the engine died of SIGKILL while recovering,
-// which is the plan when a recovery point is armed.
-std::optional<EngineFault> Recover(const KillCaseSpec& spec, EngineProcess& engine,
-                                   const std::string& data_dir, OracleInput& input,
-                                   Clock::time_point start, double& recovery_ms,
-                                   bool& killed_in_open) {
-  killed_in_open = false;
-  EngineClient client(engine, spec.deadline);
-  auto fault = [&](const Exchange& e, const std::string& during) {
-    engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
-    return EngineFault{
-        FaultVerdict(e),
-        fmt::format("{} after the crash: {}{}", during, e.message,
-                    e.kind == Exchange::kDied ? " (engine " + engine.ExitDescription() + ")" : "")};
-  };
-  HelloReply hello;
-  if (Exchange e = client.Hello(hello); !e.ok()) return fault(e, "hello");
-  if (Exchange e = client.Open(data_dir); !e.ok()) {
-    std::optional<EngineFault> f = fault(e, "open (recovery)");
-    killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();
-    return f;
-  }
-  recovery_ms = MsSince(start);
-  if (Exchange e = client.Dump(input.recovered); !e.ok()) return fault(e, "dump");
-  if (Exchange e = client.Check(input.check_error); !e.ok()) return fault(e, "check");
-  if (Exchange e = client.Close(); !e.ok()) return fault(e, "close");
-  engine.FinishGracefully(spec.deadline);
-  return std::nullopt;
-}
-
 }  // namespace
 
 Result<std::vector<std::string>> ProbeEngine(const std::string& engine_name,
@@ -284,8 +220,8 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
     auto engine = start_engine(arm);
     if (!engine.ok()) return engine.status();
     bool killed_in_open = false;
-    input.fault =
-        Recover(spec, **engine, data_dir, input, restarted, r.recovery_ms, killed_in_open);
+    input.fault = VerifyRecovery(**engine, spec.deadline, data_dir, "the crash", restarted, input,
+                                 r.recovery_ms, killed_in_open);
     if (!(arm && killed_in_open)) break;
     r.notes += fmt::format("killed at {} inside recovery; recovered again; ", r.plan.point);
     input.fault.reset();
@@ -295,7 +231,7 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   if (!r.notes.empty()) r.judgement.details += " [" + r.notes.substr(0, r.notes.size() - 2) + "]";
   r.violation = Violates(r.judgement.verdict, r.contract);
   r.total_ms = MsSince(start);
-  r.stderr_tail = Tail(log, 4096);
+  r.stderr_tail = FileTail(log, 4096);
   return r;
 }
 

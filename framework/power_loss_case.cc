@@ -12,31 +12,14 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
+#include "framework/case_steps.h"
 #include "framework/engine_client.h"
 #include "framework/prng.h"
 
 namespace crashlab {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-std::string Tail(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string all = ss.str();
-  return all.size() > max_bytes ? "...\n" + all.substr(all.size() - max_bytes) : all;
-}
-
-Verdict FaultVerdict(const Exchange& e) {
-  if (e.kind == Exchange::kHang) return Verdict::kHang;
-  if (e.kind == Exchange::kProtocolError) return Verdict::kProtocolError;
-  return Verdict::kRecoveryFailed;
-}
+using Clock = CaseClock;
 
 // What the controller asked, in order: each reply in the trace answers the
 // request at the same position.
@@ -63,7 +46,7 @@ std::optional<EngineFault> RecordRun(const PowerLossCaseSpec& spec, const std::s
   EngineProcess& engine = **started;
   EngineClient client(engine, spec.deadline);
   auto fault = [&](const Exchange& e, const std::string& during) {
-    engine.AwaitExitThenKill(Millis(e.kind == Exchange::kDied ? 2000 : 0));
+    engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
     return EngineFault{FaultVerdict(e), fmt::format("{} in the traced run: {} (engine {})", during,
                                                     e.message, engine.ExitDescription())};
   };
@@ -86,36 +69,6 @@ std::optional<EngineFault> RecordRun(const PowerLossCaseSpec& spec, const std::s
     Exchange e = client.AwaitTxnReply();
     if (!e.ok() && e.kind != Exchange::kErr) return fault(e, fmt::format("transaction {}", t));
   }
-  if (Exchange e = client.Close(); !e.ok()) return fault(e, "close");
-  engine.FinishGracefully(spec.deadline);
-  return std::nullopt;
-}
-
-// Starts the engine on the built crash state: open (recovery), dump, check.
-std::optional<EngineFault> Verify(const PowerLossCaseSpec& spec, const std::string& crash_dir,
-                                  const std::string& log, OracleInput& input, double& recovery_ms,
-                                  Status& setup_error) {
-  const auto start = Clock::now();
-  Result<std::unique_ptr<EngineProcess>> started = EngineProcess::Start(spec.variant->argv, log);
-  if (!started.ok()) {
-    setup_error = started.status();
-    return std::nullopt;
-  }
-  EngineProcess& engine = **started;
-  EngineClient client(engine, spec.deadline);
-  auto fault = [&](const Exchange& e, const std::string& during) {
-    engine.AwaitExitThenKill(Millis(e.kind == Exchange::kDied ? 2000 : 0));
-    return EngineFault{
-        FaultVerdict(e),
-        fmt::format("{} after the power loss: {}{}", during, e.message,
-                    e.kind == Exchange::kDied ? " (engine " + engine.ExitDescription() + ")" : "")};
-  };
-  HelloReply hello;
-  if (Exchange e = client.Hello(hello); !e.ok()) return fault(e, "hello");
-  if (Exchange e = client.Open(crash_dir); !e.ok()) return fault(e, "open (recovery)");
-  recovery_ms = MsSince(start);
-  if (Exchange e = client.Dump(input.recovered); !e.ok()) return fault(e, "dump");
-  if (Exchange e = client.Check(input.check_error); !e.ok()) return fault(e, "check");
   if (Exchange e = client.Close(); !e.ok()) return fault(e, "close");
   engine.FinishGracefully(spec.deadline);
   return std::nullopt;
@@ -194,14 +147,18 @@ Result<PowerLossCaseResult> RunPowerLossCase(const PowerLossCaseSpec& spec) {
       return Status::Error("building the power-loss state of " + spec.case_dir + ": " +
                            s.message());
     }
-    input.fault = Verify(spec, crash_dir, log, input, r.recovery_ms, setup);
-    if (!setup.ok()) return setup;
+    const auto restart = Clock::now();
+    Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
+    if (!engine.ok()) return engine.status();
+    bool killed_in_open = false;
+    input.fault = VerifyRecovery(**engine, spec.deadline, crash_dir, "the power loss", restart,
+                                 input, r.recovery_ms, killed_in_open);
   }
   r.judgement = Judge(input);
   if (!r.notes.empty()) r.judgement.details += " [" + r.notes + "]";
   r.violation = Violates(r.judgement.verdict, r.contract);
   r.total_ms = MsSince(start);
-  r.stderr_tail = Tail(log, 4096);
+  r.stderr_tail = FileTail(log, 4096);
   return r;
 }
 

@@ -1,0 +1,66 @@
+#include "framework/case_steps.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace crashlab {
+
+double MsSince(CaseClock::time_point start) {
+  return std::chrono::duration<double, std::milli>(CaseClock::now() - start).count();
+}
+
+std::string FileTail(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string all = ss.str();
+  if (all.size() > max_bytes) all = "...\n" + all.substr(all.size() - max_bytes);
+  return all;
+}
+
+void AppendLog(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::app) << "\n=== crashlab: " << text << " ===\n";
+}
+
+Verdict FaultVerdict(const Exchange& e) {
+  switch (e.kind) {
+    case Exchange::kHang:
+      return Verdict::kHang;
+    case Exchange::kProtocolError:
+      return Verdict::kProtocolError;
+    default:
+      return Verdict::kRecoveryFailed;
+  }
+}
+
+std::optional<EngineFault> VerifyRecovery(EngineProcess& engine, Millis deadline,
+                                          const std::string& dir, const std::string& what,
+                                          CaseClock::time_point start, OracleInput& input,
+                                          double& recovery_ms, bool& killed_in_open) {
+  killed_in_open = false;
+  EngineClient client(engine, deadline);
+  auto fault = [&](const Exchange& e, const std::string& during) {
+    engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
+    return EngineFault{
+        FaultVerdict(e),
+        fmt::format("{} after {}: {}{}", during, what, e.message,
+                    e.kind == Exchange::kDied ? " (engine " + engine.ExitDescription() + ")" : "")};
+  };
+  HelloReply hello;
+  if (Exchange e = client.Hello(hello); !e.ok()) return fault(e, "hello");
+  if (Exchange e = client.Open(dir); !e.ok()) {
+    std::optional<EngineFault> f = fault(e, "open (recovery)");
+    killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();
+    return f;
+  }
+  recovery_ms = MsSince(start);
+  if (Exchange e = client.Dump(input.recovered); !e.ok()) return fault(e, "dump");
+  if (Exchange e = client.Check(input.check_error); !e.ok()) return fault(e, "check");
+  if (Exchange e = client.Close(); !e.ok()) return fault(e, "close");
+  engine.FinishGracefully(deadline);
+  return std::nullopt;
+}
+
+}  // namespace crashlab
