@@ -56,8 +56,12 @@ std::optional<EngineFault> VerifyRecovery(EngineProcess& engine, Millis deadline
     return f;
   }
   recovery_ms = MsSince(start);
-  if (Exchange e = client.Dump(input.recovered); !e.ok()) return fault(e, "dump");
+  std::optional<std::string> inconsistency;
+  if (Exchange e = client.Dump(input.recovered, inconsistency); !e.ok()) return fault(e, "dump");
   if (Exchange e = client.Check(input.check_error); !e.ok()) return fault(e, "check");
+  if (inconsistency) {
+    input.check_error = *inconsistency + (input.check_error ? "; " + *input.check_error : "");
+  }
   if (Exchange e = client.Close(); !e.ok()) return fault(e, "close");
   engine.FinishGracefully(deadline);
   return std::nullopt;

@@ -119,8 +119,9 @@ Exchange EngineClient::Checkpoint(bool& supported) {
   return Unexpected("checkpoint", line);
 }
 
-Exchange EngineClient::Dump(KvState& state) {
+Exchange EngineClient::Dump(KvState& state, std::optional<std::string>& inconsistency) {
   state.clear();
+  inconsistency.reset();
   if (Exchange e = Send("dump\n"); !e.ok()) return e;
   // One deadline for the whole reply, not one per line.
   const auto end = Clock::now() + deadline_;
@@ -138,9 +139,11 @@ Exchange EngineClient::Dump(KvState& state) {
       return Failure(Exchange::kProtocolError,
                      "badly encoded key or value in dump: " + protocol::Readable(line, 120));
     }
-    if (!state.emplace(std::move(key.value()), std::move(value.value())).second) {
-      return Failure(Exchange::kProtocolError,
-                     "dump lists key '" + protocol::Printable(f[1], 60) + "' twice");
+    // Two values for one key: the engine's own state is inconsistent (a
+    // damaged B-tree does this), which is data corruption, not a broken
+    // adapter. The rest of the dump is still read, to keep framing.
+    if (!state.emplace(std::move(key.value()), std::move(value.value())).second && !inconsistency) {
+      inconsistency = "the dump lists key '" + protocol::Printable(f[1], 60) + "' twice";
     }
   }
 }

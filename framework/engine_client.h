@@ -50,7 +50,10 @@ class EngineClient {
   }
   // kOk for ok and for unsupported (then `supported` is false).
   Exchange Checkpoint(bool& supported);
-  Exchange Dump(KvState& state);
+  // Reads the whole dump into `state`. A key listed twice is not a protocol
+  // error but an inconsistent engine: `inconsistency` says so (the first
+  // value is kept), and the case judges it as corrupt.
+  Exchange Dump(KvState& state, std::optional<std::string>& inconsistency);
   // kOk when the check passed or is unsupported; `check_error` gets the
   // engine's message when its check failed.
   Exchange Check(std::optional<std::string>& check_error);

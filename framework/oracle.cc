@@ -208,6 +208,7 @@ Judgement Judge(const OracleInput& in) {
           "key '{}' holds {}, which {} in any state after a prefix of the {} transactions sent",
           protocol::Printable(key, 48), ShowValue(Lookup(in.recovered, key)),
           written ? "it never held" : "no transaction wrote; it is not", n);
+      if (in.check_error) j.details += "; the engine's own check failed too: " + *in.check_error;
       return j;
     }
   }

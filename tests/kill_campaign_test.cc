@@ -2,6 +2,8 @@
 // built crashlab executable, real engine processes, a real results database.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "tests/e2e_support.h"
 
 namespace crashlab::e2e {
@@ -183,6 +185,34 @@ TEST(KillCampaign, SigtermToCrashlab_KillsTheEngineAndRecordsNoHalfCase) {
   EXPECT_EQ(c.LeftRunning(), 0);
   EXPECT_TRUE(c.Cases().empty());
   EXPECT_EQ(Query(c.db, "SELECT status FROM campaigns").at(0).at("status"), "interrupted");
+}
+
+TEST(KillCampaign, DumpListingAKeyTwice_IsCorruptNotAProtocolError) {
+  // A damaged B-tree can return two rows for one key: that is the engine's
+  // data, inconsistent, and must not be blamed on its adapter.
+  TempDir dir;
+  std::ofstream(dir / "engine.py") << R"(import sys
+for line in sys.stdin:
+    words = line.rstrip("\n").split(" ")
+    if words[0] == "hello": reply = "ok crashlab-engine 1 dup"
+    elif words[0] == "txn":
+        for _ in range(int(words[1])): sys.stdin.readline()
+        reply = "ok"
+    elif words[0] == "dump": reply = "kv a 1\nkv a 2\nend"
+    else: reply = "ok"
+    print(reply, flush=True)
+)";
+  std::ofstream(dir / "variants.ini")
+      << "[engine]\nname = dup\ncommand = python3 " << (dir / "engine.py")
+      << "\n[variant only]\nkill = durable\npower-loss = none\n";
+  const auto r = RunCrashlab({"run", "--engine", dir / "variants.ini", "--seed", "1", "--cases",
+                              "2", "--db", dir / "db", "--workdir", dir / "w"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  for (const Row& row : Query(dir / "db", "SELECT verdict, details FROM cases")) {
+    EXPECT_EQ(row.at("verdict"), "corrupt");
+    EXPECT_NE(row.at("details").find("lists key 'a' twice"), std::string::npos)
+        << row.at("details");
+  }
 }
 
 TEST(KillCampaign, ReproRerunsTheRecordedCase) {
