@@ -113,7 +113,18 @@ Result<PowerLossCaseResult> RunPowerLossCase(const PowerLossCaseSpec& spec) {
     }
     r.trace_events = trace->events.size();
     Prng prng = Prng::ForCase(spec.seed, kCrashPlanStream, spec.case_index);
-    r.plan.event = prng.Below(r.trace_events + 1);
+    // Half the crash points fall anywhere; the other half on a write, which
+    // is then in flight and may tear: that is where torn-record and
+    // torn-header bugs live, and a uniform draw rarely lands there.
+    std::vector<uint64_t> writes;
+    for (const faults::Event& e : trace->events) {
+      if (e.kind == faults::EventKind::kWrite) writes.push_back(e.seq);
+    }
+    if (!writes.empty() && prng.Chance(1, 2)) {
+      r.plan.event = writes[prng.Below(writes.size())];
+    } else {
+      r.plan.event = prng.Below(r.trace_events + 1);
+    }
     r.plan.seed = prng.Next() >> 1;
     r.plan.atomic_unit = spec.atomic_unit;
     r.plan.profile = spec.profile;
