@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "faults/crash_state.h"
+#include "faults/persistence_model.h"
 #include "faults/trace_file.h"
 #include "framework/case_steps.h"
 #include "framework/engine_client.h"
@@ -74,6 +75,36 @@ std::optional<EngineFault> RecordRun(const PowerLossCaseSpec& spec, const std::s
   return std::nullopt;
 }
 
+// The trace must explain the directory the traced run left: replaying every
+// event must give the same files with the same bytes. A file it does not
+// explain was written past the tracer (a static binary, io_uring, raw
+// syscalls, stdio streams), and a crash state built from the trace would be
+// fiction, so the case stops with an error instead of a verdict.
+Status CheckTraceExplainsDirectory(const faults::Trace& trace, const std::string& data_dir) {
+  Result<faults::DirTree> replayed = faults::ModelKill(trace, trace.events.size(), {});
+  if (!replayed.ok()) return Status::Error("replaying the trace: " + replayed.status().message());
+  Result<faults::DirTree> actual = faults::ReadDirTree(data_dir);
+  if (!actual.ok()) return actual.status();
+  std::vector<std::string> unexplained;
+  for (const auto& [path, bytes] : actual->files) {
+    auto it = replayed->files.find(path);
+    if (it == replayed->files.end() || it->second != bytes) unexplained.push_back(path);
+  }
+  for (const auto& [path, bytes] : replayed->files) {
+    if (actual->files.count(path) == 0) unexplained.push_back(path + " (gone)");
+  }
+  if (unexplained.empty()) return Status::Ok();
+  std::string list;
+  for (std::size_t i = 0; i < unexplained.size() && i < 5; ++i) {
+    list += (i ? ", " : "") + unexplained[i];
+  }
+  return Status::Error(fmt::format(
+      "the trace does not explain {} file(s) the traced run left in {} ({}): the engine changed "
+      "them past libcrashlab_preload.so (static binary, io_uring, raw syscalls, stdio?), so no "
+      "power-loss state built from this trace can be trusted; see docs/trace-format.md",
+      unexplained.size(), data_dir, list));
+}
+
 }  // namespace
 
 std::string PowerLossCaseResult::PlanText() const {
@@ -112,6 +143,7 @@ Result<PowerLossCaseResult> RunPowerLossCase(const PowerLossCaseSpec& spec) {
                            "syscalls)? power-loss cases need its I/O in the trace");
     }
     r.trace_events = trace->events.size();
+    if (Status s = CheckTraceExplainsDirectory(*trace, data_dir); !s.ok()) return s;
     Prng prng = Prng::ForCase(spec.seed, kCrashPlanStream, spec.case_index);
     // Half the crash points fall anywhere; the other half on a write, which
     // is then in flight and may tear: that is where torn-record and

@@ -42,6 +42,14 @@ TEST(PowerLossCampaign, PagejournalJournalNoSync_LosesAcknowledgedTransactions) 
       << c.result.out;
 }
 
+TEST(PowerLossCampaign, WritesPastTheTracer_AreAnErrorNotAPass) {
+  PowerLossCampaign c;
+  c.Run(CRASHLAB_FAKE_ENGINE, "raw-syscall", 3);
+  EXPECT_EQ(c.result.exit_code, 2) << c.result.out << c.result.err;
+  EXPECT_NE(c.result.err.find("the trace does not explain"), std::string::npos) << c.result.err;
+  EXPECT_TRUE(Query(c.db, "SELECT 1 FROM cases").empty());
+}
+
 TEST(PowerLossCampaign, SqliteWalFull_HoldsItsDurableContract) {
   PowerLossCampaign c;
   c.Run("sqlite", "wal-full", 20);

@@ -7,6 +7,7 @@
 //   hang-in-txn       never answers a transaction once the log holds one
 //   exit-in-open      exits during open
 //   garbage           answers every request with binary junk
+//   raw-syscall       correct, but writes its log past libc (a tracer cannot see it)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -37,7 +38,9 @@ constexpr faults::Point kCommitAfter{"fake.commit:after", "this transaction, not
 
 class FakeEngine : public adapter::Engine {
  public:
-  explicit FakeEngine(std::string mode) : mode_(std::move(mode)) {}
+  explicit FakeEngine(std::string mode) : mode_(std::move(mode)) {
+    if (mode_ == "raw-syscall") log_.UseRawSyscalls();
+  }
   ~FakeEngine() override { StopFlusher(); }
 
   std::string Name() const override { return "fake-" + mode_; }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -110,7 +111,7 @@ Status OpLog::Append(const std::vector<adapter::Op>& ops) {
   const char* p = record.data();
   std::size_t left = record.size();
   while (left > 0) {
-    const ssize_t n = write(fd_, p, left);
+    const ssize_t n = raw_syscalls_ ? syscall(SYS_write, fd_, p, left) : write(fd_, p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Errno("cannot write", path_);
     p += n;

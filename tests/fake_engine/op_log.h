@@ -22,11 +22,15 @@ class OpLog {
   Status Verify();
   Status Close();
   std::size_t Size() const { return size_; }
+  // Write records with the raw system call, past any LD_PRELOAD interposer,
+  // as a static binary or io_uring would.
+  void UseRawSyscalls() { raw_syscalls_ = true; }
 
  private:
   int fd_ = -1;
   std::string path_;
   std::size_t size_ = 0;  // bytes of whole records
+  bool raw_syscalls_ = false;
 };
 
 }  // namespace crashlab::fake
