@@ -1,0 +1,305 @@
+#include "faults/trace_replay.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace crashlab::faults::internal {
+
+std::string Parent(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+namespace {
+
+bool InSubtree(const std::string& path, const std::string& root) {
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          path[root.size()] == '/');
+}
+
+// The path relative to the case directory, without "./" or a trailing '/'.
+std::string Normalize(const Trace& trace, std::string path) {
+  if (!trace.case_dir.empty() && InSubtree(path, trace.case_dir)) {
+    path = path.substr(std::min(path.size(), trace.case_dir.size() + 1));
+  }
+  while (path.rfind("./", 0) == 0) path = path.substr(2);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return path == "." ? "" : path;
+}
+
+int NewNode(State& state, bool dir, std::string base = "") {
+  state.nodes.push_back(Node{dir, std::move(base), {}, 0});
+  return static_cast<int>(state.nodes.size()) - 1;
+}
+
+// The node at `path`, made part of the starting tree when the trace names a
+// path the base directory did not hold (the trace began after it was made).
+int EnsureEntry(State& state, const std::string& path, bool dir) {
+  if (auto it = state.names.find(path); it != state.names.end()) return it->second;
+  if (!path.empty()) EnsureEntry(state, Parent(path), true);
+  const int node = NewNode(state, dir);
+  state.names[path] = node;
+  state.base_names[path] = node;
+  return node;
+}
+
+}  // namespace
+
+void MoveTree(std::map<std::string, int>& names, const std::string& from, const std::string& to) {
+  std::vector<std::pair<std::string, int>> moved;
+  for (auto it = names.begin(); it != names.end();) {
+    if (InSubtree(it->first, from)) {
+      moved.emplace_back(to + it->first.substr(from.size()), it->second);
+      it = names.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = names.begin(); it != names.end();) {
+    it = InSubtree(it->first, to) ? names.erase(it) : std::next(it);
+  }
+  for (auto& [path, node] : moved) names[path] = node;
+}
+
+void EraseTree(std::map<std::string, int>& names, const std::string& root) {
+  for (auto it = names.begin(); it != names.end();) {
+    it = InSubtree(it->first, root) ? names.erase(it) : std::next(it);
+  }
+}
+
+namespace {
+
+NameOp MakeNameOp(uint64_t seq, EventKind kind, std::string path, std::string path2, int node) {
+  NameOp op;
+  op.seq = seq;
+  op.kind = kind;
+  op.path = std::move(path);
+  op.path2 = std::move(path2);
+  op.node = node;
+  return op;
+}
+
+void MarkDurable(State& state, int op) {
+  if (op < 0 || state.name_ops[op].durable) return;
+  state.name_ops[op].durable = true;
+  // A durable entry keeps what it builds on: a synced rename target implies
+  // the file it names was created.
+  for (int dep : state.name_ops[op].deps) MarkDurable(state, dep);
+}
+
+// Records a namespace change and applies it to the volatile namespace.
+void AddNameOp(State& state, NameOp op, const std::vector<std::string>& parent_paths,
+               const std::vector<std::string>& dep_paths) {
+  for (const std::string& parent : parent_paths) {
+    op.parents.push_back(EnsureEntry(state, parent, true));
+    op.synced.push_back(false);
+    if (auto it = state.binder.find(parent); it != state.binder.end())
+      op.deps.push_back(it->second);
+  }
+  for (const std::string& path : dep_paths) {
+    if (auto it = state.binder.find(path); it != state.binder.end()) op.deps.push_back(it->second);
+  }
+  op.journal_ordinal = state.journal_ops++;
+  const int index = static_cast<int>(state.name_ops.size());
+  switch (op.kind) {
+    case EventKind::kRename:
+      MoveTree(state.names, op.path, op.path2);
+      state.binder[op.path2] = index;
+      break;
+    case EventKind::kLink:
+      state.names[op.path2] = op.node;
+      state.binder[op.path2] = index;
+      break;
+    case EventKind::kUnlink:
+    case EventKind::kRmdir:
+      EraseTree(state.names, op.path);
+      break;
+    default:  // create, mkdir
+      state.names[op.path] = op.node;
+      state.binder[op.path] = index;
+      break;
+  }
+  state.name_ops.push_back(std::move(op));
+}
+
+// Makes the content changes of `node` within [lo, hi) durable, splitting the
+// writes that straddle the range. `map_writes_only`: msync under POSIX covers
+// only stores through the mapping.
+void SyncRange(Node& node, uint64_t lo, uint64_t hi, bool map_writes_only) {
+  std::vector<ContentOp> out;
+  for (ContentOp& op : node.ops) {
+    const bool is_write = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
+    if (op.durable || !is_write || (map_writes_only && op.kind != EventKind::kMapWrite)) {
+      out.push_back(std::move(op));
+      continue;
+    }
+    const uint64_t a = op.offset;
+    const uint64_t b = op.offset + op.data.size();
+    const uint64_t cut_lo = std::clamp(lo, a, b);
+    const uint64_t cut_hi = std::clamp(hi, a, b);
+    if (cut_lo >= cut_hi) {
+      out.push_back(std::move(op));
+      continue;
+    }
+    // Same event, split in up to three pieces; the middle one is durable.
+    auto piece = [&](uint64_t from, uint64_t to, bool durable) {
+      if (from >= to) return;
+      ContentOp p = op;
+      p.offset = from;
+      p.data = op.data.substr(from - a, to - from);
+      p.durable = durable;
+      out.push_back(std::move(p));
+    };
+    piece(a, cut_lo, false);
+    piece(cut_lo, cut_hi, true);
+    piece(cut_hi, b, false);
+  }
+  node.ops = std::move(out);
+}
+
+Result<int> NodeOf(const State& state, const Event& e) {
+  auto it = state.ids.find(e.file);
+  if (it == state.ids.end()) {
+    return Status::Error("trace event " + std::to_string(e.seq) + ": file id " +
+                         std::to_string(e.file) +
+                         " was never opened; the trace is incomplete or corrupt — re-record it");
+  }
+  return it->second;
+}
+
+}  // namespace
+
+Result<State> Replay(const Trace& trace, uint64_t crash, bool in_flight, Profile profile,
+                     const DirTree& base) {
+  State state;
+  state.names[""] = NewNode(state, true);
+  for (const std::string& dir : base.dirs) EnsureEntry(state, dir, true);
+  for (const auto& [path, content] : base.files) {
+    EnsureEntry(state, Parent(path), true);
+    const int node = NewNode(state, false, content);
+    state.names[path] = node;
+  }
+  state.base_names = state.names;
+  const uint64_t limit = std::min<uint64_t>(trace.events.size(), in_flight ? crash + 1 : crash);
+  for (uint64_t i = 0; i < limit; ++i) {
+    const Event& e = trace.events[i];
+    const bool done = i < crash;  // event `crash` itself is in flight
+    const std::string path = Normalize(trace, e.path);
+    const std::string path2 = Normalize(trace, e.path2);
+    switch (e.kind) {
+      case EventKind::kOpen:
+        if ((e.flags & kOpenCreated) != 0 && (e.flags & kOpenDirectory) == 0) {
+          const int node = NewNode(state, false);
+          state.ids[e.file] = node;
+          AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {});
+        } else {
+          state.ids[e.file] = EnsureEntry(state, path, (e.flags & kOpenDirectory) != 0);
+        }
+        break;
+      case EventKind::kMkdir: {
+        const int node = NewNode(state, true);
+        state.ids[e.file] = node;
+        AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {});
+        break;
+      }
+      case EventKind::kRename:
+      case EventKind::kLink: {
+        const int node = EnsureEntry(state, path, false);
+        auto target = state.names.find(path2);
+        const bool replaces = e.kind == EventKind::kRename && target != state.names.end() &&
+                              !state.nodes[target->second].dir;
+        NameOp op = MakeNameOp(i, e.kind, path, path2, node);
+        op.replaces = replaces;
+        std::vector<std::string> parents{Parent(path)};
+        if (Parent(path2) != Parent(path)) parents.push_back(Parent(path2));
+        AddNameOp(state, std::move(op), parents, {path});
+        break;
+      }
+      case EventKind::kUnlink:
+      case EventKind::kRmdir: {
+        const int node = EnsureEntry(state, path, e.kind == EventKind::kRmdir);
+        AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {path});
+        break;
+      }
+      case EventKind::kWrite:
+      case EventKind::kMapWrite:
+      case EventKind::kTruncate:
+      case EventKind::kFallocate: {
+        Result<int> node = NodeOf(state, e);
+        if (!node.ok()) return node.status();
+        ContentOp op{i, e.kind, e.file, e.offset, e.length, e.data, e.flags, false, 0};
+        if (e.kind == EventKind::kTruncate) op.offset = e.length;
+        if (e.kind == EventKind::kTruncate || e.kind == EventKind::kFallocate) {
+          op.journal_ordinal = state.journal_ops++;
+        }
+        // DURABILITY: O_DSYNC/O_SYNC make a write durable when it returns
+        // (POSIX synchronized I/O data integrity); one still in flight is not.
+        op.durable =
+            done && e.kind == EventKind::kWrite && (e.flags & (kOpenDsync | kOpenSync)) != 0;
+        state.nodes[*node].ops.push_back(std::move(op));
+        break;
+      }
+      case EventKind::kFsync:
+      case EventKind::kFdatasync: {
+        if (!done) break;  // a sync in flight promised nothing yet
+        Result<int> node = NodeOf(state, e);
+        if (!node.ok()) return node.status();
+        for (ContentOp& op : state.nodes[*node].ops) op.durable = true;
+        if (state.nodes[*node].dir) {
+          for (std::size_t k = 0; k < state.name_ops.size(); ++k) {
+            NameOp& op = state.name_ops[k];
+            bool all = true;
+            for (std::size_t p = 0; p < op.parents.size(); ++p) {
+              if (op.parents[p] == *node) op.synced[p] = true;
+              all = all && op.synced[p];
+            }
+            if (all) MarkDurable(state, static_cast<int>(k));
+          }
+        }
+        break;
+      }
+      case EventKind::kSyncRange:
+      case EventKind::kMsync: {
+        if (!done) break;
+        Result<int> node = NodeOf(state, e);
+        if (!node.ok()) return node.status();
+        // Under Linux msync(MS_SYNC) is vfs_fsync_range on the file, so it
+        // also covers write()s to the range; POSIX promises only the mapping.
+        const bool map_only = e.kind == EventKind::kMsync && profile == Profile::kPosix;
+        SyncRange(state.nodes[*node], e.offset, e.offset + e.length, map_only);
+        break;
+      }
+      case EventKind::kSyncAll:
+        if (!done) break;
+        for (Node& node : state.nodes) {
+          for (ContentOp& op : node.ops) op.durable = true;
+        }
+        for (std::size_t k = 0; k < state.name_ops.size(); ++k)
+          MarkDurable(state, static_cast<int>(k));
+        break;
+      case EventKind::kClose:
+      case EventKind::kPoint:
+      case EventKind::kReply:
+        break;
+    }
+  }
+  // ext4 commits its journal in order: a durable metadata change means every
+  // earlier one is committed too.
+  for (const NameOp& op : state.name_ops) {
+    if (op.durable) state.journal_floor = std::max(state.journal_floor, op.journal_ordinal + 1);
+  }
+  for (const Node& node : state.nodes) {
+    for (const ContentOp& op : node.ops) {
+      const bool meta = op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate;
+      if (meta && op.durable) {
+        state.journal_floor = std::max(state.journal_floor, op.journal_ordinal + 1);
+      }
+    }
+  }
+  return state;
+}
+
+}  // namespace crashlab::faults::internal

@@ -1,0 +1,84 @@
+// Internal to faults/: replays a trace into the volatile and durable state of
+// files and the namespace, for the persistence model (persistence_model.h)
+// to draw a crash from. Not part of the public interface.
+//
+// Crash point c: events [0, c) have completed; event c, if any, was in flight.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "faults/persistence_model.h"
+#include "faults/trace.h"
+#include "framework/status.h"
+
+namespace crashlab::faults::internal {
+
+// One change to a file's content or size, as the trace recorded it.
+struct ContentOp {
+  uint64_t seq = 0;
+  EventKind kind = EventKind::kWrite;
+  uint64_t file = 0;
+  uint64_t offset = 0;  // kTruncate: the new size
+  uint64_t length = 0;
+  std::string data;
+  uint32_t flags = 0;
+  bool durable = false;
+  uint64_t journal_ordinal = 0;  // kTruncate, kFallocate: place among metadata changes
+};
+
+// A file or directory (one inode): its bytes when the trace started and the
+// changes made to it since.
+struct Node {
+  bool dir = false;
+  std::string base;
+  std::vector<ContentOp> ops;
+  // ext4 auto_da_alloc: changes before this event are flushed with a kept
+  // rename that replaced another file.
+  uint64_t flush_before_seq = 0;
+};
+
+// One change to the namespace (create, mkdir, rename, link, unlink, rmdir).
+struct NameOp {
+  uint64_t seq = 0;
+  EventKind kind = EventKind::kOpen;
+  std::string path;
+  std::string path2;
+  int node = -1;
+  std::vector<int> parents;  // directory nodes whose entries change
+  std::vector<bool> synced;  // per parent: fsynced after this change
+  std::vector<int> deps;     // name ops this one builds on (the name it moves, its directory)
+  bool durable = false;
+  bool replaces = false;  // rename over an existing file
+  uint64_t journal_ordinal = 0;
+};
+
+struct State {
+  std::vector<Node> nodes;
+  std::map<std::string, int> base_names;  // the namespace when the trace started
+  std::map<std::string, int> names;       // the volatile namespace at the crash point
+  std::map<std::string, int> binder;      // path -> name op that bound it last
+  std::vector<NameOp> name_ops;
+  std::map<uint64_t, int> ids;  // trace file id -> node
+  uint64_t journal_ops = 0;     // metadata changes seen, in trace order
+  uint64_t journal_floor = 0;   // ext4: ordinals below this are committed
+  uint64_t journal_cut = 0;     // ext4: ordinals below this survive
+};
+
+// The directory part of `path`; "" for a path at the root.
+std::string Parent(const std::string& path);
+
+// Renames `from` (and everything under it) to `to` in `names`.
+void MoveTree(std::map<std::string, int>& names, const std::string& from, const std::string& to);
+
+// Removes `root` and everything under it from `names`.
+void EraseTree(std::map<std::string, int>& names, const std::string& root);
+
+// Replays events [0, crash) — and event `crash` as in flight when `in_flight`
+// — marking what each completed sync made durable.
+Result<State> Replay(const Trace& trace, uint64_t crash, bool in_flight, Profile profile,
+                     const DirTree& base);
+
+}  // namespace crashlab::faults::internal
