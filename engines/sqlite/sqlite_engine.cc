@@ -62,6 +62,8 @@ Status SyncDir(const std::filesystem::path& dir) {
   if (fd < 0)
     return Status::Error("cannot open directory " + dir.string() +
                          " to sync it: " + std::strerror(errno));
+  // DURABILITY: makes the names in `dir` durable; the caller's comment says
+  // which name must survive a power loss and why.
   const int rc = ::fsync(fd);
   const int saved = errno;
   ::close(fd);
