@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "faults/trace_file.h"
 #include "faults/trace_replay.h"
 #include "framework/prng.h"
 
@@ -26,33 +27,6 @@ using internal::State;
 constexpr uint32_t kFallocKeepSize = 0x01;
 
 bool KeepsSize(const ContentOp& op) { return (op.flags & kFallocKeepSize) != 0; }
-
-std::string KindName(EventKind kind) {
-  switch (kind) {
-    case EventKind::kOpen:
-      return "create";
-    case EventKind::kWrite:
-      return "write";
-    case EventKind::kTruncate:
-      return "truncate";
-    case EventKind::kFallocate:
-      return "fallocate";
-    case EventKind::kMapWrite:
-      return "map-write";
-    case EventKind::kRename:
-      return "rename";
-    case EventKind::kUnlink:
-      return "unlink";
-    case EventKind::kLink:
-      return "link";
-    case EventKind::kMkdir:
-      return "mkdir";
-    case EventKind::kRmdir:
-      return "rmdir";
-    default:
-      return "event";
-  }
-}
 
 void AddAncestors(const std::string& path, std::set<std::string>& dirs) {
   for (std::string p = Parent(path); !p.empty(); p = Parent(p)) dirs.insert(p);
@@ -273,7 +247,7 @@ Result<Profile> ParseProfile(std::string_view name) {
 std::string CrashReport::ToString() const {
   std::string out;
   for (const WriteOutcome& w : writes) {
-    out += "event " + std::to_string(w.event) + " " + KindName(w.kind) + " file " +
+    out += "event " + std::to_string(w.event) + " " + EventKindName(w.kind) + " file " +
            std::to_string(w.file) + ": ";
     out += w.fate == WriteFate::kSurvived   ? "survived"
            : w.fate == WriteFate::kVanished ? "vanished"
@@ -281,7 +255,7 @@ std::string CrashReport::ToString() const {
     out += "\n";
   }
   for (const NameOutcome& n : names) {
-    out += "event " + std::to_string(n.event) + " " + KindName(n.kind) + " " + n.path;
+    out += "event " + std::to_string(n.event) + " " + EventKindName(n.kind) + " " + n.path;
     if (!n.path2.empty()) out += " -> " + n.path2;
     out += n.kept ? ": kept\n" : ": reverted\n";
   }
