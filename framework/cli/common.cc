@@ -43,6 +43,26 @@ std::string DefaultPreloadPath() {
   return (self.parent_path() / "faults" / "libcrashlab_preload.so").string();
 }
 
+bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
+                         const std::string& preload, CampaignOptions& o) {
+  Result<faults::Profile> parsed = faults::ParseProfile(profile);
+  if (!parsed.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", parsed.status().message());
+    return false;
+  }
+  o.profile = *parsed;
+  o.atomic_unit = atomic_unit;
+  o.preload_path = preload.empty() ? DefaultPreloadPath() : preload;
+  if (access(o.preload_path.c_str(), R_OK) != 0) {
+    fmt::print(stderr,
+               "crashlab: the I/O tracer {} is missing; build it (cmake --build ... --target "
+               "crashlab_preload) or pass --preload\n",
+               o.preload_path);
+    return false;
+  }
+  return true;
+}
+
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir) {
   engines_dir = DefaultEnginesDir();
   cmd.add_option("--engines-dir", engines_dir,

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 struct ReproArgs {
   std::string engine, variant, db = "crashlab.db", engines_dir, point;
-  std::string crash = "kill", profile = "posix";
+  std::string crash = "kill", profile = "posix", preload;
   uint32_t atomic_unit = 512;
   uint64_t seed = 0;
   int64_t case_index = 0;
@@ -66,14 +66,10 @@ int Repro(const ReproArgs& a) {
   o.crash = *ParseCrashKind(a.crash);
   o.point = a.point;
   o.db_path = a.db;
-  Result<faults::Profile> profile = faults::ParseProfile(a.profile);
-  if (!profile.ok()) {
-    fmt::print(stderr, "crashlab: {}\n", profile.status().message());
+  if (o.crash == CrashKind::kPowerLoss &&
+      !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) {
     return kExitUsage;
   }
-  o.profile = *profile;
-  o.atomic_unit = a.atomic_unit;
-  o.preload_path = DefaultPreloadPath();
   const VariantSpec& variant = *engine.Find(a.variant);
   Result<std::vector<std::string>> points =
       ProbeEngine(engine.name, variant, tmpl + "/hello.stderr", o.deadline, a.point);
@@ -141,6 +137,8 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--atomic-unit", a->atomic_unit, "Power loss: the campaign's atomic unit")
       ->capture_default_str();
+  cmd->add_option("--preload", a->preload,
+                  "Power loss: path to libcrashlab_preload.so; default the build's faults/");
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code] { exit_code = Repro(*a); });
 }

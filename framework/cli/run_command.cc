@@ -37,21 +37,7 @@ int Run(const RunArgs& a, const std::string& command_line) {
       fmt::print(stderr, "crashlab: --point works with --crash kill only; drop one of them\n");
       return kExitUsage;
     }
-    Result<faults::Profile> profile = faults::ParseProfile(a.profile);
-    if (!profile.ok()) {
-      fmt::print(stderr, "crashlab: {}\n", profile.status().message());
-      return kExitUsage;
-    }
-    o.profile = *profile;
-    o.atomic_unit = a.atomic_unit;
-    o.preload_path = a.preload.empty() ? DefaultPreloadPath() : a.preload;
-    if (access(o.preload_path.c_str(), R_OK) != 0) {
-      fmt::print(stderr,
-                 "crashlab: the I/O tracer {} is missing; build it (cmake --build ... --target "
-                 "crashlab_preload) or pass --preload\n",
-                 o.preload_path);
-      return kExitUsage;
-    }
+    if (!SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) return kExitUsage;
   }
   if (!ChooseVariants(a.engine, a.engines_dir, a.variants, o.engine, o.variants)) return kExitUsage;
   o.engine_arg = a.engine;
