@@ -18,6 +18,12 @@ namespace crashlab::faults {
 // other special files are an error). An absent `dir` reads as an empty tree.
 Result<DirTree> ReadDirTree(const std::string& dir);
 
+// A digest of `tree`'s names and bytes, as 16 hex digits (FNV-1a, 64 bits):
+// equal trees give equal digests, and different trees almost surely differ.
+// Not a defence against crafted collisions; it names crash states in the
+// results store so that a rerun can show it rebuilt the same directory.
+std::string DigestDirTree(const DirTree& tree);
+
 // Writes `tree` under `dir`, which is created and must be absent or empty.
 [[nodiscard]] Status WriteDirTree(const DirTree& tree, const std::string& dir);
 

@@ -564,5 +564,24 @@ TEST(CrashStateTest, SamePlanGivesTheSameBytesTwice) {
   EXPECT_GT(distinct.size(), 5u) << "seeds barely change the outcome";
 }
 
+TEST(DigestDirTreeTest, EqualTreesShareADigestAndAnyChangeMovesIt) {
+  DirTree a;
+  a.dirs = {"sub"};
+  a.files = {{"sub/x", "abc"}, {"y", std::string("\0\1", 2)}};
+  DirTree b = a;
+  EXPECT_EQ(DigestDirTree(a), DigestDirTree(b));
+  EXPECT_EQ(DigestDirTree(a).size(), 16u);
+  b.files["sub/x"] = "abd";
+  EXPECT_NE(DigestDirTree(a), DigestDirTree(b));
+  // Moving a byte from one name's content into the name itself.
+  DirTree c, d;
+  c.files = {{"ab", "c"}};
+  d.files = {{"a", "bc"}};
+  EXPECT_NE(DigestDirTree(c), DigestDirTree(d));
+  DirTree e = a;
+  e.dirs.insert("empty");
+  EXPECT_NE(DigestDirTree(a), DigestDirTree(e));
+}
+
 }  // namespace
 }  // namespace crashlab::faults

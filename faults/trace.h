@@ -60,6 +60,13 @@ struct Event {
   std::string name;   // point name or reply line
 };
 
+// Whether the tracer appends events of `kind` before the call they record
+// runs: writes are (a crash during the call finds them in flight); every
+// other event is appended once its call has taken effect. So a process killed
+// right after appending event c (live mode) leaves the directory of events
+// [0, c) when c is a write, and of [0, c] otherwise.
+constexpr bool RecordedBeforeItsCall(EventKind kind) { return kind == EventKind::kWrite; }
+
 struct Trace {
   uint32_t version = 1;
   std::string case_dir;  // the absolute directory the run was confined to

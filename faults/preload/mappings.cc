@@ -5,6 +5,7 @@
 // named point, so a store reaches the trace no later than the next traced
 // call or point (DESIGN.md). The cost is a memcmp of every mapped page per
 // traced event, plus one shadow copy of each mapping.
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,10 +77,16 @@ void Add(void* addr, std::size_t len, uint64_t file, uint64_t offset) {
 }
 
 void Flush() {
+  FlushScope scope;
   for (Mapping& m : All()) FlushOne(m);
 }
 
+void Freeze() {
+  for (const Mapping& m : All()) ::mprotect(m.addr, m.len, PROT_READ);
+}
+
 void Remove(void* addr, std::size_t len) {
+  FlushScope scope;
   char* const lo = static_cast<char*>(addr);
   char* const hi = lo + len;
   std::vector<Mapping> kept;

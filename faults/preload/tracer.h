@@ -66,8 +66,21 @@ std::unique_lock<std::mutex> Lock();
 
 // Appends one record with the raw write syscall. Record() first brings the
 // trace up to date with stores through shared mappings (Mappings::Flush).
+// In live mode (CRASHLAB_KILL_AT_EVENT=c) the process is SIGKILLed once event
+// c is in the trace — after the flush in progress, if any, so that the pages
+// it reports all reach the trace.
 void Emit(const Rec& rec);
 void Record(const Rec& rec);
+
+// Marks a flush of the mappings in progress: a live kill due during it waits
+// for the outermost scope to end.
+class FlushScope {
+ public:
+  FlushScope();
+  ~FlushScope();
+  FlushScope(const FlushScope&) = delete;
+  FlushScope& operator=(const FlushScope&) = delete;
+};
 
 // What the library knows about a traced descriptor.
 struct FdInfo {
@@ -113,6 +126,9 @@ void Synced(void* addr, std::size_t len);
 // Copies `data`, just written to `file` at `offset` by write(), into the
 // shadows that cover it, so that it is not reported again as a map store.
 void Written(uint64_t file, uint64_t offset, std::string_view data);
+// Makes every traced mapping read-only (live kill: no store may land after
+// the last flush).
+void Freeze();
 }  // namespace mappings
 
 // The real libc function `name`, looked up once with dlsym(RTLD_NEXT).
