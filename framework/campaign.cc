@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -13,6 +14,8 @@ namespace crashlab {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr int64_t kTracesKeptPerTally = 20;
 
 std::string Hostname() {
   char name[256] = {};
@@ -50,26 +53,34 @@ Result<std::string> PrepareWorkdir(const std::string& requested) {
   return fs::absolute(requested).string();
 }
 
-std::string Tally(const VariantTally& t) {
+// One line per variant (and crash kind, when the campaign mixes them).
+std::string Tally(const VariantTally& t, bool name_crash) {
   std::string verdicts;
   for (const auto& [verdict, count] : t.verdicts) {
     verdicts += fmt::format("{}{} {}", verdicts.empty() ? "" : ", ", Name(verdict), count);
   }
-  return fmt::format("{:<28} {:>5} cases  contract {:<8} {:<40} {}", t.variant, t.cases,
-                     Name(t.contract), verdicts,
+  const std::string name =
+      name_crash ? fmt::format("{} ({})", t.variant, Name(t.crash)) : t.variant;
+  return fmt::format("{:<{}} {:>5} cases  contract {:<8} {:<40} {}", name, name_crash ? 40 : 28,
+                     t.cases, Name(t.contract), verdicts,
                      t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
 }
 
 }  // namespace
 
+bool CampaignOptions::Traced() const {
+  return live || std::find(crashes.begin(), crashes.end(), CrashKind::kPowerLoss) != crashes.end();
+}
+
 std::string ReproCommand(const CampaignOptions& o, const std::string& variant, int64_t case_index) {
-  std::string extra;
-  if (o.crash == CrashKind::kPowerLoss) {
-    extra = fmt::format(" --crash power-loss --profile {} --atomic-unit {}",
-                        faults::ProfileName(o.profile), o.atomic_unit);
-  } else if (!o.point.empty()) {
-    extra = " --point " + o.point;
+  const CrashKind crash = o.CrashOfCase(case_index);
+  std::string extra = fmt::format(" --crash {}", Name(crash));
+  if (o.live) extra += " --live";
+  if (crash == CrashKind::kPowerLoss) {
+    extra += fmt::format(" --profile {} --atomic-unit {}", faults::ProfileName(o.profile),
+                         o.atomic_unit);
   }
+  if (!o.point.empty()) extra += " --point " + o.point;
   return fmt::format("crashlab repro --engine {} --variant {} --seed {} --case {} --db {}{}",
                      o.engine_arg, variant, o.seed, case_index, o.db_path, extra);
 }
@@ -98,7 +109,7 @@ CaseRecord CommonRecord(const CaseResult& r, CrashKind kind, const std::string& 
   c.total_ms = r.total_ms;
   if (r.violation) {
     c.failure = FailureRecord{r.judgement.expected, r.judgement.recovered, r.judgement.difference,
-                              r.stderr_tail};
+                              r.stderr_tail, ""};
   }
   return c;
 }
@@ -112,28 +123,40 @@ CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
   return c;
 }
 
-CaseRecord ToCaseRecord(const PowerLossCaseResult& r, const std::string& engine,
+CaseRecord ToCaseRecord(const TracedCaseResult& r, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index) {
-  CaseRecord c = CommonRecord(r, CrashKind::kPowerLoss, engine, variant, seed, case_index);
+  CaseRecord c = CommonRecord(r, r.crash, engine, variant, seed, case_index);
   c.crash_plan = r.PlanText();
+  c.crash_state = r.crash_state;
+  if (c.failure) c.failure->trace = r.trace;
   return c;
+}
+
+TracedCaseSpec TracedSpecFor(const CampaignOptions& o, const VariantSpec& variant, int64_t i,
+                             const std::string& case_dir) {
+  TracedCaseSpec spec;
+  spec.variant = &variant;
+  spec.crash = o.CrashOfCase(i);
+  spec.live = o.live;
+  spec.point = o.point;
+  spec.seed = o.seed;
+  spec.case_index = static_cast<uint64_t>(i);
+  spec.case_dir = case_dir;
+  spec.preload_path = o.preload_path;
+  spec.profile = o.profile;
+  spec.atomic_unit = o.atomic_unit;
+  spec.deadline = o.deadline;
+  return spec;
 }
 
 Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& variant,
                                const std::vector<std::string>& points, int64_t i,
                                const std::string& case_dir) {
   CaseOutcome out;
-  if (o.crash == CrashKind::kPowerLoss) {
-    PowerLossCaseSpec spec;
-    spec.variant = &variant;
-    spec.seed = o.seed;
-    spec.case_index = static_cast<uint64_t>(i);
-    spec.case_dir = case_dir;
-    spec.preload_path = o.preload_path;
-    spec.profile = o.profile;
-    spec.atomic_unit = o.atomic_unit;
-    spec.deadline = o.deadline;
-    Result<PowerLossCaseResult> r = RunPowerLossCase(spec);
+  const CrashKind crash = o.CrashOfCase(i);
+  if (crash == CrashKind::kPowerLoss || o.live) {
+    const TracedCaseSpec spec = TracedSpecFor(o, variant, i, case_dir);
+    Result<TracedCaseResult> r = RunTracedCase(spec);
     if (!r.ok()) return r.status();
     out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
     out.verdict = r->judgement.verdict;
@@ -164,7 +187,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   info.command_line = o.command_line;
   info.engine = o.engine.name;
   for (const std::string& v : o.variants) info.variants += (info.variants.empty() ? "" : ",") + v;
-  info.crash_kind = std::string(Name(o.crash));
+  info.crash_kind = CrashKindsName(o.crashes);
   info.seed = o.seed;
   info.cases_per_variant = o.cases;
   info.host = Hostname();
@@ -182,18 +205,19 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   };
   bool kept_any = false;
   int64_t recorded = 0;
-  fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash {}{}, seed {}\n",
-             summary.campaign_id, o.engine.name, o.variants.size(), o.cases, Name(o.crash),
-             o.crash == CrashKind::kPowerLoss
-                 ? fmt::format(" (profile {})", faults::ProfileName(o.profile))
-                 : "",
+  fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash {}{}{}, seed {}\n",
+             summary.campaign_id, o.engine.name, o.variants.size(), o.cases,
+             CrashKindsName(o.crashes), o.live ? " (live)" : "",
+             o.Traced() ? fmt::format(" (profile {})", faults::ProfileName(o.profile)) : "",
              o.seed);
   std::fflush(out);
   for (const std::string& variant_name : o.variants) {
     const VariantSpec* variant = o.engine.Find(variant_name);
-    VariantTally tally;
-    tally.variant = variant_name;
-    tally.contract = variant->ContractFor(o.crash);
+    // One tally per crash kind: each kind has its own contract.
+    std::vector<VariantTally> tallies;
+    for (CrashKind crash : o.crashes) {
+      tallies.push_back({variant_name, crash, variant->ContractFor(crash), 0, 0, {}});
+    }
     const fs::path variant_dir = fs::path(*workdir) / variant_name;
     std::error_code ec;
     fs::create_directories(variant_dir, ec);
@@ -214,6 +238,10 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
       if (!result.ok()) return interrupted(result.status());
       CaseRecord& record = result->record;
       record.campaign_id = summary.campaign_id;
+      VariantTally& tally = tallies[static_cast<std::size_t>(i) % tallies.size()];
+      // A trace is 0.1 to a few MB: the first failures of each variant and
+      // kind keep theirs for an exact replay, later ones repro by rerunning.
+      if (record.failure && tally.violations >= kTracesKeptPerTally) record.failure->trace.clear();
       if (Status s = (*store)->RecordCase(record); !s.ok()) {
         return interrupted(s);
       }
@@ -233,10 +261,12 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
         fs::remove_all(case_dir, ec);
       }
     }
-    summary.violations += tally.violations;
-    fmt::print(out, "{}\n", Tally(tally));
+    for (VariantTally& tally : tallies) {
+      summary.violations += tally.violations;
+      fmt::print(out, "{}\n", Tally(tally, o.crashes.size() > 1));
+      summary.tallies.push_back(std::move(tally));
+    }
     std::fflush(out);
-    summary.tallies.push_back(std::move(tally));
   }
   if (Status s = (*store)->FinishCampaign(summary.campaign_id, "finished"); !s.ok()) return s;
   std::error_code ec;

@@ -1,5 +1,6 @@
-// A kill campaign: N seeded cases on each chosen variant of one engine, every
-// case recorded in the results store as it finishes.
+// A campaign: N seeded cases on each chosen variant of one engine, each case
+// crashed by one of the campaign's crash kinds (they alternate by case index),
+// every case recorded in the results store as it finishes.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +11,8 @@
 
 #include "framework/engine_process.h"
 #include "framework/kill_case.h"
-#include "framework/power_loss_case.h"
 #include "framework/results_store.h"
+#include "framework/traced_case.h"
 #include "framework/variants_file.h"
 
 namespace crashlab {
@@ -28,8 +29,13 @@ struct CampaignOptions {
   std::string workdir;
   bool keep_cases = false;  // keep every case directory, not just failing ones
   Millis deadline{10000};
-  CrashKind crash = CrashKind::kKill;
-  // Kill only. Empty for timed kills; else kill at this named point of the
+  // Case i is crashed by crashes[i % crashes.size()]; see CrashOfCase.
+  std::vector<CrashKind> crashes = {CrashKind::kKill};
+  // Live mode (traced_case.h): the tracer kills the engine for real at a
+  // traced event; kill cases verify what it left, power-loss cases a state
+  // derived from its trace, and both check the model against the kernel.
+  bool live = false;
+  // Kill only (not live). Empty for timed kills; else kill at this named point of the
   // engine, or "any" for a point chosen by the seed (crash_plan.h).
   std::string point;
   // Power loss only: the persistence profile, the atomic write unit and the
@@ -38,10 +44,17 @@ struct CampaignOptions {
   uint32_t atomic_unit = 512;
   std::string preload_path;
   std::string command_line;  // as typed, for the campaigns table
+
+  CrashKind CrashOfCase(int64_t i) const {
+    return crashes[static_cast<std::size_t>(i) % crashes.size()];
+  }
+  // Whether any case needs libcrashlab_preload.so.
+  bool Traced() const;
 };
 
 struct VariantTally {
   std::string variant;
+  CrashKind crash = CrashKind::kKill;
   Contract contract = Contract::kDurable;
   int64_t cases = 0;
   int64_t violations = 0;
@@ -65,20 +78,25 @@ struct CaseOutcome {
   Verdict verdict = Verdict::kPass;
 };
 
-// Runs case `i` of `variant` by the campaign's crash kind in `case_dir` (new);
+// Runs case `i` of `variant`, crashed by o.CrashOfCase(i), in `case_dir` (new);
 // `points` are the engine's named points (ProbeEngine). Errors are setup
 // failures, never verdicts.
 [[nodiscard]] Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& variant,
                                              const std::vector<std::string>& points, int64_t i,
                                              const std::string& case_dir);
 
+// The spec of traced case `i` of `variant` (power loss, or live mode).
+TracedCaseSpec TracedSpecFor(const CampaignOptions& o, const VariantSpec& variant, int64_t i,
+                             const std::string& case_dir);
+
 // The record of one finished case, ready for ResultsStore::RecordCase.
 CaseRecord ToCaseRecord(const KillCaseResult& result, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index);
-CaseRecord ToCaseRecord(const PowerLossCaseResult& result, const std::string& engine,
+CaseRecord ToCaseRecord(const TracedCaseResult& result, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index);
 
-// The command that reruns one case: `engine_arg` is --engine as the user gave it.
+// The command that reruns case `case_index` of `variant` (with the case's own
+// crash kind); o.engine_arg is --engine as the user gave it.
 std::string ReproCommand(const CampaignOptions& o, const std::string& variant, int64_t case_index);
 
 }  // namespace crashlab

@@ -20,6 +20,23 @@ std::string FileTail(const std::string& path, std::size_t max_bytes) {
   return all;
 }
 
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status::Error("error reading " + path);
+  return ss.str();
+}
+
+Status WriteWholeFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  out.close();
+  if (!out) return Status::Error("cannot write " + path + ": is its directory writable?");
+  return Status::Ok();
+}
+
 void AppendLog(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::app) << "\n=== crashlab: " << text << " ===\n";
 }

@@ -22,6 +22,10 @@ inline constexpr Millis kExitGrace{2000};
 double MsSince(CaseClock::time_point start);
 // The last `max_bytes` of the file at `path` ("" when unreadable).
 std::string FileTail(const std::string& path, std::size_t max_bytes);
+// The whole file at `path`, or an error naming it.
+[[nodiscard]] Result<std::string> ReadWholeFile(const std::string& path);
+// Writes `bytes` to a new file at `path`, or an error naming it.
+[[nodiscard]] Status WriteWholeFile(const std::string& path, const std::string& bytes);
 // Appends a marker line to the engine's log, so its stderr reads in phases.
 void AppendLog(const std::string& path, const std::string& text);
 

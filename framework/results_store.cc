@@ -17,7 +17,7 @@ namespace {
 // never changes: databases in the field were built by it. The vocabulary lists
 // in the CHECK constraints are spelled out here rather than generated from
 // vocabulary.h for the same reason; a new word needs a new migration.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 0 -> 1: campaigns, cases, failures. Times are UTC ISO-8601 with milliseconds.
     R"sql(
 CREATE TABLE campaigns (
@@ -54,6 +54,27 @@ CREATE TABLE failures (
   expected TEXT NOT NULL, recovered TEXT NOT NULL, difference TEXT NOT NULL,
   engine_stderr TEXT NOT NULL);
 )sql",
+    // 1 -> 2: a campaign may mix crash kinds ("kill,power-loss"), which needs a
+    // new CHECK, so campaigns is rebuilt (foreign keys are off while migrating);
+    // a case records the digest of the crash state it verified ('' for a real
+    // kill, whose state no plan rebuilds); a traced failure keeps its trace,
+    // from which repro rebuilds the crash state byte for byte.
+    R"sql(
+CREATE TABLE campaigns_v2 (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'finished', 'interrupted')),
+  command_line TEXT NOT NULL, engine TEXT NOT NULL, variants TEXT NOT NULL,
+  crash_kind TEXT NOT NULL CHECK (crash_kind IN ('kill', 'power-loss', 'kill,power-loss')),
+  seed INTEGER NOT NULL CHECK (seed >= 0),
+  cases_per_variant INTEGER NOT NULL, host TEXT NOT NULL, crashlab_version TEXT NOT NULL);
+INSERT INTO campaigns_v2 SELECT * FROM campaigns;
+DROP TABLE campaigns;
+ALTER TABLE campaigns_v2 RENAME TO campaigns;
+ALTER TABLE cases ADD COLUMN crash_state TEXT NOT NULL DEFAULT '';
+ALTER TABLE failures ADD COLUMN trace BLOB;
+)sql",
 };
 static_assert(kMigrations.size() == ResultsStore::kSchemaVersion,
               "one migration step per schema version");
@@ -64,8 +85,8 @@ constexpr int kBusyTimeoutMs = 10'000;
 constexpr std::string_view kSelectCase =
     "SELECT c.id, c.campaign_id, c.engine, c.variant, c.seed, c.case_index, c.crash_kind, "
     "c.crash_plan, c.contract, c.verdict, c.violation, c.details, c.txns_sent, c.txns_acked, "
-    "c.recovered_prefix, c.workload_ms, c.recovery_ms, c.total_ms, f.id, f.expected, "
-    "f.recovered, f.difference, f.engine_stderr "
+    "c.recovered_prefix, c.workload_ms, c.recovery_ms, c.total_ms, c.crash_state, f.id, "
+    "f.expected, f.recovered, f.difference, f.engine_stderr, f.trace "
     "FROM cases c LEFT JOIN failures f ON f.case_id = c.id ";
 
 // Binds parameters ?1, ?2, ... in order and keeps the first error.
@@ -76,6 +97,11 @@ class Binder {
   Binder& Text(const std::string& value) {
     return Keep(sqlite3_bind_text64(stmt_, ++index_, value.data(), value.size(), SQLITE_STATIC,
                                     SQLITE_UTF8));
+  }
+  // Binary bytes; an empty value binds NULL.
+  Binder& BlobOrNull(const std::string& value) {
+    if (value.empty()) return Keep(sqlite3_bind_null(stmt_, ++index_));
+    return Keep(sqlite3_bind_blob64(stmt_, ++index_, value.data(), value.size(), SQLITE_STATIC));
   }
   Binder& Int(int64_t value) { return Keep(sqlite3_bind_int64(stmt_, ++index_, value)); }
   Binder& Real(double value) { return Keep(sqlite3_bind_double(stmt_, ++index_, value)); }
@@ -107,6 +133,14 @@ std::string ColumnText(sqlite3_stmt* stmt, int column) {
   return text == nullptr ? std::string() : std::string(text, sqlite3_column_bytes(stmt, column));
 }
 
+// A BLOB column's bytes; "" for NULL.
+std::string ColumnBlob(sqlite3_stmt* stmt, int column) {
+  const void* data = sqlite3_column_blob(stmt, column);
+  if (data == nullptr) return std::string();
+  return std::string(static_cast<const char*>(data),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
 CaseRecord ReadCase(sqlite3_stmt* stmt) {
   CaseRecord c;
   c.id = sqlite3_column_int64(stmt, 0);
@@ -127,9 +161,10 @@ CaseRecord ReadCase(sqlite3_stmt* stmt) {
   c.workload_ms = sqlite3_column_double(stmt, 15);
   c.recovery_ms = sqlite3_column_double(stmt, 16);
   c.total_ms = sqlite3_column_double(stmt, 17);
-  if (sqlite3_column_type(stmt, 18) != SQLITE_NULL) {
-    c.failure = FailureRecord{ColumnText(stmt, 19), ColumnText(stmt, 20), ColumnText(stmt, 21),
-                              ColumnText(stmt, 22)};
+  c.crash_state = ColumnText(stmt, 18);
+  if (sqlite3_column_type(stmt, 19) != SQLITE_NULL) {
+    c.failure = FailureRecord{ColumnText(stmt, 20), ColumnText(stmt, 21), ColumnText(stmt, 22),
+                              ColumnText(stmt, 23), ColumnBlob(stmt, 24)};
   }
   return c;
 }
@@ -263,14 +298,19 @@ Status ResultsStore::Configure() {
       !r.ok()) {
     return r.status();
   }
+  // Migrations run before foreign keys are on: a step that rebuilds a table
+  // (SQLite's way to change a CHECK constraint) drops the old one, and with
+  // foreign keys on that drop would cascade into every case of every campaign.
+  if (*version != kSchemaVersion) {
+    if (Status s = Migrate(); !s.ok()) return s;
+  }
   // Foreign keys are per connection and off by default; a no-op inside a
   // transaction, so they are set here, before any.
   Result<std::string> fk = QueryOne("PRAGMA foreign_keys = ON", "enabling foreign keys");
   if (fk.ok()) fk = QueryOne("PRAGMA foreign_keys", "reading foreign_keys");
   if (!fk.ok()) return fk.status();
   if (*fk != "1") return Fail("this SQLite library does not enforce foreign keys");
-  if (*version == kSchemaVersion) return Status::Ok();
-  return Migrate();
+  return Status::Ok();
 }
 
 Result<int> ResultsStore::CheckSchemaVersion() {
@@ -329,9 +369,10 @@ Status ResultsStore::Migrate() {
 }
 
 Result<int64_t> ResultsStore::BeginCampaign(const CampaignInfo& info) {
-  if (!ParseCrashKind(info.crash_kind)) {
+  if (auto kinds = ParseCrashKinds(info.crash_kind);
+      !kinds || CrashKindsName(*kinds) != info.crash_kind) {
     return Fail("beginning a campaign: unknown crash kind \"" + info.crash_kind +
-                "\"; use kill or power-loss");
+                "\"; use kill, power-loss or kill,power-loss");
   }
   if (!SeedFits(info.seed)) return Fail("beginning a campaign: " + SeedTooLarge(info.seed));
   constexpr const char* sql =
@@ -369,8 +410,8 @@ Status ResultsStore::RecordCase(const CaseRecord& c) {
   constexpr const char* insert_case =
       "INSERT INTO cases (campaign_id, engine, variant, seed, case_index, crash_kind, crash_plan, "
       "contract, verdict, violation, details, txns_sent, txns_acked, recovered_prefix, "
-      "workload_ms, recovery_ms, total_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-      "?12, ?13, ?14, ?15, ?16, ?17)";
+      "workload_ms, recovery_ms, total_ms, crash_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
   // The case and its failure commit together: a controller killed between two
   // separate commits would leave a violation without the artifacts replay needs.
   return InTransaction(what.c_str(), [&]() -> Status {
@@ -382,7 +423,7 @@ Status ResultsStore::RecordCase(const CaseRecord& c) {
     bind.Int(c.case_index).Text(c.crash_kind).Text(c.crash_plan).Text(c.contract);
     bind.Text(c.verdict).Int(c.violation ? 1 : 0).Text(c.details).Int(c.txns_sent);
     bind.Int(c.txns_acked).Int(c.recovered_prefix).Real(c.workload_ms).Real(c.recovery_ms);
-    bind.Real(c.total_ms);
+    bind.Real(c.total_ms).Text(c.crash_state);
     if (!bind.ok()) return Error(what);
     if (sqlite3_step(*stmt) != SQLITE_DONE) {
       int code = sqlite3_extended_errcode(db_.get());
@@ -396,12 +437,13 @@ Status ResultsStore::RecordCase(const CaseRecord& c) {
     const int64_t case_id = sqlite3_last_insert_rowid(db_.get());
     stmt = Prepared(insert_failure_,
                     "INSERT INTO failures (case_id, expected, recovered, difference, "
-                    "engine_stderr) VALUES (?1, ?2, ?3, ?4, ?5)");
+                    "engine_stderr, trace) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!stmt.ok()) return stmt.status();
     ResetOnExit reset_failure{*stmt};
     Binder bind_failure(*stmt);
     bind_failure.Int(case_id).Text(c.failure->expected).Text(c.failure->recovered);
     bind_failure.Text(c.failure->difference).Text(c.failure->engine_stderr);
+    bind_failure.BlobOrNull(c.failure->trace);
     if (!bind_failure.ok() || sqlite3_step(*stmt) != SQLITE_DONE) {
       return Error(what + ": storing its failure");
     }

@@ -30,7 +30,7 @@ struct CampaignInfo {
   std::string command_line;  // the crashlab command as typed
   std::string engine;        // engine name
   std::string variants;      // comma-separated variant names the campaign covers
-  std::string crash_kind;    // "kill" or "power-loss"
+  std::string crash_kind;    // "kill", "power-loss" or "kill,power-loss" (cases alternate)
   uint64_t seed = 0;         // campaign seed, 0..2^63-1
   int64_t cases_per_variant = 0;
   std::string host;  // hostname
@@ -43,6 +43,9 @@ struct FailureRecord {
   std::string recovered;      // the recovered state, text
   std::string difference;     // expected-versus-recovered, text
   std::string engine_stderr;  // tail of the engine's stderr (bounded by the caller)
+  // A traced case's trace file (docs/trace-format.md), from which repro
+  // rebuilds its crash state; "" (NULL) for a real kill.
+  std::string trace;
   bool operator==(const FailureRecord&) const = default;
 };
 
@@ -60,6 +63,9 @@ struct CaseRecord {
   int64_t txns_sent = 0, txns_acked = 0;
   int64_t recovered_prefix = -1;  // transactions in the matched prefix state; -1 if none matched
   double workload_ms = 0, recovery_ms = 0, total_ms = 0;
+  // Digest of the crash state the engine recovered (faults::DigestDirTree),
+  // "" when no plan rebuilds it (a real kill): repro compares it.
+  std::string crash_state;
   std::optional<FailureRecord> failure;  // present only when `violation`
   int64_t id = 0;                        // filled when read back; ignored by RecordCase
   bool operator==(const CaseRecord&) const = default;
@@ -68,7 +74,7 @@ struct CaseRecord {
 class ResultsStore {
  public:
   // The schema version this build writes; PRAGMA user_version of the file.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens the database at `path`, creating it if missing: WAL mode, synchronous
   // FULL, foreign keys on, 10 s busy timeout, schema created or migrated to

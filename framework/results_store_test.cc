@@ -102,7 +102,8 @@ class ResultsStoreTest : public testing::Test {
     c.total_ms = 40.125;
     if (c.violation) {
       c.failure = FailureRecord{"prefix 5..7", "prefix 3", "missing txn 4, 5",
-                                std::string("panic: bad page\n\x01\xff") + '\0' + "after nul"};
+                                std::string("panic: bad page\n\x01\xff") + '\0' + "after nul",
+                                std::string("CLTRACE\0\x01\xff", 10)};
     }
     return c;
   }
@@ -239,7 +240,7 @@ TEST_F(ResultsStoreTest, AcceptsEveryWordOfTheVocabulary) {
         c.crash_kind = Name(kind);
         c.violation = Violates(verdict, contract);
         if (!c.violation) c.failure.reset();
-        if (c.violation && !c.failure) c.failure = FailureRecord{"a", "b", "c", "d"};
+        if (c.violation && !c.failure) c.failure = FailureRecord{"a", "b", "c", "d", ""};
         Status s = store->RecordCase(c);
         EXPECT_TRUE(s.ok()) << s.message();
       }
@@ -269,7 +270,9 @@ TEST_F(ResultsStoreTest, RejectsNewerSchema) {
   ASSERT_FALSE(store.ok());
   const std::string message = store.status().message();
   EXPECT_NE(message.find("schema version 99"), std::string::npos) << message;
-  EXPECT_NE(message.find("versions 1 to 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("versions 1 to " + std::to_string(ResultsStore::kSchemaVersion)),
+            std::string::npos)
+      << message;
   EXPECT_NE(message.find("upgrade crashlab"), std::string::npos) << message;
   EXPECT_EQ(RawDb(path_).Query("PRAGMA user_version"), "99");
 }
@@ -412,7 +415,65 @@ TEST_F(ResultsStoreTest, ConcurrentOpensOfANewFileAllSucceed) {
   }
   for (std::thread& t : threads) t.join();
   for (const std::string& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(RawDb(path_).Query("PRAGMA user_version"), "1");
+  EXPECT_EQ(RawDb(path_).Query("PRAGMA user_version"),
+            std::to_string(ResultsStore::kSchemaVersion));
+}
+
+// testdata/results-v1.db was written by crashlab at schema version 1 (a kill
+// campaign of the fake engine: 6 cases, 3 violations with their failures).
+TEST_F(ResultsStoreTest, MigratesAVersion1FileKeepingEveryCaseAndFailure) {
+  std::filesystem::copy_file(CRASHLAB_TESTDATA "/results-v1.db", path_);
+  ASSERT_EQ(RawDb(path_).Query("PRAGMA user_version"), "1");
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("PRAGMA user_version"), std::to_string(ResultsStore::kSchemaVersion));
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM campaigns"), "1");
+  EXPECT_EQ(raw.Query("PRAGMA foreign_key_check"), "<none>");
+  Result<std::vector<CaseRecord>> cases = store->CasesOfCampaign(1);
+  ASSERT_TRUE(cases.ok()) << cases.status().message();
+  ASSERT_EQ(cases->size(), 6u);
+  int failures = 0;
+  for (const CaseRecord& c : *cases) {
+    EXPECT_EQ(c.crash_state, "");
+    EXPECT_EQ(c.failure.has_value(), c.violation);
+    failures += c.failure.has_value();
+  }
+  EXPECT_EQ(failures, 3);
+  // The rebuilt campaigns table accepts a mixed campaign, and the cases still
+  // belong to their campaign: deleting it deletes them.
+  CampaignInfo mixed = Campaign();
+  mixed.crash_kind = "kill,power-loss";
+  Result<int64_t> id = store->BeginCampaign(mixed);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  raw.Exec("PRAGMA foreign_keys = ON; DELETE FROM campaigns WHERE id = 1");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM cases"), "0");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM failures"), "0");
+}
+
+TEST_F(ResultsStoreTest, RecordsACrashStateDigest) {
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<int64_t> campaign = store->BeginCampaign(Campaign());
+  ASSERT_TRUE(campaign.ok());
+  CaseRecord c = Case(*campaign, "fsync", 0);
+  c.crash_state = "0123456789abcdef";
+  ASSERT_TRUE(store->RecordCase(c).ok());
+  Result<std::vector<CaseRecord>> cases = store->CasesOfCampaign(*campaign);
+  ASSERT_TRUE(cases.ok());
+  ASSERT_EQ(cases->size(), 1u);
+  EXPECT_EQ((*cases)[0].crash_state, "0123456789abcdef");
+}
+
+TEST_F(ResultsStoreTest, RefusesACrashKindListOutOfOrderOrRepeated) {
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  for (const char* kinds : {"power-loss,kill", "kill,kill", "kill,", "fire"}) {
+    CampaignInfo info = Campaign();
+    info.crash_kind = kinds;
+    Result<int64_t> id = store->BeginCampaign(info);
+    EXPECT_FALSE(id.ok()) << kinds;
+  }
 }
 
 }  // namespace

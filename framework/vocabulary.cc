@@ -1,5 +1,6 @@
 #include "framework/vocabulary.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -51,6 +52,26 @@ std::string_view Name(Verdict verdict) { return NameOf(kVerdicts, verdict); }
 std::optional<CrashKind> ParseCrashKind(std::string_view name) { return Parse(kCrashKinds, name); }
 std::optional<Contract> ParseContract(std::string_view name) { return Parse(kContracts, name); }
 std::optional<Verdict> ParseVerdict(std::string_view name) { return Parse(kVerdicts, name); }
+
+std::optional<std::vector<CrashKind>> ParseCrashKinds(std::string_view list) {
+  std::vector<CrashKind> kinds;
+  while (true) {
+    const std::size_t comma = list.find(',');
+    std::optional<CrashKind> kind = ParseCrashKind(list.substr(0, comma));
+    if (!kind || std::find(kinds.begin(), kinds.end(), *kind) != kinds.end()) return std::nullopt;
+    kinds.push_back(*kind);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  std::sort(kinds.begin(), kinds.end());
+  return kinds;
+}
+
+std::string CrashKindsName(const std::vector<CrashKind>& kinds) {
+  std::string text;
+  for (CrashKind kind : kinds) text += (text.empty() ? "" : ",") + std::string(Name(kind));
+  return text;
+}
 
 bool Violates(Verdict verdict, Contract contract) {
   switch (verdict) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace crashlab {
 
@@ -27,6 +29,14 @@ std::string_view Name(Verdict verdict);    // "pass", "lost-acked", ...
 std::optional<CrashKind> ParseCrashKind(std::string_view name);
 std::optional<Contract> ParseContract(std::string_view name);
 std::optional<Verdict> ParseVerdict(std::string_view name);
+
+// A campaign's crash kinds: "kill", "power-loss" or both comma-separated
+// ("kill,power-loss" or "power-loss,kill"), each once. Returned in the order
+// of CrashKind, so that both spellings name the same campaign; nullopt for
+// anything else.
+std::optional<std::vector<CrashKind>> ParseCrashKinds(std::string_view list);
+// The canonical text of a list ParseCrashKinds returned: "kill,power-loss".
+std::string CrashKindsName(const std::vector<CrashKind>& kinds);
 
 // Whether `verdict` breaks `contract`. `durable` forbids every verdict but
 // pass; `prefix` allows lost-acked; `none` allows every state verdict. A hang

@@ -76,7 +76,13 @@ TEST(CliErrors, NonEmptyWorkdir_IsRefused) {
 TEST(CliErrors, PowerLossWithAPoint_IsRefused) {
   ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "power-loss",
                                 "--point", "any"}),
-                   "--point works with --crash kill only");
+                   "--point needs --crash kill, or --live");
+}
+
+TEST(CliErrors, UnknownCrashKindInAList_NamesTheKinds) {
+  ExpectUsageError(
+      RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "kill,fire"}),
+      "use kill, power-loss or kill,power-loss");
 }
 
 TEST(CliErrors, PowerLossWithoutTheTracer_SaysHowToBuildIt) {

@@ -63,6 +63,15 @@ bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
   return true;
 }
 
+CLI::Validator CrashKindsValidator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (ParseCrashKinds(value)) return "";
+        return "'" + value + "' is not a crash kind: use kill, power-loss or kill,power-loss";
+      },
+      "KIND[,KIND]");
+}
+
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir) {
   engines_dir = DefaultEnginesDir();
   cmd.add_option("--engines-dir", engines_dir,

@@ -22,11 +22,14 @@ std::string DefaultEnginesDir();
 // <directory of the crashlab executable>/faults/libcrashlab_preload.so.
 std::string DefaultPreloadPath();
 
-// Sets the power-loss options of `o` from the CLI's --profile, --atomic-unit
-// and --preload (empty: DefaultPreloadPath()). On a bad profile or a missing
-// tracer prints what is wrong and how to fix it and returns false.
+// Sets the options of traced cases (power loss, live mode) in `o` from the
+// CLI's --profile, --atomic-unit and --preload (empty: DefaultPreloadPath()). On a bad profile or a
+// missing tracer prints what is wrong and how to fix it and returns false.
 bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
                          const std::string& preload, CampaignOptions& o);
+
+// Checks --crash: kill, power-loss, or both comma-separated.
+CLI::Validator CrashKindsValidator();
 
 // Adds --engines-dir to `cmd`, defaulting to DefaultEnginesDir().
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir);

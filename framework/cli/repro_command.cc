@@ -1,6 +1,9 @@
 // crashlab repro: reruns one case of a campaign from its seed and shows the
-// verdict with the expected-versus-recovered difference.
+// verdict with the expected-versus-recovered difference. A traced failure
+// whose trace is in the results store is replayed from that trace, so its
+// crash state is rebuilt byte for byte whatever the engine's threads do.
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -16,6 +19,7 @@ namespace fs = std::filesystem;
 struct ReproArgs {
   std::string engine, variant, db = "crashlab.db", engines_dir, point;
   std::string crash = "kill", profile = "posix", preload;
+  bool live = false, rerun = false;
   uint32_t atomic_unit = 512;
   uint64_t seed = 0;
   int64_t case_index = 0;
@@ -23,28 +27,46 @@ struct ReproArgs {
   bool keep_cases = false;
 };
 
-void PrintRecorded(const ReproArgs& a, const std::string& engine_name, const std::string& plan) {
+// The most recent recorded case with these coordinates in --db, if any.
+std::optional<CaseRecord> FindRecorded(const ReproArgs& a, const std::string& engine_name) {
   std::error_code ec;
-  if (!fs::exists(a.db, ec)) return;
+  if (!fs::exists(a.db, ec)) return std::nullopt;
   Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
   if (!store.ok()) {
     fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
-    return;
+    return std::nullopt;
   }
   auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, a.crash);
-  if (!recorded.ok() || !recorded->has_value()) {
+  if (!recorded.ok()) {
+    fmt::print("(cannot read {}: {})\n", a.db, recorded.status().message());
+    return std::nullopt;
+  }
+  return *recorded;
+}
+
+void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded,
+                   const CaseRecord& rerun) {
+  if (!recorded) {
     fmt::print("recorded:  none in {}\n", a.db);
     return;
   }
-  const CaseRecord& c = **recorded;
+  const CaseRecord& c = *recorded;
   fmt::print("recorded:  {} ({}) in {}, plan {}, {} sent, {} acknowledged\n", c.verdict,
              c.violation ? "violation" : "contract held", a.db, c.crash_plan, c.txns_sent,
              c.txns_acked);
-  if (c.crash_plan != plan) {
+  if (c.crash_plan != rerun.crash_plan) {
     fmt::print(
-        "           (that case ran another plan: pass the --point, --profile and "
-        "--atomic-unit its campaign used; a power-loss rerun records a new trace, and "
-        "thread timing can move its events)\n");
+        "           (that case ran another plan: pass the --point, --live, --profile and "
+        "--atomic-unit its campaign used; a traced rerun records a new trace, and thread "
+        "timing can move its events)\n");
+  }
+  if (!c.crash_state.empty() && !rerun.crash_state.empty()) {
+    fmt::print("{}\n", c.crash_state == rerun.crash_state
+                           ? "crash state: rebuilt byte for byte (digest " + c.crash_state +
+                                 ", as recorded)"
+                           : "crash state: DIFFERS from the recorded one (digest " +
+                                 rerun.crash_state + ", recorded " + c.crash_state +
+                                 "): the rerun's trace differs, so this is another case");
   }
 }
 
@@ -63,11 +85,11 @@ int Repro(const ReproArgs& a) {
   o.engine_arg = a.engine;
   o.seed = a.seed;
   o.deadline = Millis(a.deadline_ms);
-  o.crash = *ParseCrashKind(a.crash);
+  o.crashes = {*ParseCrashKind(a.crash)};
+  o.live = a.live;
   o.point = a.point;
   o.db_path = a.db;
-  if (o.crash == CrashKind::kPowerLoss &&
-      !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) {
+  if (o.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) {
     return kExitUsage;
   }
   const VariantSpec& variant = *engine.Find(a.variant);
@@ -78,8 +100,24 @@ int Repro(const ReproArgs& a) {
     return kExitUsage;
   }
   const std::string case_dir = tmpl + "/case";
+  const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name);
+  const bool replay =
+      !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
   InstallInterruptHandlers();
-  Result<CaseOutcome> result = RunOneCase(o, variant, *points, a.case_index, case_dir);
+  Result<CaseOutcome> result = Status::Error("not run");
+  if (replay) {
+    fmt::print("replaying the trace stored in {} (--rerun runs the workload again)\n", a.db);
+    Result<TracedCaseResult> r = ReplayTracedCase(TracedSpecFor(o, variant, a.case_index, case_dir),
+                                                  recorded->failure->trace, recorded->crash_plan);
+    if (r.ok()) {
+      result = CaseOutcome{ToCaseRecord(*r, engine.name, a.variant, a.seed, a.case_index),
+                           r->judgement.verdict};
+    } else {
+      result = r.status();
+    }
+  } else {
+    result = RunOneCase(o, variant, *points, a.case_index, case_dir);
+  }
   if (InterruptSignal() != 0) {
     fs::remove_all(tmpl, ec);
     ReraiseInterrupt();
@@ -94,7 +132,8 @@ int Repro(const ReproArgs& a) {
   fmt::print("verdict:   {} ({} contract: {})\n", r.verdict, r.contract,
              r.violation ? "VIOLATED" : "held");
   fmt::print("details:   {}\n", r.details);
-  PrintRecorded(a, engine.name, r.crash_plan);
+  if (!r.crash_state.empty()) fmt::print("state:     digest {}\n", r.crash_state);
+  PrintRecorded(a, recorded, r);
   if (r.failure && !r.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", r.failure->difference);
   }
@@ -130,9 +169,15 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep the case directory and print its path");
   cmd->add_option("--point", a->point, "The --point the campaign ran with, if any");
-  cmd->add_option("--crash", a->crash, "The campaign's crash kind")
+  cmd->add_option("--crash", a->crash,
+                  "The case's crash kind (in a kill,power-loss campaign, the one its `repro` line "
+                  "names)")
       ->capture_default_str()
       ->check(CLI::IsMember({"kill", "power-loss"}));
+  cmd->add_flag("--live", a->live, "The campaign ran with --live");
+  cmd->add_flag("--rerun", a->rerun,
+                "Run the workload again even when --db holds the failure's trace (by default "
+                "such a case is replayed from its stored trace)");
   cmd->add_option("--profile", a->profile, "Power loss: the campaign's persistence profile")
       ->capture_default_str();
   cmd->add_option("--atomic-unit", a->atomic_unit, "Power loss: the campaign's atomic unit")

@@ -1,4 +1,4 @@
-// crashlab run: a kill campaign over one engine's variants.
+// crashlab run: a campaign over one engine's variants.
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,6 +18,7 @@ struct RunArgs {
   uint64_t seed = 0;
   int64_t cases = 20;
   std::string crash = "kill";
+  bool live = false;
   std::string db = "crashlab.db";
   std::string workdir;
   bool keep_cases = false;
@@ -31,13 +32,16 @@ struct RunArgs {
 
 int Run(const RunArgs& a, const std::string& command_line) {
   CampaignOptions o;
-  o.crash = *ParseCrashKind(a.crash);
-  if (o.crash == CrashKind::kPowerLoss) {
-    if (!a.point.empty()) {
-      fmt::print(stderr, "crashlab: --point works with --crash kill only; drop one of them\n");
-      return kExitUsage;
-    }
-    if (!SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) return kExitUsage;
+  o.crashes = *ParseCrashKinds(a.crash);
+  o.live = a.live;
+  if (!a.point.empty() && o.crashes != std::vector<CrashKind>{CrashKind::kKill} && !a.live) {
+    fmt::print(stderr,
+               "crashlab: --point needs --crash kill, or --live (a traced run killed for real at "
+               "the point); drop --point or change --crash\n");
+    return kExitUsage;
+  }
+  if (o.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) {
+    return kExitUsage;
   }
   if (!ChooseVariants(a.engine, a.engines_dir, a.variants, o.engine, o.variants)) return kExitUsage;
   o.engine_arg = a.engine;
@@ -84,10 +88,16 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
   cmd->add_option("--crash", a->crash,
-                  "Crash kind: kill (SIGKILL the engine's process group) or power-loss (trace the "
-                  "run, build the directory a power loss would leave, recover it)")
+                  "Crash kind: kill (SIGKILL the engine's process group), power-loss (trace the "
+                  "run, build the directory a power loss would leave, recover it), or "
+                  "kill,power-loss (cases alternate)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"kill", "power-loss"}));
+      ->check(CrashKindsValidator());
+  cmd->add_flag("--live", a->live,
+                "Traced cases killed for real: the tracer SIGKILLs the engine right after a "
+                "traced event (or named point, with --point) and the directory it leaves must "
+                "match the persistence model; kill cases verify that directory, power-loss cases "
+                "a state derived from the killed run's trace");
   cmd->add_option("--db", a->db, "Results database (SQLite)")->capture_default_str();
   cmd->add_option("--workdir", a->workdir,
                   "New or empty directory for case directories; default a temporary one");
@@ -98,7 +108,8 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
   cmd->add_option("--point", a->point,
                   "Kill at a named fault point of the engine instead of after a timed delay: a "
-                  "point name, or 'any' for a point chosen by the seed in each case");
+                  "point name, or 'any' for a point chosen by the seed in each case (with --live: "
+                  "the crash point of every case)");
   cmd->add_option(
          "--profile", a->profile,
          "Power loss: persistence profile, posix or ext4-ordered (docs/persistence-model.md)")

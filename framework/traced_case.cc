@@ -1,0 +1,261 @@
+#include "framework/traced_case.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "faults/crash_state.h"
+#include "faults/trace_file.h"
+#include "framework/case_steps.h"
+#include "framework/prng.h"
+#include "framework/traced_run.h"
+
+namespace crashlab {
+namespace {
+
+Status MakeDir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) == 0) return Status::Ok();
+  return Status::Error("cannot create case directory " + dir + ": " + std::strerror(errno) +
+                       "; choose a new, writable --workdir");
+}
+
+// The trace a case is judged on, with the requests its run sent.
+struct JudgedRun {
+  faults::Trace trace;
+  std::string trace_path;  // its file, stored with a failure
+  std::vector<TracedRequest> requests;
+};
+
+// Live mode: reruns the workload with the library armed to kill right after
+// event `c`, and checks that the directory the kill left is what the model
+// says. Sets r.killed and the crash point (r.plan.event) in the new trace.
+Result<JudgedRun> RunLive(const TracedRunSpec& base, const TracedCaseSpec& spec, uint64_t c,
+                          TracedCaseResult& r, OracleInput& input) {
+  const std::string live_dir = spec.case_dir + "/live";
+  if (Status s = MakeDir(live_dir); !s.ok()) return s;
+  TracedRunSpec live = base;
+  live.data_dir = live_dir + "/data";
+  live.trace_path = live_dir + "/trace.bin";
+  live.kill_at_event = c;
+  AppendLog(base.log, fmt::format("crashlab: live run, killed after event {}", c));
+  Result<TracedRun> run = RunTraced(live, r.workload);
+  if (!run.ok()) return run.status();
+  JudgedRun judged;
+  judged.requests = std::move(run->requests);
+  judged.trace_path = live.trace_path;
+  if (run->fault) {
+    input.fault = run->fault;
+    return judged;
+  }
+  Result<faults::Trace> trace = ReadRunTrace(live.trace_path, spec.variant->name);
+  if (!trace.ok()) return trace.status();
+  judged.trace = std::move(*trace);
+  r.killed = run->killed;
+  const std::vector<faults::Event>& events = judged.trace.events;
+  // The last event of a killed run is the one the library killed after: its
+  // call took effect unless the tracer records it before the call (a write,
+  // which is then in flight at the crash point).
+  r.plan.event = events.size();
+  if (r.killed && faults::RecordedBeforeItsCall(events.back().kind)) --r.plan.event;
+  if (Status s = CheckTraceExplainsDirectory(judged.trace, r.plan.event, live.data_dir); !s.ok()) {
+    return Status::Error(fmt::format(
+        "live mode, kill after event {}: the directory the kill left is not what the "
+        "persistence model says a kill there leaves ({}). Either the engine writes past the "
+        "tracer or crashlab's model is wrong; please report it with this case directory",
+        c, s.message()));
+  }
+  return judged;
+}
+
+// Builds the state the crash left in `crash_dir` and returns its digest. A
+// kill keeps every event before the crash point; for a live kill that is the
+// very directory the kill left (RunLive checked it).
+Result<std::string> BuildCrashState(const JudgedRun& run, const TracedCaseResult& r,
+                                    const std::string& crash_dir) {
+  Result<faults::DirTree> tree = r.crash == CrashKind::kKill
+                                     ? faults::ModelKill(run.trace, r.plan.event, {})
+                                     : faults::ModelPowerLoss(run.trace, r.plan, {}, nullptr);
+  if (!tree.ok()) return Status::Error("building the crash state: " + tree.status().message());
+  if (Status s = faults::WriteDirTree(*tree, crash_dir); !s.ok()) return s;
+  return faults::DigestDirTree(*tree);
+}
+
+// From the judged trace and the crash point in r.plan: what was acknowledged,
+// the crash state, and its recovery by a fresh engine process.
+Status JudgeCrash(const TracedCaseSpec& spec, const JudgedRun& run, const std::string& log,
+                  TracedCaseResult& r, OracleInput& input) {
+  r.trace_events = run.trace.events.size();
+  r.sent = AckedBefore(run.trace, r.plan.event, run.requests, r.workload, input);
+  r.acked = input.acked;
+  const std::string crash_dir = spec.case_dir + "/crash";
+  Result<std::string> digest = BuildCrashState(run, r, crash_dir);
+  if (!digest.ok()) return digest.status();
+  r.crash_state = *digest;
+  const auto restart = CaseClock::now();
+  Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
+  if (!engine.ok()) return engine.status();
+  bool killed_in_open = false;
+  input.fault = VerifyRecovery(**engine, spec.deadline, crash_dir,
+                               spec.crash == CrashKind::kKill ? "the kill" : "the power loss",
+                               restart, input, r.recovery_ms, killed_in_open);
+  return Status::Ok();
+}
+
+// The verdict, and the trace a failure keeps.
+Status Conclude(const std::string& trace_path, const std::string& log, CaseClock::time_point start,
+                TracedCaseResult& r, const OracleInput& input) {
+  r.judgement = Judge(input);
+  if (!r.notes.empty()) r.judgement.details += " [" + r.notes + "]";
+  r.violation = Violates(r.judgement.verdict, r.contract);
+  r.total_ms = MsSince(start);
+  r.stderr_tail = FileTail(log, 4096);
+  if (r.violation && !trace_path.empty()) {
+    Result<std::string> bytes = ReadWholeFile(trace_path);
+    if (!bytes.ok()) return bytes.status();
+    r.trace = std::move(*bytes);
+  }
+  return Status::Ok();
+}
+
+// The inverse of TracedCaseResult::PlanText, for a case read back from the
+// results store: sets r.live, r.kill_at, r.killed and r.plan.
+Status ParsePlanText(const std::string& text, TracedCaseResult& r) {
+  static const std::regex kPlan(
+      "(live kill-at=(\\d+)( \\(run ended first\\))? )?"
+      "(kill event=(\\d+)|power-loss event=(\\d+)/\\d+ profile=(\\S+) unit=(\\d+) "
+      "seed=(\\d+))");
+  std::smatch m;
+  if (!std::regex_match(text, m, kPlan)) {
+    return Status::Error("cannot read the stored crash plan \"" + text +
+                         "\": it was written by another crashlab version");
+  }
+  r.live = m[1].matched;
+  if (r.live) r.kill_at = std::stoull(m[2]);
+  r.killed = r.live && !m[3].matched;
+  if ((r.crash == CrashKind::kKill) != m[5].matched) {
+    return Status::Error("the stored crash plan \"" + text + "\" is not a " +
+                         std::string(Name(r.crash)) + " plan: pass the case's own --crash");
+  }
+  if (m[5].matched) {
+    r.plan.event = std::stoull(m[5]);
+    return Status::Ok();
+  }
+  Result<faults::Profile> profile = faults::ParseProfile(m[7].str());
+  if (!profile.ok()) return profile.status();
+  r.plan.event = std::stoull(m[6]);
+  r.plan.profile = *profile;
+  r.plan.atomic_unit = static_cast<uint32_t>(std::stoul(m[8]));
+  r.plan.seed = std::stoull(m[9]);
+  return Status::Ok();
+}
+
+TracedCaseResult NewResult(const TracedCaseSpec& spec) {
+  TracedCaseResult r;
+  r.workload = GenerateWorkload(spec.seed, spec.case_index);
+  r.crash = spec.crash;
+  r.live = spec.live;
+  r.contract = spec.variant->ContractFor(spec.crash);
+  r.plan.atomic_unit = spec.atomic_unit;
+  r.plan.profile = spec.profile;
+  return r;
+}
+
+}  // namespace
+
+std::string TracedCaseResult::PlanText() const {
+  std::string text;
+  if (live) text = fmt::format("live kill-at={}{} ", kill_at, killed ? "" : " (run ended first)");
+  if (crash == CrashKind::kKill) return text + fmt::format("kill event={}", plan.event);
+  return text + fmt::format("power-loss event={}/{} profile={} unit={} seed={}", plan.event,
+                            trace_events, faults::ProfileName(plan.profile), plan.atomic_unit,
+                            plan.seed);
+}
+
+Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
+  const auto start = CaseClock::now();
+  if (spec.crash == CrashKind::kKill && !spec.live) {
+    return Status::Error("a traced kill case needs live mode: an offline kill is a real kill");
+  }
+  if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
+  TracedRunSpec base;
+  base.variant = spec.variant;
+  base.preload_path = spec.preload_path;
+  base.data_dir = spec.case_dir + "/data";
+  base.trace_path = spec.case_dir + "/trace.bin";
+  base.log = spec.case_dir + "/engine.stderr";
+  base.deadline = spec.deadline;
+
+  TracedCaseResult r = NewResult(spec);
+  OracleInput input;
+  Result<TracedRun> first = RunTraced(base, r.workload);
+  if (!first.ok()) return first.status();
+  input.fault = first->fault;
+  r.workload_ms = MsSince(start);
+  JudgedRun judged;
+  judged.trace_path = base.trace_path;
+  if (!input.fault) {
+    judged.requests = std::move(first->requests);
+    Result<faults::Trace> trace = ReadRunTrace(base.trace_path, spec.variant->name);
+    if (!trace.ok()) return trace.status();
+    judged.trace = std::move(*trace);
+    if (Status s =
+            CheckTraceExplainsDirectory(judged.trace, judged.trace.events.size(), base.data_dir);
+        !s.ok()) {
+      return s;
+    }
+    Prng prng = Prng::ForCase(spec.seed, kCrashPlanStream, spec.case_index);
+    Result<uint64_t> c = ChooseCrashEvent(judged.trace, spec.point, prng);
+    if (!c.ok()) return c.status();
+    r.plan.event = *c;
+    r.plan.seed = prng.Next() >> 1;
+    if (spec.live) {
+      r.kill_at = r.plan.event;
+      Result<JudgedRun> live = RunLive(base, spec, r.kill_at, r, input);
+      if (!live.ok()) return live.status();
+      judged = std::move(*live);
+      r.workload_ms = MsSince(start);
+      if (!r.killed) r.notes = fmt::format("the live run ended before event {}", r.kill_at);
+    }
+    if (!input.fault) {
+      if (Status s = JudgeCrash(spec, judged, base.log, r, input); !s.ok()) return s;
+    }
+  }
+  if (Status s = Conclude(input.fault ? "" : judged.trace_path, base.log, start, r, input);
+      !s.ok()) {
+    return s;
+  }
+  return r;
+}
+
+Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
+                                          const std::string& trace_bytes,
+                                          const std::string& plan_text) {
+  const auto start = CaseClock::now();
+  if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
+  TracedCaseResult r = NewResult(spec);
+  if (Status s = ParsePlanText(plan_text, r); !s.ok()) return s;
+  JudgedRun judged;
+  judged.trace_path = spec.case_dir + "/trace.bin";
+  Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the stored trace");
+  if (!trace.ok()) return trace.status();
+  judged.trace = std::move(*trace);
+  if (r.plan.event > judged.trace.events.size()) {
+    return Status::Error(
+        fmt::format("the stored plan's crash point {} is past the stored trace's "
+                    "{} events: the results database is damaged",
+                    r.plan.event, judged.trace.events.size()));
+  }
+  if (Status s = WriteWholeFile(judged.trace_path, trace_bytes); !s.ok()) return s;
+  judged.requests = RequestsOf(r.workload);
+  const std::string log = spec.case_dir + "/engine.stderr";
+  OracleInput input;
+  if (Status s = JudgeCrash(spec, judged, log, r, input); !s.ok()) return s;
+  if (Status s = Conclude(judged.trace_path, log, start, r, input); !s.ok()) return s;
+  return r;
+}
+
+}  // namespace crashlab
