@@ -197,6 +197,9 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
 
   CampaignSummary summary;
   summary.campaign_id = *campaign;
+  if (o.matrix_id != 0) {
+    if (Status s = (*store)->AddCampaignToMatrix(o.matrix_id, *campaign); !s.ok()) return s;
+  }
   // A setup failure mid-campaign leaves the recorded cases and marks the
   // campaign interrupted rather than running forever.
   auto interrupted = [&](const Status& why) -> Status {

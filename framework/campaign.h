@@ -44,6 +44,7 @@ struct CampaignOptions {
   uint32_t atomic_unit = 512;
   std::string preload_path;
   std::string command_line;  // as typed, for the campaigns table
+  int64_t matrix_id = 0;     // when not 0, the campaign is linked to this matrix
 
   CrashKind CrashOfCase(int64_t i) const {
     return crashes[static_cast<std::size_t>(i) % crashes.size()];

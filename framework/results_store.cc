@@ -8,6 +8,8 @@
 #include <string_view>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "framework/vocabulary.h"
 
 namespace crashlab {
@@ -58,7 +60,8 @@ CREATE TABLE failures (
     // new CHECK, so campaigns is rebuilt (foreign keys are off while migrating);
     // a case records the digest of the crash state it verified ('' for a real
     // kill, whose state no plan rebuilds); a traced failure keeps its trace,
-    // from which repro rebuilds the crash state byte for byte.
+    // from which repro rebuilds the crash state byte for byte. A matrix (crashlab
+    // matrix) groups one campaign per engine; matrix_cells is its table.
     R"sql(
 CREATE TABLE campaigns_v2 (
   id INTEGER PRIMARY KEY,
@@ -74,6 +77,28 @@ DROP TABLE campaigns;
 ALTER TABLE campaigns_v2 RENAME TO campaigns;
 ALTER TABLE cases ADD COLUMN crash_state TEXT NOT NULL DEFAULT '';
 ALTER TABLE failures ADD COLUMN trace BLOB;
+CREATE TABLE matrices (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'finished', 'interrupted')),
+  command_line TEXT NOT NULL,
+  seed INTEGER NOT NULL CHECK (seed >= 0),
+  cases_per_cell INTEGER NOT NULL);
+CREATE TABLE matrix_campaigns (
+  matrix_id INTEGER NOT NULL REFERENCES matrices (id) ON DELETE CASCADE,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+  PRIMARY KEY (matrix_id, campaign_id));
+CREATE VIEW matrix_cells AS
+  SELECT m.matrix_id, c.engine, c.variant, c.crash_kind, c.contract, count(*) AS cases,
+         sum(c.violation) AS violations,
+         sum(c.verdict = 'pass') AS pass, sum(c.verdict = 'lost-acked') AS lost_acked,
+         sum(c.verdict = 'torn-txn') AS torn_txn, sum(c.verdict = 'hole') AS hole,
+         sum(c.verdict = 'corrupt') AS corrupt,
+         sum(c.verdict = 'recovery-failed') AS recovery_failed, sum(c.verdict = 'hang') AS hang,
+         sum(c.verdict = 'protocol-error') AS protocol_error
+  FROM matrix_campaigns m JOIN cases c ON c.campaign_id = m.campaign_id
+  GROUP BY m.matrix_id, c.engine, c.variant, c.crash_kind, c.contract;
 )sql",
 };
 static_assert(kMigrations.size() == ResultsStore::kSchemaVersion,
@@ -449,6 +474,57 @@ Status ResultsStore::RecordCase(const CaseRecord& c) {
     }
     return Status::Ok();
   });
+}
+
+Result<int64_t> ResultsStore::BeginMatrix(const std::string& command_line, uint64_t seed,
+                                          int64_t cases_per_cell) {
+  if (!SeedFits(seed)) return Fail("beginning a matrix: " + SeedTooLarge(seed));
+  Result<sqlite3_stmt*> stmt =
+      Prepared(insert_matrix_,
+               "INSERT INTO matrices (command_line, seed, cases_per_cell) VALUES (?1, ?2, ?3)");
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  Binder bind(*stmt);
+  bind.Text(command_line).Int(static_cast<int64_t>(seed)).Int(cases_per_cell);
+  if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error("beginning a matrix");
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+Status ResultsStore::AddCampaignToMatrix(int64_t matrix_id, int64_t campaign_id) {
+  const std::string what = fmt::format("adding campaign {} to matrix {}", campaign_id, matrix_id);
+  Result<sqlite3_stmt*> stmt =
+      Prepared(insert_matrix_campaign_,
+               "INSERT INTO matrix_campaigns (matrix_id, campaign_id) VALUES (?1, ?2)");
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  Binder bind(*stmt);
+  bind.Int(matrix_id).Int(campaign_id);
+  if (!bind.ok()) return Error(what);
+  if (sqlite3_step(*stmt) != SQLITE_DONE) {
+    if (sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return Fail(what + ": no such matrix or campaign");
+    }
+    return Error(what);
+  }
+  return Status::Ok();
+}
+
+Status ResultsStore::FinishMatrix(int64_t matrix_id, const std::string& status) {
+  const std::string what = "finishing matrix " + std::to_string(matrix_id);
+  if (status != "finished" && status != "interrupted") {
+    return Fail(what + ": status \"" + status + "\" is neither finished nor interrupted");
+  }
+  Result<sqlite3_stmt*> stmt =
+      Prepared(finish_matrix_,
+               "UPDATE matrices SET status = ?1, "
+               "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?2");
+  if (!stmt.ok()) return stmt.status();
+  ResetOnExit reset{*stmt};
+  Binder bind(*stmt);
+  bind.Text(status).Int(matrix_id);
+  if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error(what);
+  if (sqlite3_changes(db_.get()) == 0) return Fail(what + ": no such matrix");
+  return Status::Ok();
 }
 
 Status ResultsStore::FinishCampaign(int64_t campaign_id, const std::string& status) {

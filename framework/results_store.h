@@ -105,6 +105,16 @@ class ResultsStore {
   // Finishing again overwrites both. Errors: another status, unknown campaign.
   [[nodiscard]] Status FinishCampaign(int64_t campaign_id, const std::string& status);
 
+  // A matrix (crashlab matrix): one campaign per engine, both crash kinds.
+  // BeginMatrix records it as "running"; AddCampaignToMatrix links each
+  // campaign as it starts; FinishMatrix sets "finished" or "interrupted".
+  // The view matrix_cells is its table: one row per (engine, variant, crash
+  // kind) with cases, violations and a count per verdict.
+  [[nodiscard]] Result<int64_t> BeginMatrix(const std::string& command_line, uint64_t seed,
+                                            int64_t cases_per_cell);
+  [[nodiscard]] Status AddCampaignToMatrix(int64_t matrix_id, int64_t campaign_id);
+  [[nodiscard]] Status FinishMatrix(int64_t matrix_id, const std::string& status);
+
   // The cases of a campaign, with their failures, ordered by variant then
   // case_index. Errors: unknown campaign, database errors.
   [[nodiscard]] Result<std::vector<CaseRecord>> CasesOfCampaign(int64_t campaign_id);
@@ -151,6 +161,7 @@ class ResultsStore {
   Statement begin_, commit_, rollback_;
   Statement insert_campaign_, finish_campaign_, campaign_exists_;
   Statement insert_case_, insert_failure_, cases_of_campaign_, find_case_;
+  Statement insert_matrix_, insert_matrix_campaign_, finish_matrix_;
 };
 
 }  // namespace crashlab

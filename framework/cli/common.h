@@ -51,6 +51,7 @@ std::string CommandLine(int argc, char** argv);
 void AddEnginesCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddReproCommand(CLI::App& app, int& exit_code);
+void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
 void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);
