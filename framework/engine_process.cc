@@ -112,6 +112,12 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(
     close(from_child[0]);
     int ignored;
     waitpid(pid, &ignored, 0);
+    // execve reports a missing #! interpreter as ENOENT on the script itself.
+    if (exec_errno == ENOENT && access(argv[0].c_str(), F_OK) == 0) {
+      return Status::Error("cannot execute engine program '" + argv[0] +
+                           "': it exists, so the interpreter its #! line names is missing; "
+                           "install it or fix that line");
+    }
     return Status::Error("cannot execute engine program '" + argv[0] +
                          "': " + std::strerror(exec_errno) +
                          "; check that it is built and that the variants file names it");

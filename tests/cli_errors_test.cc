@@ -2,6 +2,7 @@
 // names the problem and the fix, before any case runs.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tests/e2e_support.h"
@@ -32,6 +33,17 @@ TEST(CliErrors, MissingEngineProgram_IsASetupErrorNotAVerdict) {
       RunCrashlab({"run", "--engine", dir / "variants.ini", "--seed", "1", "--db", dir / "db"});
   ExpectUsageError(r, "not-built");
   EXPECT_NE(r.err.find("build it"), std::string::npos) << r.err;
+}
+
+TEST(CliErrors, ScriptWhoseInterpreterIsMissing_SaysSoNotThatTheScriptIsMissing) {
+  TempDir dir;
+  std::ofstream(dir / "adapter.py") << "#!/nonexistent/python9\nprint('hi')\n";
+  std::filesystem::permissions(dir / "adapter.py", std::filesystem::perms::owner_all);
+  std::ofstream(dir / "variants.ini") << "[engine]\nname = py\ncommand = adapter.py\n"
+                                         "[variant only]\nkill = durable\npower-loss = none\n";
+  const auto r =
+      RunCrashlab({"run", "--engine", dir / "variants.ini", "--seed", "1", "--db", dir / "db"});
+  ExpectUsageError(r, "the interpreter its #! line names is missing");
 }
 
 TEST(CliErrors, EngineSpeakingAnotherProtocolVersion_StopsTheCampaign) {
