@@ -107,12 +107,18 @@ void Apply(const ContentOp& op, const std::string& fate_units, uint32_t unit, Pr
     default:
       break;
   }
-  const std::string before = image;
   const uint64_t end = op.offset + op.data.size();
+  const uint64_t first = op.offset / unit;
+  // Only a torn write needs the old bytes, and only those of its own units:
+  // copying the whole image per write made big files quadratic.
+  const uint64_t old_size = image.size();
+  const uint64_t span_lo = std::min<uint64_t>(first * unit, old_size);
+  const uint64_t span_hi = std::min<uint64_t>((end + unit - 1) / unit * unit, old_size);
+  const std::string before =
+      fate_units.empty() ? std::string() : image.substr(span_lo, span_hi - span_lo);
   if (end > image.size()) image.resize(end, '\0');
   image.replace(op.offset, op.data.size(), op.data);
   if (fate_units.empty() || op.data.empty()) return;
-  const uint64_t first = op.offset / unit;
   for (std::size_t i = 0; i < fate_units.size(); ++i) {
     const uint64_t lo = (first + i) * unit;
     const uint64_t hi = std::min<uint64_t>(lo + unit, image.size());
@@ -126,7 +132,7 @@ void Apply(const ContentOp& op, const std::string& fate_units, uint32_t unit, Pr
       case 'N':
         break;
       case 'O':
-        for (uint64_t b = lo; b < hi; ++b) image[b] = b < before.size() ? before[b] : '\0';
+        for (uint64_t b = lo; b < hi; ++b) image[b] = b < old_size ? before[b - span_lo] : '\0';
         break;
       case 'Z':
         std::fill(image.begin() + own_lo, image.begin() + own_hi, '\0');
@@ -151,21 +157,28 @@ std::string DrawTear(const ContentOp& op, uint64_t size_before, const PowerLossP
   const uint64_t units = UnitCount(op, plan.atomic_unit);
   char other = 'O';
   if (plan.profile == Profile::kPosix) {
-    // POSIX says nothing of a write cut by power loss: besides the old bytes,
-    // a unit may read as zeros (size persisted before data) or as garbage.
+    // POSIX says nothing of a write cut by power loss: past the old end of
+    // file a unit may read as zeros (the size persisted before the data) or
+    // as garbage (blocks allocated, never written), as ALICE saw for appends.
     static constexpr char kModes[] = {'O', 'Z', 'G'};
     other = kModes[prng.Below(3)];
   }
   std::string fate(units, 'N');
   const uint64_t first = op.offset / plan.atomic_unit;
   for (uint64_t i = 0; i < units; ++i) {
+    const uint64_t unit_lo = (first + i) * plan.atomic_unit;
     // ext4 data=ordered: the size grows only once the data under it is on
     // disk, so units past the old end of file are all there or the size
     // has not moved — they never tear.
-    if (plan.profile == Profile::kExt4Ordered && (first + i + 1) * plan.atomic_unit > size_before) {
+    if (plan.profile == Profile::kExt4Ordered && unit_lo + plan.atomic_unit > size_before) {
       continue;
     }
-    if (prng.Chance(1, 2)) fate[i] = other;
+    if (!prng.Chance(1, 2)) continue;
+    // A unit that starts inside the old file is old or new, never zeros or
+    // garbage: the atomic unit is what a device writes all or nothing, and
+    // the bytes it held were real data (LMDB's 120-byte meta page update
+    // relies on exactly this; so does any sector-atomic commit record).
+    fate[i] = unit_lo < size_before ? 'O' : other;
   }
   if (fate.find_first_not_of('N') == std::string::npos) return "";
   return fate;
@@ -210,7 +223,10 @@ Result<DirTree> Materialize(const State& state, const std::map<std::string, int>
       if (keep) {
         std::string fate;
         const bool can_tear = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
-        if (can_tear && !forced && prng->Chance(1, kTearOneIn)) {
+        // The write in flight at the crash point is the one the device was
+        // busy with: it tears twice as often as one merely pending.
+        const uint64_t one_in = op.seq == plan->event ? kTearOneIn / 2 : kTearOneIn;
+        if (can_tear && !forced && prng->Chance(1, one_in)) {
           fate = DrawTear(op, image.size(), *plan, *prng);
         }
         if (!fate.empty()) {

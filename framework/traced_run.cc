@@ -111,22 +111,36 @@ Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
 
 Result<uint64_t> ChooseCrashEvent(const faults::Trace& trace, const std::string& point,
                                   Prng& prng) {
-  std::vector<uint64_t> candidates;
-  for (const faults::Event& e : trace.events) {
-    if (point.empty()
-            ? e.kind == faults::EventKind::kWrite
-            : e.kind == faults::EventKind::kPoint && (point == "any" || e.name == point)) {
-      candidates.push_back(e.seq);
-    }
-  }
   if (!point.empty()) {
-    if (candidates.empty()) {
+    std::vector<uint64_t> hits;
+    for (const faults::Event& e : trace.events) {
+      if (e.kind == faults::EventKind::kPoint && (point == "any" || e.name == point)) {
+        hits.push_back(e.seq);
+      }
+    }
+    if (hits.empty()) {
       return Status::Error("the traced run never reached point " + point +
                            "; `crashlab probe` lists the points an engine declares");
     }
-    return candidates[prng.Below(candidates.size())];
+    return hits[prng.Below(hits.size())];
   }
-  if (!candidates.empty() && prng.Chance(1, 2)) return candidates[prng.Below(candidates.size())];
+  std::vector<uint64_t> writes, stores;
+  for (const faults::Event& e : trace.events) {
+    if (e.kind == faults::EventKind::kWrite) writes.push_back(e.seq);
+    if (e.kind == faults::EventKind::kMapWrite) stores.push_back(e.seq);
+  }
+  // Stores through a shared mapping are writes too, and a memory-mapped
+  // engine (LMDB with MDB_WRITEMAP) makes almost no write() calls: when the
+  // trace has both, a third of the points go to each, so that neither kind
+  // drowns the other (pagejournal's few header writes among its many scratch
+  // page stores).
+  if (!stores.empty()) {
+    const uint64_t third = prng.Below(3);
+    if (third == 1 && !writes.empty()) return writes[prng.Below(writes.size())];
+    if (third == 2) return stores[prng.Below(stores.size())];
+    return prng.Below(trace.events.size() + 1);
+  }
+  if (!writes.empty() && prng.Chance(1, 2)) return writes[prng.Below(writes.size())];
   return prng.Below(trace.events.size() + 1);
 }
 

@@ -73,9 +73,10 @@ struct TracedRun {
 // The crash point for a case, drawn from `prng`. Without `point`: half the
 // time anywhere in the trace, half the time on a write, which is then in
 // flight and may tear (where torn-record bugs live, and a uniform draw rarely
-// lands). With `point` (a name, or "any"): one of the trace's hits of that
-// named point, so that a live kill there is a kill at the Nth hit; an error
-// when the run never reached it.
+// lands); a trace with stores through shared mappings splits in thirds:
+// anywhere, write() calls, mapped-page stores. With `point` (a name, or
+// "any"): one of the trace's hits of that named point, so that a live kill
+// there is a kill at the Nth hit; an error when the run never reached it.
 [[nodiscard]] Result<uint64_t> ChooseCrashEvent(const faults::Trace& trace,
                                                 const std::string& point, Prng& prng);
 

@@ -219,6 +219,10 @@ void Emit(const Rec& rec) {
 }
 
 void Record(const Rec& rec) {
+  // One scope over the flush and the event: a live kill due on one of the
+  // flushed pages must wait for this event, whose call (an open, a rename...)
+  // has already taken effect.
+  FlushScope scope;
   mappings::Flush();
   Emit(rec);
 }
