@@ -192,6 +192,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   info.cases_per_variant = o.cases;
   info.host = Hostname();
   info.crashlab_version = CRASHLAB_VERSION;
+  if (o.shard_count > 1) info.shard = fmt::format("{}/{}", o.shard_index, o.shard_count);
   Result<int64_t> campaign = (*store)->BeginCampaign(info);
   if (!campaign.ok()) return campaign.status();
 
@@ -213,6 +214,10 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
              CrashKindsName(o.crashes), o.live ? " (live)" : "",
              o.Traced() ? fmt::format(" (profile {})", faults::ProfileName(o.profile)) : "",
              o.seed);
+  if (o.shard_count > 1) {
+    fmt::print(out, "shard {}/{}: case indexes {} modulo {} only\n", o.shard_index, o.shard_count,
+               o.shard_index, o.shard_count);
+  }
   std::fflush(out);
   for (const std::string& variant_name : o.variants) {
     const VariantSpec* variant = o.engine.Find(variant_name);
@@ -227,7 +232,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
     Result<std::vector<std::string>> points = ProbeEngine(
         o.engine.name, *variant, (variant_dir / "hello.stderr").string(), o.deadline, o.point);
     if (!points.ok()) return interrupted(points.status());
-    for (int64_t i = 0; i < o.cases; ++i) {
+    for (int64_t i = o.shard_index; i < o.cases; i += o.shard_count) {
       const std::string case_dir = (variant_dir / fmt::format("case-{}", i)).string();
       Result<CaseOutcome> result = RunOneCase(o, *variant, *points, i, case_dir);
       if (InterruptSignal() != 0) {

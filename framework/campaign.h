@@ -45,6 +45,10 @@ struct CampaignOptions {
   std::string preload_path;
   std::string command_line;  // as typed, for the campaigns table
   int64_t matrix_id = 0;     // when not 0, the campaign is linked to this matrix
+  // Run only the cases whose index is shard_index modulo shard_count
+  // (--shard i/n), so that n machines split one campaign; merged, the shards'
+  // databases hold the cases of the whole campaign.
+  int64_t shard_index = 0, shard_count = 1;
 
   CrashKind CrashOfCase(int64_t i) const {
     return crashes[static_cast<std::size_t>(i) % crashes.size()];

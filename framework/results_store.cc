@@ -60,7 +60,8 @@ CREATE TABLE failures (
     // new CHECK, so campaigns is rebuilt (foreign keys are off while migrating);
     // a case records the digest of the crash state it verified ('' for a real
     // kill, whose state no plan rebuilds); a traced failure keeps its trace,
-    // from which repro rebuilds the crash state byte for byte. A matrix (crashlab
+    // from which repro rebuilds the crash state byte for byte. A campaign run
+    // as one shard of several (--shard i/n) says which. A matrix (crashlab
     // matrix) groups one campaign per engine; matrix_cells is its table.
     R"sql(
 CREATE TABLE campaigns_v2 (
@@ -71,8 +72,12 @@ CREATE TABLE campaigns_v2 (
   command_line TEXT NOT NULL, engine TEXT NOT NULL, variants TEXT NOT NULL,
   crash_kind TEXT NOT NULL CHECK (crash_kind IN ('kill', 'power-loss', 'kill,power-loss')),
   seed INTEGER NOT NULL CHECK (seed >= 0),
-  cases_per_variant INTEGER NOT NULL, host TEXT NOT NULL, crashlab_version TEXT NOT NULL);
-INSERT INTO campaigns_v2 SELECT * FROM campaigns;
+  cases_per_variant INTEGER NOT NULL, host TEXT NOT NULL, crashlab_version TEXT NOT NULL,
+  shard TEXT NOT NULL DEFAULT '');
+INSERT INTO campaigns_v2 (id, started_at, finished_at, status, command_line, engine, variants,
+                          crash_kind, seed, cases_per_variant, host, crashlab_version)
+  SELECT id, started_at, finished_at, status, command_line, engine, variants, crash_kind, seed,
+         cases_per_variant, host, crashlab_version FROM campaigns;
 DROP TABLE campaigns;
 ALTER TABLE campaigns_v2 RENAME TO campaigns;
 ALTER TABLE cases ADD COLUMN crash_state TEXT NOT NULL DEFAULT '';
@@ -402,14 +407,15 @@ Result<int64_t> ResultsStore::BeginCampaign(const CampaignInfo& info) {
   if (!SeedFits(info.seed)) return Fail("beginning a campaign: " + SeedTooLarge(info.seed));
   constexpr const char* sql =
       "INSERT INTO campaigns (command_line, engine, variants, crash_kind, seed, "
-      "cases_per_variant, host, crashlab_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+      "cases_per_variant, host, crashlab_version, shard) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8, ?9)";
   Result<sqlite3_stmt*> stmt = Prepared(insert_campaign_, sql);
   if (!stmt.ok()) return stmt.status();
   ResetOnExit reset{*stmt};
   Binder bind(*stmt);
   bind.Text(info.command_line).Text(info.engine).Text(info.variants).Text(info.crash_kind);
   bind.Int(static_cast<int64_t>(info.seed)).Int(info.cases_per_variant).Text(info.host);
-  bind.Text(info.crashlab_version);
+  bind.Text(info.crashlab_version).Text(info.shard);
   if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error("beginning a campaign");
   return sqlite3_last_insert_rowid(db_.get());
 }

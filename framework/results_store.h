@@ -35,6 +35,7 @@ struct CampaignInfo {
   int64_t cases_per_variant = 0;
   std::string host;  // hostname
   std::string crashlab_version;
+  std::string shard;  // "i/n" when the campaign ran one shard of n (--shard), else ""
 };
 
 // Stored only for cases that violate their contract.
@@ -114,6 +115,20 @@ class ResultsStore {
                                             int64_t cases_per_cell);
   [[nodiscard]] Status AddCampaignToMatrix(int64_t matrix_id, int64_t campaign_id);
   [[nodiscard]] Status FinishMatrix(int64_t matrix_id, const std::string& status);
+
+  // What MergeFrom copied.
+  struct MergeStats {
+    int64_t campaigns = 0, cases = 0, failures = 0, matrices = 0;
+    int64_t skipped_campaigns = 0;  // already in this store
+  };
+  // Copies every campaign (with its cases, failures and matrices) of the
+  // results database at `path` into this one, in one transaction, under new
+  // ids. `path` is only read: a consistent snapshot of it is taken with
+  // SQLite's backup API and migrated there if it is older. A campaign this
+  // store already holds (same start time, host, command line, seed and
+  // shard) is skipped with its cases, so merging a file twice adds nothing.
+  // Errors name `path`: missing, not a crashlab database, newer schema.
+  [[nodiscard]] Result<MergeStats> MergeFrom(const std::string& path);
 
   // The cases of a campaign, with their failures, ordered by variant then
   // case_index. Errors: unknown campaign, database errors.

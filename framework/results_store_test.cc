@@ -77,7 +77,8 @@ class ResultsStoreTest : public testing::Test {
                         seed,
                         100,
                         "testhost",
-                        "0.1.0"};
+                        "0.1.0",
+                        ""};
   }
 
   static CaseRecord Case(int64_t campaign_id, const std::string& variant, int64_t index,

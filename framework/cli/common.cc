@@ -63,6 +63,44 @@ bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
   return true;
 }
 
+namespace {
+
+// "i/n" with 0 <= i < n: the shard's index and count; false otherwise.
+bool ParseShard(const std::string& text, int64_t& index, int64_t& count) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) return false;
+  try {
+    std::size_t used_i = 0, used_n = 0;
+    index = std::stoll(text.substr(0, slash), &used_i);
+    count = std::stoll(text.substr(slash + 1), &used_n);
+    if (used_i != slash || used_n != text.size() - slash - 1) return false;
+  } catch (const std::exception&) {
+    return false;
+  }
+  return count >= 1 && count <= 1000000 && index >= 0 && index < count;
+}
+
+}  // namespace
+
+void AddShardOption(CLI::App& cmd, std::string& shard) {
+  cmd.add_option("--shard", shard,
+                 "Run one shard of the campaign: i/n (0 <= i < n) runs the cases whose index is i "
+                 "modulo n; `crashlab merge` joins the shards' databases")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            int64_t i = 0, n = 0;
+            if (ParseShard(value, i, n)) return "";
+            return "'" + value + "' is not a shard: give i/n with 0 <= i < n, e.g. 0/4";
+          },
+          "i/n"));
+}
+
+void SetShard(const std::string& shard, CampaignOptions& o) {
+  o.shard_index = 0;
+  o.shard_count = 1;
+  if (!shard.empty()) ParseShard(shard, o.shard_index, o.shard_count);
+}
+
 CLI::Validator CrashKindsValidator() {
   return CLI::Validator(
       [](std::string& value) -> std::string {

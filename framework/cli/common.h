@@ -28,6 +28,11 @@ std::string DefaultPreloadPath();
 bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
                          const std::string& preload, CampaignOptions& o);
 
+// Adds --shard i/n (0 <= i < n): run only the cases whose index is i modulo n.
+void AddShardOption(CLI::App& cmd, std::string& shard);
+// Sets o.shard_index and o.shard_count from a --shard value ("" = whole).
+void SetShard(const std::string& shard, CampaignOptions& o);
+
 // Checks --crash: kill, power-loss, or both comma-separated.
 CLI::Validator CrashKindsValidator();
 
@@ -51,6 +56,7 @@ std::string CommandLine(int argc, char** argv);
 void AddEnginesCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddReproCommand(CLI::App& app, int& exit_code);
+void AddMergeCommand(CLI::App& app, int& exit_code);
 void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
 void AddBenchCommand(CLI::App& app, int& exit_code);

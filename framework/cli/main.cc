@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   crashlab::cli::AddEnginesCommand(app, exit_code);
   crashlab::cli::AddRunCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));
   crashlab::cli::AddReproCommand(app, exit_code);
+  crashlab::cli::AddMergeCommand(app, exit_code);
   crashlab::cli::AddMatrixCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));
   crashlab::cli::AddWorkloadCommand(app, exit_code);
   crashlab::cli::AddBenchCommand(app, exit_code);

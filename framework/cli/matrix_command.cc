@@ -15,7 +15,7 @@ struct MatrixArgs {
   std::vector<std::string> engines;
   uint64_t seed = 0;
   int64_t cases = 20;
-  std::string db = "crashlab.db", workdir, profile = "posix", preload, engines_dir;
+  std::string db = "crashlab.db", workdir, profile = "posix", preload, engines_dir, shard;
   uint32_t atomic_unit = 512;
   int64_t deadline_ms = 10000;
   bool live = false, keep_cases = false;
@@ -47,6 +47,7 @@ int Matrix(const MatrixArgs& a, const std::string& command_line) {
   o.base.live = a.live;
   o.base.deadline = Millis(a.deadline_ms);
   o.cases_per_cell = a.cases;
+  SetShard(a.shard, o.base);
   o.command_line = command_line;
   InstallInterruptHandlers();
   Result<MatrixSummary> summary = RunMatrix(o, stdout);
@@ -97,6 +98,7 @@ void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_
       ->check(CLI::Range(1u, 1u << 20));
   cmd->add_option("--preload", a->preload,
                   "Path to libcrashlab_preload.so; default the build's faults/");
+  AddShardOption(*cmd, a->shard);
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code, command_line] { exit_code = Matrix(*a, command_line); });
 }

@@ -28,6 +28,7 @@ struct RunArgs {
   uint32_t atomic_unit = 512;
   std::string preload;
   std::string engines_dir;
+  std::string shard;
 };
 
 int Run(const RunArgs& a, const std::string& command_line) {
@@ -53,6 +54,7 @@ int Run(const RunArgs& a, const std::string& command_line) {
   o.keep_cases = a.keep_cases;
   o.deadline = Millis(a.deadline_ms);
   o.command_line = command_line;
+  SetShard(a.shard, o);
   InstallInterruptHandlers();
   Result<CampaignSummary> summary = RunCampaign(o, stdout);
   if (!summary.ok()) {
@@ -120,6 +122,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
       ->check(CLI::Range(1u, 1u << 20));
   cmd->add_option("--preload", a->preload,
                   "Power loss: path to libcrashlab_preload.so; default the build's faults/");
+  AddShardOption(*cmd, a->shard);
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code, command_line] { exit_code = Run(*a, command_line); });
 }
