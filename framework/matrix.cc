@@ -52,6 +52,7 @@ Result<MatrixSummary> RunMatrix(const MatrixOptions& o, std::FILE* out) {
       summary.cells.push_back({engine.spec.name, tally, AllowedLosses(tally)});
     }
     summary.violations += campaign->violations;
+    summary.campaign_ids.push_back(campaign->campaign_id);
     if (!campaign->workdir.empty()) summary.kept_workdirs.push_back(campaign->workdir);
   }
   if (Status s = (*store)->FinishMatrix(summary.matrix_id, "finished"); !s.ok()) return s;

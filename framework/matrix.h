@@ -48,6 +48,7 @@ struct MatrixSummary {
   std::vector<MatrixCell> cells;
   int64_t violations = 0;
   std::vector<std::string> kept_workdirs;  // where failing cases remain
+  std::vector<int64_t> campaign_ids;       // one per engine, in order
 };
 
 // Runs the matrix, printing each campaign's progress to `out`. Errors are

@@ -36,7 +36,8 @@ std::string ReadFile(const std::string& path) {
 
 namespace {
 
-CommandResult RunAndMaybeKill(const std::vector<std::string>& args,
+// Runs `argv` (a program found on PATH, then its arguments).
+CommandResult RunAndMaybeKill(std::vector<std::string> all,
                               const std::vector<std::pair<std::string, std::string>>& env,
                               int kill_after_ms, int signal) {
   TempDir io;
@@ -48,12 +49,10 @@ CommandResult RunAndMaybeKill(const std::vector<std::string>& args,
     const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, STDOUT_FILENO);
     dup2(err, STDERR_FILENO);
-    std::vector<std::string> all{CRASHLAB_BIN};
-    all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& a : all) argv.push_back(a.data());
     argv.push_back(nullptr);
-    execv(argv[0], argv.data());
+    execvp(argv[0], argv.data());
     _exit(127);
   }
   int status = 0;
@@ -72,17 +71,27 @@ CommandResult RunAndMaybeKill(const std::vector<std::string>& args,
   return r;
 }
 
+std::vector<std::string> CrashlabArgv(const std::vector<std::string>& args) {
+  std::vector<std::string> all{CRASHLAB_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
+
 }  // namespace
 
 CommandResult RunCrashlab(const std::vector<std::string>& args,
                           const std::vector<std::pair<std::string, std::string>>& env) {
-  return RunAndMaybeKill(args, env, -1, 0);
+  return RunAndMaybeKill(CrashlabArgv(args), env, -1, 0);
 }
 
 CommandResult RunCrashlabKilledAfter(const std::vector<std::string>& args, int after_ms,
                                      const std::vector<std::pair<std::string, std::string>>& env,
                                      int signal) {
-  return RunAndMaybeKill(args, env, after_ms, signal);
+  return RunAndMaybeKill(CrashlabArgv(args), env, after_ms, signal);
+}
+
+CommandResult RunProgram(const std::vector<std::string>& argv) {
+  return RunAndMaybeKill(argv, {}, -1, 0);
 }
 
 std::vector<Row> Query(const std::string& db, const std::string& sql) {

@@ -36,6 +36,9 @@ CommandResult RunCrashlabKilledAfter(
     const std::vector<std::string>& args, int after_ms,
     const std::vector<std::pair<std::string, std::string>>& env = {}, int signal = 9);
 
+// Runs any program (found on PATH) with its arguments; waits for it.
+CommandResult RunProgram(const std::vector<std::string>& argv);
+
 using Row = std::map<std::string, std::string>;
 // Runs `sql` on the SQLite file at `db`; every column as text (NULL as "").
 std::vector<Row> Query(const std::string& db, const std::string& sql);

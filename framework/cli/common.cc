@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "framework/junit.h"
+
 namespace crashlab::cli {
 namespace {
 
@@ -99,6 +101,42 @@ void SetShard(const std::string& shard, CampaignOptions& o) {
   o.shard_index = 0;
   o.shard_count = 1;
   if (!shard.empty()) ParseShard(shard, o.shard_index, o.shard_count);
+}
+
+void AddJUnitOption(CLI::App& cmd, std::string& junit) {
+  cmd.add_option("--junit", junit,
+                 "Also write the cases as JUnit XML to FILE (one test per case, a failure per "
+                 "violation with its repro command), for CI systems");
+}
+
+bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& campaign_ids,
+                        const CampaignOptions& o) {
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o.db_path);
+  std::vector<CaseRecord> cases;
+  for (int64_t id : campaign_ids) {
+    if (!store.ok()) break;
+    Result<std::vector<CaseRecord>> some = (*store)->CasesOfCampaign(id);
+    if (!some.ok()) {
+      fmt::print(stderr, "crashlab: writing the JUnit report: {}\n", some.status().message());
+      return false;
+    }
+    cases.insert(cases.end(), some->begin(), some->end());
+  }
+  if (!store.ok()) {
+    fmt::print(stderr, "crashlab: writing the JUnit report: {}\n", store.status().message());
+    return false;
+  }
+  Status s = WriteJUnit(path, cases, [&](const CaseRecord& c) {
+    CampaignOptions own = o;
+    if (own.engine.name != c.engine) own.engine_arg = c.engine;  // a matrix: bundled names
+    return ReproCommand(own, c.variant, c.case_index);
+  });
+  if (!s.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", s.message());
+    return false;
+  }
+  fmt::print("JUnit report: {} ({} cases)\n", path, cases.size());
+  return true;
 }
 
 CLI::Validator CrashKindsValidator() {

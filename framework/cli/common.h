@@ -33,6 +33,14 @@ void AddShardOption(CLI::App& cmd, std::string& shard);
 // Sets o.shard_index and o.shard_count from a --shard value ("" = whole).
 void SetShard(const std::string& shard, CampaignOptions& o);
 
+// Adds --junit FILE: a JUnit XML report of the cases, for CI systems.
+void AddJUnitOption(CLI::App& cmd, std::string& junit);
+// Writes the cases of `campaign_ids` from o.db_path to `path` as JUnit XML,
+// with repro commands for `o`'s campaign (each campaign's own engine). On
+// error prints it and returns false.
+bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& campaign_ids,
+                        const CampaignOptions& o);
+
 // Checks --crash: kill, power-loss, or both comma-separated.
 CLI::Validator CrashKindsValidator();
 

@@ -15,7 +15,7 @@ struct MatrixArgs {
   std::vector<std::string> engines;
   uint64_t seed = 0;
   int64_t cases = 20;
-  std::string db = "crashlab.db", workdir, profile = "posix", preload, engines_dir, shard;
+  std::string db = "crashlab.db", workdir, profile = "posix", preload, engines_dir, shard, junit;
   uint32_t atomic_unit = 512;
   int64_t deadline_ms = 10000;
   bool live = false, keep_cases = false;
@@ -63,6 +63,9 @@ int Matrix(const MatrixArgs& a, const std::string& command_line) {
   for (const std::string& dir : summary->kept_workdirs) {
     fmt::print("case directories kept in {}\n", dir);
   }
+  if (!a.junit.empty() && !WriteCampaignJUnit(a.junit, summary->campaign_ids, o.base)) {
+    return kExitUsage;
+  }
   return summary->violations > 0 ? kExitViolations : kExitHeld;
 }
 
@@ -99,6 +102,7 @@ void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_
   cmd->add_option("--preload", a->preload,
                   "Path to libcrashlab_preload.so; default the build's faults/");
   AddShardOption(*cmd, a->shard);
+  AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code, command_line] { exit_code = Matrix(*a, command_line); });
 }

@@ -29,6 +29,7 @@ struct RunArgs {
   std::string preload;
   std::string engines_dir;
   std::string shard;
+  std::string junit;
 };
 
 int Run(const RunArgs& a, const std::string& command_line) {
@@ -69,6 +70,9 @@ int Run(const RunArgs& a, const std::string& command_line) {
              summary->violations, summary->campaign_id,
              std::filesystem::absolute(a.db, ec).string());
   if (!summary->workdir.empty()) fmt::print("case directories kept in {}\n", summary->workdir);
+  if (!a.junit.empty() && !WriteCampaignJUnit(a.junit, {summary->campaign_id}, o)) {
+    return kExitUsage;
+  }
   return summary->violations > 0 ? kExitViolations : kExitHeld;
 }
 
@@ -123,6 +127,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
   cmd->add_option("--preload", a->preload,
                   "Power loss: path to libcrashlab_preload.so; default the build's faults/");
   AddShardOption(*cmd, a->shard);
+  AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code, command_line] { exit_code = Run(*a, command_line); });
 }
