@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "engines/adapter/durable_dirs.h"
+
 namespace crashlab::engines {
 namespace {
 
@@ -25,45 +27,6 @@ constexpr char kStagingFile[] = "data.mdb.creating";
 constexpr char kStagingLock[] = "data.mdb.creating-lock";
 // The exit status after a commit that failed with an unknown outcome.
 constexpr int kAmbiguousCommitExit = 3;
-
-Status SyncDir(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return Status::Error("cannot open directory " + dir.string() +
-                         " to sync it: " + std::strerror(errno));
-  // DURABILITY: makes the names in `dir` durable; the caller's comment says
-  // which name must survive a power loss and why.
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0)
-    return Status::Error("fsync of directory " + dir.string() + " failed: " + std::strerror(saved));
-  return Status::Ok();
-}
-
-// mkdir -p. Each directory this creates has its parent synced.
-Status MakeDirs(const std::string& dir) {
-  std::filesystem::path prefix;
-  for (const std::filesystem::path& part : std::filesystem::path(dir)) {
-    prefix /= part;
-    if (part.empty()) continue;  // a trailing '/'
-    if (::mkdir(prefix.c_str(), 0755) == 0) {
-      // DURABILITY: LMDB never syncs a directory. Without this a power loss
-      // could drop a directory the adapter made, and with it a data.mdb whose
-      // commits LMDB had made durable.
-      const std::filesystem::path parent = prefix.has_parent_path() ? prefix.parent_path() : ".";
-      if (Status s = SyncDir(parent); !s.ok()) return s;
-    } else if (errno != EEXIST) {
-      return Status::Error("cannot create directory " + prefix.string() + ": " +
-                           std::strerror(errno));
-    }
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    return Status::Error(dir + " exists but is not a directory; pass a directory to open");
-  }
-  return Status::Ok();
-}
 
 MDB_val ToVal(const std::string& bytes) {
   // LMDB does not write through mv_data; the cast only satisfies its C signature.
@@ -183,7 +146,7 @@ Status LmdbEngine::LmdbError(const std::string& action, int rc) const {
 
 Status LmdbEngine::Open(const std::string& dir) {
   if (env_ != nullptr) return Status::Error("lmdb: " + dir_ + " is already open; close it first");
-  if (Status s = MakeDirs(dir); !s.ok()) return s;
+  if (Status s = engines::MakeDirsDurably(dir); !s.ok()) return s;
   dir_ = dir;
   Status s = OpenEnvironment();
   if (!s.ok()) (void)Close();
@@ -233,7 +196,7 @@ Status LmdbEngine::CreateEnvironment() {
   }
   // DURABILITY: LMDB never syncs a directory; without this a power loss could
   // undo the rename, taking data.mdb away with every commit made in it.
-  if (Status s = SyncDir(dir_); !s.ok()) return s;
+  if (Status s = engines::SyncDir(dir_); !s.ok()) return s;
   // Not needed for durability: a leftover lock file is removed at the next open.
   (void)::unlink(staging_lock.c_str());
   return Status::Ok();

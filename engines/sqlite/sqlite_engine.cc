@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "engines/adapter/durable_dirs.h"
+
 namespace crashlab::engines {
 namespace {
 
@@ -55,46 +57,6 @@ std::string ColumnBytes(sqlite3_stmt* stmt, int column) {
   const void* data = sqlite3_column_blob(stmt, column);  // null for a zero-length blob
   const int size = sqlite3_column_bytes(stmt, column);
   return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), size);
-}
-
-Status SyncDir(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return Status::Error("cannot open directory " + dir.string() +
-                         " to sync it: " + std::strerror(errno));
-  // DURABILITY: makes the names in `dir` durable; the caller's comment says
-  // which name must survive a power loss and why.
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (rc != 0)
-    return Status::Error("fsync of directory " + dir.string() + " failed: " + std::strerror(saved));
-  return Status::Ok();
-}
-
-// mkdir -p. Each directory this creates has its parent synced.
-Status MakeDirs(const std::string& dir) {
-  std::filesystem::path prefix;
-  for (const std::filesystem::path& part : std::filesystem::path(dir)) {
-    prefix /= part;
-    if (part.empty()) continue;  // a trailing '/'
-    if (::mkdir(prefix.c_str(), 0755) == 0) {
-      // DURABILITY: SQLite syncs the directory holding kv.db when it creates a
-      // journal or WAL there, but never that directory's own entry in its
-      // parent. Without this a power loss could drop a directory the adapter
-      // made, and with it data SQLite had acknowledged as durable.
-      const std::filesystem::path parent = prefix.has_parent_path() ? prefix.parent_path() : ".";
-      if (Status s = SyncDir(parent); !s.ok()) return s;
-    } else if (errno != EEXIST) {
-      return Status::Error("cannot create directory " + prefix.string() + ": " +
-                           std::strerror(errno));
-    }
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    return Status::Error(dir + " exists but is not a directory; pass a directory to open");
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -192,7 +154,7 @@ Status SqliteEngine::ApplyPragmas() {
 
 Status SqliteEngine::Open(const std::string& dir) {
   if (db_ != nullptr) return Status::Error("sqlite: " + path_ + " is already open; close it first");
-  if (Status s = MakeDirs(dir); !s.ok()) return s;
+  if (Status s = engines::MakeDirsDurably(dir); !s.ok()) return s;
   path_ = (std::filesystem::path(dir) / "kv.db").string();
   const int rc =
       sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
