@@ -246,7 +246,9 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
       if (!result.ok()) return interrupted(result.status());
       CaseRecord& record = result->record;
       record.campaign_id = summary.campaign_id;
-      VariantTally& tally = tallies[static_cast<std::size_t>(i) % tallies.size()];
+      VariantTally& tally =
+          tallies[std::find(o.crashes.begin(), o.crashes.end(), o.CrashOfCase(i)) -
+                  o.crashes.begin()];
       // A trace is 0.1 to a few MB: the first failures of each variant and
       // kind keep theirs for an exact replay, later ones repro by rerunning.
       if (record.failure && tally.violations >= kTracesKeptPerTally) record.failure->trace.clear();

@@ -1,8 +1,9 @@
 // A campaign: N seeded cases on each chosen variant of one engine, each case
-// crashed by one of the campaign's crash kinds (they alternate by case index),
+// crashed by one of the campaign's crash kinds (see CrashOfCase),
 // every case recorded in the results store as it finishes.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -50,8 +51,13 @@ struct CampaignOptions {
   // databases hold the cases of the whole campaign.
   int64_t shard_index = 0, shard_count = 1;
 
+  // With two kinds, case i takes the parity of its index's 1 bits (the
+  // Thue-Morse sequence): each pair 2j, 2j+1 has one case of each kind, so
+  // any even count is split evenly, and so is every --shard i/n, even for an
+  // even n (plain alternation would give each such shard one kind only).
   CrashKind CrashOfCase(int64_t i) const {
-    return crashes[static_cast<std::size_t>(i) % crashes.size()];
+    const auto bits = static_cast<std::size_t>(std::popcount(static_cast<uint64_t>(i)));
+    return crashes[bits % crashes.size()];
   }
   // Whether any case needs libcrashlab_preload.so.
   bool Traced() const;

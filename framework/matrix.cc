@@ -39,7 +39,7 @@ Result<MatrixSummary> RunMatrix(const MatrixOptions& o, std::FILE* out) {
     c.variants.clear();
     for (const VariantSpec& v : engine.spec.variants) c.variants.push_back(v.name);
     c.crashes = {CrashKind::kKill, CrashKind::kPowerLoss};
-    c.cases = 2 * o.cases_per_cell;  // alternating: cases_per_cell of each kind
+    c.cases = 2 * o.cases_per_cell;  // mixed: cases_per_cell of each kind (CrashOfCase)
     if (!o.base.workdir.empty()) c.workdir = o.base.workdir + "/" + engine.spec.name;
     c.command_line = o.command_line;
     c.matrix_id = summary.matrix_id;

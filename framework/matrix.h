@@ -1,6 +1,6 @@
 // The contract matrix (crashlab matrix): every variant of each chosen engine
 // under both crash kinds, one campaign per engine (kill and power-loss cases
-// alternate), summed up as one table of variant x crash kind -> cases, verdict
+// mixed, half of each), summed up as one table of variant x crash kind -> cases, verdict
 // counts and whether the contract held. The results store keeps the matrix
 // and its campaigns; the view matrix_cells is the same table in SQL.
 #pragma once

@@ -30,7 +30,7 @@ struct CampaignInfo {
   std::string command_line;  // the crashlab command as typed
   std::string engine;        // engine name
   std::string variants;      // comma-separated variant names the campaign covers
-  std::string crash_kind;    // "kill", "power-loss" or "kill,power-loss" (cases alternate)
+  std::string crash_kind;    // "kill", "power-loss" or "kill,power-loss" (cases mixed, half of each)
   uint64_t seed = 0;         // campaign seed, 0..2^63-1
   int64_t cases_per_variant = 0;
   std::string host;  // hostname

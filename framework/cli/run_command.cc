@@ -96,7 +96,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
   cmd->add_option("--crash", a->crash,
                   "Crash kind: kill (SIGKILL the engine's process group), power-loss (trace the "
                   "run, build the directory a power loss would leave, recover it), or "
-                  "kill,power-loss (cases alternate)")
+                  "kill,power-loss (cases mixed, half of each)")
       ->capture_default_str()
       ->check(CrashKindsValidator());
   cmd->add_flag("--live", a->live,
