@@ -516,38 +516,30 @@ Status ResultsStore::AddCampaignToMatrix(int64_t matrix_id, int64_t campaign_id)
 }
 
 Status ResultsStore::FinishMatrix(int64_t matrix_id, const std::string& status) {
-  const std::string what = "finishing matrix " + std::to_string(matrix_id);
-  if (status != "finished" && status != "interrupted") {
-    return Fail(what + ": status \"" + status + "\" is neither finished nor interrupted");
-  }
-  Result<sqlite3_stmt*> stmt =
-      Prepared(finish_matrix_,
-               "UPDATE matrices SET status = ?1, "
-               "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?2");
-  if (!stmt.ok()) return stmt.status();
-  ResetOnExit reset{*stmt};
-  Binder bind(*stmt);
-  bind.Text(status).Int(matrix_id);
-  if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error(what);
-  if (sqlite3_changes(db_.get()) == 0) return Fail(what + ": no such matrix");
-  return Status::Ok();
+  return Finish(finish_matrix_, "matrices", "matrix", matrix_id, status);
 }
 
 Status ResultsStore::FinishCampaign(int64_t campaign_id, const std::string& status) {
-  const std::string what = "finishing campaign " + std::to_string(campaign_id);
+  return Finish(finish_campaign_, "campaigns", "campaign", campaign_id, status);
+}
+
+Status ResultsStore::Finish(Statement& slot, const char* table, const char* noun, int64_t id,
+                            const std::string& status) {
+  const std::string what = std::string("finishing ") + noun + " " + std::to_string(id);
   if (status != "finished" && status != "interrupted") {
     return Fail(what + ": status \"" + status + "\" is neither finished nor interrupted");
   }
-  Result<sqlite3_stmt*> stmt =
-      Prepared(finish_campaign_,
-               "UPDATE campaigns SET status = ?1, "
-               "finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?2");
+  // `table` is one of two literals, never input.
+  const std::string sql = std::string("UPDATE ") + table +
+                          " SET status = ?1, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', "
+                          "'now') WHERE id = ?2";
+  Result<sqlite3_stmt*> stmt = Prepared(slot, sql.c_str());
   if (!stmt.ok()) return stmt.status();
   ResetOnExit reset{*stmt};
   Binder bind(*stmt);
-  bind.Text(status).Int(campaign_id);
+  bind.Text(status).Int(id);
   if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error(what);
-  if (sqlite3_changes(db_.get()) == 0) return Fail(what + ": no such campaign");
+  if (sqlite3_changes(db_.get()) == 0) return Fail(what + ": no such " + noun);
   return Status::Ok();
 }
 

@@ -30,8 +30,8 @@ struct CampaignInfo {
   std::string command_line;  // the crashlab command as typed
   std::string engine;        // engine name
   std::string variants;      // comma-separated variant names the campaign covers
-  std::string crash_kind;    // "kill", "power-loss" or "kill,power-loss" (cases mixed, half of each)
-  uint64_t seed = 0;         // campaign seed, 0..2^63-1
+  std::string crash_kind;  // "kill", "power-loss" or "kill,power-loss" (cases mixed, half of each)
+  uint64_t seed = 0;       // campaign seed, 0..2^63-1
   int64_t cases_per_variant = 0;
   std::string host;  // hostname
   std::string crashlab_version;
@@ -158,6 +158,10 @@ class ResultsStore {
   Status Migrate();
   // Prepares `sql` once and returns the cached statement, reset and unbound.
   Result<sqlite3_stmt*> Prepared(Statement& slot, const char* sql);
+  // Sets status and finished_at of row `id` of `table` (campaigns or
+  // matrices; `noun` names it in errors).
+  Status Finish(Statement& slot, const char* table, const char* noun, int64_t id,
+                const std::string& status);
   // Runs a statement without parameters or result rows, prepared once into `slot`.
   Status Run(Statement& slot, const char* sql, const char* what);
   // The first column of the first row of `sql` as text; empty if no row.

@@ -110,11 +110,15 @@ void AddJUnitOption(CLI::App& cmd, std::string& junit) {
 }
 
 bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& campaign_ids,
-                        const CampaignOptions& o) {
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o.db_path);
+                        const std::string& db,
+                        const std::function<std::string(const CaseRecord&)>& repro) {
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db);
+  if (!store.ok()) {
+    fmt::print(stderr, "crashlab: writing the JUnit report: {}\n", store.status().message());
+    return false;
+  }
   std::vector<CaseRecord> cases;
   for (int64_t id : campaign_ids) {
-    if (!store.ok()) break;
     Result<std::vector<CaseRecord>> some = (*store)->CasesOfCampaign(id);
     if (!some.ok()) {
       fmt::print(stderr, "crashlab: writing the JUnit report: {}\n", some.status().message());
@@ -122,15 +126,7 @@ bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& cam
     }
     cases.insert(cases.end(), some->begin(), some->end());
   }
-  if (!store.ok()) {
-    fmt::print(stderr, "crashlab: writing the JUnit report: {}\n", store.status().message());
-    return false;
-  }
-  Status s = WriteJUnit(path, cases, [&](const CaseRecord& c) {
-    CampaignOptions own = o;
-    if (own.engine.name != c.engine) own.engine_arg = c.engine;  // a matrix: bundled names
-    return ReproCommand(own, c.variant, c.case_index);
-  });
+  Status s = WriteJUnit(path, cases, repro);
   if (!s.ok()) {
     fmt::print(stderr, "crashlab: {}\n", s.message());
     return false;

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,12 @@ void SetShard(const std::string& shard, CampaignOptions& o);
 
 // Adds --junit FILE: a JUnit XML report of the cases, for CI systems.
 void AddJUnitOption(CLI::App& cmd, std::string& junit);
-// Writes the cases of `campaign_ids` from o.db_path to `path` as JUnit XML,
-// with repro commands for `o`'s campaign (each campaign's own engine). On
-// error prints it and returns false.
+// Writes the cases of `campaign_ids` from the database at `db` to `path` as
+// JUnit XML, each violation with `repro(case)`. On error prints it and
+// returns false.
 bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& campaign_ids,
-                        const CampaignOptions& o);
+                        const std::string& db,
+                        const std::function<std::string(const CaseRecord&)>& repro);
 
 // Checks --crash: kill, power-loss, or both comma-separated.
 CLI::Validator CrashKindsValidator();

@@ -63,7 +63,15 @@ int Matrix(const MatrixArgs& a, const std::string& command_line) {
   for (const std::string& dir : summary->kept_workdirs) {
     fmt::print("case directories kept in {}\n", dir);
   }
-  if (!a.junit.empty() && !WriteCampaignJUnit(a.junit, summary->campaign_ids, o.base)) {
+  // Each case's repro names its own engine, as --engine named it.
+  auto repro = [&](const CaseRecord& c) {
+    CampaignOptions own = o.base;
+    for (const MatrixEngine& e : o.engines) {
+      if (e.spec.name == c.engine) own.engine_arg = e.arg;
+    }
+    return ReproCommand(own, c.variant, c.case_index);
+  };
+  if (!a.junit.empty() && !WriteCampaignJUnit(a.junit, summary->campaign_ids, a.db, repro)) {
     return kExitUsage;
   }
   return summary->violations > 0 ? kExitViolations : kExitHeld;

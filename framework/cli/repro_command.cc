@@ -104,20 +104,16 @@ int Repro(const ReproArgs& a) {
   const bool replay =
       !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
   InstallInterruptHandlers();
-  Result<CaseOutcome> result = Status::Error("not run");
-  if (replay) {
+  auto run = [&]() -> Result<CaseOutcome> {
+    if (!replay) return RunOneCase(o, variant, *points, a.case_index, case_dir);
     fmt::print("replaying the trace stored in {} (--rerun runs the workload again)\n", a.db);
     Result<TracedCaseResult> r = ReplayTracedCase(TracedSpecFor(o, variant, a.case_index, case_dir),
                                                   recorded->failure->trace, recorded->crash_plan);
-    if (r.ok()) {
-      result = CaseOutcome{ToCaseRecord(*r, engine.name, a.variant, a.seed, a.case_index),
-                           r->judgement.verdict};
-    } else {
-      result = r.status();
-    }
-  } else {
-    result = RunOneCase(o, variant, *points, a.case_index, case_dir);
-  }
+    if (!r.ok()) return r.status();
+    return CaseOutcome{ToCaseRecord(*r, engine.name, a.variant, a.seed, a.case_index),
+                       r->judgement.verdict};
+  };
+  Result<CaseOutcome> result = run();
   if (InterruptSignal() != 0) {
     fs::remove_all(tmpl, ec);
     ReraiseInterrupt();

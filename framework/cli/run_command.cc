@@ -70,7 +70,10 @@ int Run(const RunArgs& a, const std::string& command_line) {
              summary->violations, summary->campaign_id,
              std::filesystem::absolute(a.db, ec).string());
   if (!summary->workdir.empty()) fmt::print("case directories kept in {}\n", summary->workdir);
-  if (!a.junit.empty() && !WriteCampaignJUnit(a.junit, {summary->campaign_id}, o)) {
+  if (!a.junit.empty() &&
+      !WriteCampaignJUnit(a.junit, {summary->campaign_id}, o.db_path, [&](const CaseRecord& c) {
+        return ReproCommand(o, c.variant, c.case_index);
+      })) {
     return kExitUsage;
   }
   return summary->violations > 0 ? kExitViolations : kExitHeld;
