@@ -223,6 +223,8 @@ def die(what, error):
 def sync_dir(path):
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        # DURABILITY: makes the names in `path` durable; each caller says which
+        # name must survive a power loss and why.
         os.fsync(fd)
     finally:
         os.close(fd)
