@@ -81,6 +81,7 @@ std::string ReproCommand(const CampaignOptions& o, const std::string& variant, i
                          o.atomic_unit);
   }
   if (!o.point.empty()) extra += " --point " + o.point;
+  if (o.txns != 0) extra += fmt::format(" --txns {}", o.txns);
   return fmt::format("crashlab repro --engine {} --variant {} --seed {} --case {} --db {}{}",
                      o.engine_arg, variant, o.seed, case_index, o.db_path, extra);
 }
@@ -141,6 +142,7 @@ TracedCaseSpec TracedSpecFor(const CampaignOptions& o, const VariantSpec& varian
   spec.point = o.point;
   spec.seed = o.seed;
   spec.case_index = static_cast<uint64_t>(i);
+  spec.txns = o.txns;
   spec.case_dir = case_dir;
   spec.preload_path = o.preload_path;
   spec.profile = o.profile;
@@ -166,6 +168,7 @@ Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& vari
   spec.variant = &variant;
   spec.seed = o.seed;
   spec.case_index = static_cast<uint64_t>(i);
+  spec.txns = o.txns;
   spec.case_dir = case_dir;
   spec.deadline = o.deadline;
   spec.point = o.point;

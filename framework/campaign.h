@@ -23,7 +23,8 @@ struct CampaignOptions {
   std::string engine_arg;             // --engine as typed: a name or a path, for repro commands
   std::vector<std::string> variants;  // names, already checked against `engine`
   uint64_t seed = 0;
-  int64_t cases = 0;  // per variant
+  int64_t cases = 0;     // per variant
+  std::size_t txns = 0;  // transactions per workload (--txns); 0: drawn by the seed
   std::string db_path = "crashlab.db";
   // Where case directories go; empty means a fresh temporary directory. It
   // must be empty or absent: crashlab never mixes its cases with other files.

@@ -190,7 +190,7 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   const std::string log = spec.case_dir + "/engine.stderr";
 
   KillCaseResult r;
-  r.workload = GenerateWorkload(spec.seed, spec.case_index);
+  r.workload = GenerateWorkload(spec.seed, spec.case_index, spec.txns);
   r.plan = spec.point.empty() ? PlanKill(spec.seed, spec.case_index, r.workload.txns.size())
                               : PlanPointKill(spec.seed, spec.case_index, r.workload.txns.size(),
                                               spec.point, spec.engine_points);

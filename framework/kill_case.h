@@ -18,6 +18,7 @@ struct KillCaseSpec {
   const VariantSpec* variant = nullptr;
   uint64_t seed = 0;
   uint64_t case_index = 0;
+  std::size_t txns = 0;  // transactions in the workload; 0: drawn by the seed
   // An empty or absent directory for this case: the engine's database goes
   // to <case_dir>/data and its stderr to <case_dir>/engine.stderr.
   std::string case_dir;

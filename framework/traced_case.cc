@@ -155,7 +155,7 @@ Status ParsePlanText(const std::string& text, TracedCaseResult& r) {
 
 TracedCaseResult NewResult(const TracedCaseSpec& spec) {
   TracedCaseResult r;
-  r.workload = GenerateWorkload(spec.seed, spec.case_index);
+  r.workload = GenerateWorkload(spec.seed, spec.case_index, spec.txns);
   r.crash = spec.crash;
   r.live = spec.live;
   r.contract = spec.variant->ContractFor(spec.crash);

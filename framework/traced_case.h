@@ -30,6 +30,7 @@ struct TracedCaseSpec {
   const VariantSpec* variant = nullptr;
   uint64_t seed = 0;
   uint64_t case_index = 0;
+  std::size_t txns = 0;                     // transactions in the workload; 0: drawn by the seed
   CrashKind crash = CrashKind::kPowerLoss;  // kill needs `live`
   bool live = false;
   // Live only: crash at a hit of this named point ("any": of any point).

@@ -38,10 +38,11 @@ std::string KeyName(uint64_t i) {
   return key;
 }
 
-Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index) {
+Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index, std::size_t txns) {
   Prng prng = Prng::ForCase(campaign_seed, kWorkloadStream, case_index);
   const int64_t key_space = prng.Range(8, 64);
-  const std::size_t txn_count = static_cast<std::size_t>(prng.Range(4, 24));
+  const auto drawn_count = static_cast<std::size_t>(prng.Range(4, 24));
+  const std::size_t txn_count = txns != 0 ? txns : drawn_count;
   const int64_t max_ops = prng.Chance(1, 4) ? 16 : 6;
   Workload workload;
   workload.txns.resize(txn_count);

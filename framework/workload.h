@@ -22,7 +22,10 @@ struct Workload {
 
 // The workload of case `case_index` of the campaign with `campaign_seed`.
 // Deterministic: the same arguments give the same workload on every platform.
-Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index);
+// `txns` fixes the number of transactions (`--txns`); 0 lets the seed draw it
+// (4 to 24). The other draws do not depend on it, so a 100-transaction
+// workload starts with the same transactions as the drawn one.
+Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index, std::size_t txns = 0);
 
 // A canonical byte form of `workload` (length-prefixed fields), used to
 // compare workloads for identity.

@@ -61,5 +61,15 @@ TEST(Workload, CoversLargeValuesDeletesEscapedKeysAndEmptyValues) {
   EXPECT_TRUE(empty);
 }
 
+TEST(Workload, FixedTransactionCountExtendsTheDrawnWorkload) {
+  const Workload drawn = GenerateWorkload(5, 3);
+  const Workload long_one = GenerateWorkload(5, 3, 100);
+  ASSERT_EQ(long_one.txns.size(), 100u);
+  ASSERT_LT(drawn.txns.size(), 100u);
+  Workload prefix;
+  prefix.txns.assign(long_one.txns.begin(), long_one.txns.begin() + drawn.txns.size());
+  EXPECT_EQ(Serialize(prefix), Serialize(drawn));
+}
+
 }  // namespace
 }  // namespace crashlab

@@ -103,6 +103,14 @@ void SetShard(const std::string& shard, CampaignOptions& o) {
   if (!shard.empty()) ParseShard(shard, o.shard_index, o.shard_count);
 }
 
+void AddTxnsOption(CLI::App& cmd, std::size_t& txns) {
+  cmd.add_option("--txns", txns,
+                 "Transactions per workload; 0 lets the seed draw 4 to 24 per case (a longer "
+                 "workload starts with the same transactions)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
+}
+
 void AddJUnitOption(CLI::App& cmd, std::string& junit) {
   cmd.add_option("--junit", junit,
                  "Also write the cases as JUnit XML to FILE (one test per case, a failure per "

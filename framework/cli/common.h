@@ -34,6 +34,10 @@ void AddShardOption(CLI::App& cmd, std::string& shard);
 // Sets o.shard_index and o.shard_count from a --shard value ("" = whole).
 void SetShard(const std::string& shard, CampaignOptions& o);
 
+// Adds --txns N: transactions per workload; 0 (the default) lets the seed
+// draw 4 to 24.
+void AddTxnsOption(CLI::App& cmd, std::size_t& txns);
+
 // Adds --junit FILE: a JUnit XML report of the cases, for CI systems.
 void AddJUnitOption(CLI::App& cmd, std::string& junit);
 // Writes the cases of `campaign_ids` from the database at `db` to `path` as

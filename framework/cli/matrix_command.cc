@@ -15,6 +15,7 @@ struct MatrixArgs {
   std::vector<std::string> engines;
   uint64_t seed = 0;
   int64_t cases = 20;
+  std::size_t txns = 0;
   std::string db = "crashlab.db", workdir, profile = "posix", preload, engines_dir, shard, junit;
   uint32_t atomic_unit = 512;
   int64_t deadline_ms = 10000;
@@ -41,6 +42,7 @@ int Matrix(const MatrixArgs& a, const std::string& command_line) {
   o.base.crashes = {CrashKind::kKill, CrashKind::kPowerLoss};
   if (!SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o.base)) return kExitUsage;
   o.base.seed = a.seed;
+  o.base.txns = a.txns;
   o.base.db_path = a.db;
   o.base.workdir = a.workdir;
   o.base.keep_cases = a.keep_cases;
@@ -109,6 +111,7 @@ void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_
       ->check(CLI::Range(1u, 1u << 20));
   cmd->add_option("--preload", a->preload,
                   "Path to libcrashlab_preload.so; default the build's faults/");
+  AddTxnsOption(*cmd, a->txns);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);

@@ -21,6 +21,7 @@ struct ReproArgs {
   std::string crash = "kill", profile = "posix", preload;
   bool live = false, rerun = false;
   uint32_t atomic_unit = 512;
+  std::size_t txns = 0;
   uint64_t seed = 0;
   int64_t case_index = 0;
   int64_t deadline_ms = 10000;
@@ -84,6 +85,7 @@ int Repro(const ReproArgs& a) {
   o.engine = engine;
   o.engine_arg = a.engine;
   o.seed = a.seed;
+  o.txns = a.txns;
   o.deadline = Millis(a.deadline_ms);
   o.crashes = {*ParseCrashKind(a.crash)};
   o.live = a.live;
@@ -180,6 +182,7 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--preload", a->preload,
                   "Power loss: path to libcrashlab_preload.so; default the build's faults/");
+  AddTxnsOption(*cmd, a->txns);
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code] { exit_code = Repro(*a); });
 }

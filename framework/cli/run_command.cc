@@ -17,6 +17,7 @@ struct RunArgs {
   std::vector<std::string> variants;
   uint64_t seed = 0;
   int64_t cases = 20;
+  std::size_t txns = 0;
   std::string crash = "kill";
   bool live = false;
   std::string db = "crashlab.db";
@@ -50,6 +51,7 @@ int Run(const RunArgs& a, const std::string& command_line) {
   o.point = a.point;
   o.seed = a.seed;
   o.cases = a.cases;
+  o.txns = a.txns;
   o.db_path = a.db;
   o.workdir = a.workdir;
   o.keep_cases = a.keep_cases;
@@ -129,6 +131,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
       ->check(CLI::Range(1u, 1u << 20));
   cmd->add_option("--preload", a->preload,
                   "Power loss: path to libcrashlab_preload.so; default the build's faults/");
+  AddTxnsOption(*cmd, a->txns);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);

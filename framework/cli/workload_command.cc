@@ -12,6 +12,7 @@ void AddWorkloadCommand(CLI::App& app, int& exit_code) {
   struct Args {
     uint64_t seed = 0;
     int64_t case_index = 0;
+    std::size_t txns = 0;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -22,9 +23,10 @@ void AddWorkloadCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--case", a->case_index, "Case index within the campaign")
       ->required()
       ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
+  AddTxnsOption(*cmd, a->txns);
   cmd->callback([a, &exit_code] {
     const uint64_t index = static_cast<uint64_t>(a->case_index);
-    const Workload w = GenerateWorkload(a->seed, index);
+    const Workload w = GenerateWorkload(a->seed, index, a->txns);
     fmt::print("# seed {} case {}: {} transactions; {}\n", a->seed, a->case_index, w.txns.size(),
                PlanKill(a->seed, index, w.txns.size()).ToString());
     for (std::size_t t = 0; t < w.txns.size(); ++t) {
