@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "faults/model_internal.h"
 #include "faults/trace_file.h"
 #include "faults/trace_replay.h"
 #include "framework/prng.h"
@@ -32,10 +33,32 @@ void AddAncestors(const std::string& path, std::set<std::string>& dirs) {
   for (std::string p = Parent(path); !p.empty(); p = Parent(p)) dirs.insert(p);
 }
 
+// Decides which pending changes survive: seeded draws, or a plan's explicit
+// choices, consumed in the order the model asks.
+class Decider {
+ public:
+  explicit Decider(const PowerLossPlan& plan)
+      : prng_(plan.seed), choices_(plan.choices ? &*plan.choices : nullptr) {}
+  bool Keep() {
+    if (choices_ == nullptr) return prng_.Chance(1, 2);
+    const bool keep = next_ >= 64 || ((choices_->keep >> next_) & 1) != 0;
+    ++next_;
+    return keep;
+  }
+  const PowerLossChoices* choices() const { return choices_; }
+  Prng& prng() { return prng_; }
+
+ private:
+  Prng prng_;
+  const PowerLossChoices* choices_;
+  int next_ = 0;
+};
+
 // The namespace after the power loss: the starting tree with every durable
 // change and the seeded subset (posix) or prefix (ext4) of the others.
-std::map<std::string, int> ResolveNames(State& state, Profile profile, Prng& prng,
+std::map<std::string, int> ResolveNames(State& state, Profile profile, Decider& decider,
                                         CrashReport* report) {
+  Prng& prng = decider.prng();
   if (profile == Profile::kExt4Ordered) {
     state.journal_cut = static_cast<uint64_t>(prng.Range(static_cast<int64_t>(state.journal_floor),
                                                          static_cast<int64_t>(state.journal_ops)));
@@ -45,7 +68,7 @@ std::map<std::string, int> ResolveNames(State& state, Profile profile, Prng& prn
     bool keep = op.durable;
     if (!keep) {
       keep = profile == Profile::kExt4Ordered ? op.journal_ordinal < state.journal_cut
-                                              : prng.Chance(1, 2);
+                                              : decider.Keep();
     }
     // A change whose premise was reverted (its directory, or the name it
     // moves) cannot happen either.
@@ -184,8 +207,30 @@ std::string DrawTear(const ContentOp& op, uint64_t size_before, const PowerLossP
   return fate;
 }
 
+// The tear of the in-flight write that explicit choices ask for: Z and G on
+// a unit that starts inside the old file read as O (a unit is all or nothing).
+Result<std::string> ChosenTear(const ContentOp& op, uint64_t size_before,
+                               const PowerLossPlan& plan) {
+  std::string fate = plan.choices->tear;
+  if (fate.empty() || op.seq != plan.event) return std::string();
+  if (fate.size() != UnitCount(op, plan.atomic_unit)) {
+    return Status::Error("power-loss choices: tear \"" + fate + "\" has " +
+                         std::to_string(fate.size()) + " units, the write in flight has " +
+                         std::to_string(UnitCount(op, plan.atomic_unit)));
+  }
+  if (fate.find_first_not_of("NOZG") != std::string::npos) {
+    return Status::Error("power-loss choices: tear \"" + fate + "\" may hold only N O Z G");
+  }
+  const uint64_t first = op.offset / plan.atomic_unit;
+  for (std::size_t i = 0; i < fate.size(); ++i) {
+    if ((first + i) * plan.atomic_unit < size_before && fate[i] != 'N') fate[i] = 'O';
+  }
+  if (fate.find_first_not_of('N') == std::string::npos) return std::string();
+  return fate;
+}
+
 Result<DirTree> Materialize(const State& state, const std::map<std::string, int>& names,
-                            const PowerLossPlan* plan, Prng* prng, CrashReport* report) {
+                            const PowerLossPlan* plan, Decider* decider, CrashReport* report) {
   DirTree tree;
   std::vector<int> wanted;
   for (const auto& [path, node] : names) {
@@ -206,7 +251,7 @@ Result<DirTree> Materialize(const State& state, const std::map<std::string, int>
     std::string image = node.base;
     for (const ContentOp& op : node.ops) {
       if (op.durable || plan == nullptr) {
-        Apply(op, "", 1, *prng, image);
+        Apply(op, "", 1, decider->prng(), image);
         continue;
       }
       const bool forced = op.seq < node.flush_before_seq;
@@ -216,7 +261,7 @@ Result<DirTree> Materialize(const State& state, const std::map<std::string, int>
             op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate;
         keep = plan->profile == Profile::kExt4Ordered && metadata_op
                    ? op.journal_ordinal < state.journal_cut
-                   : prng->Chance(1, 2);
+                   : decider->Keep();
       }
       WriteOutcome outcome{op.seq, op.kind, op.file,
                            keep ? WriteFate::kSurvived : WriteFate::kVanished, ""};
@@ -226,14 +271,18 @@ Result<DirTree> Materialize(const State& state, const std::map<std::string, int>
         // The write in flight at the crash point is the one the device was
         // busy with: it tears twice as often as one merely pending.
         const uint64_t one_in = op.seq == plan->event ? kTearOneIn / 2 : kTearOneIn;
-        if (can_tear && !forced && prng->Chance(1, one_in)) {
-          fate = DrawTear(op, image.size(), *plan, *prng);
+        if (can_tear && !forced && decider->choices() != nullptr) {
+          Result<std::string> chosen = ChosenTear(op, image.size(), *plan);
+          if (!chosen.ok()) return chosen.status();
+          fate = std::move(*chosen);
+        } else if (can_tear && !forced && decider->prng().Chance(1, one_in)) {
+          fate = DrawTear(op, image.size(), *plan, decider->prng());
         }
         if (!fate.empty()) {
           outcome.fate = WriteFate::kTorn;
           outcome.units = fate;
         }
-        Apply(op, fate, plan->atomic_unit, *prng, image);
+        Apply(op, fate, plan->atomic_unit, decider->prng(), image);
       }
       if (report != nullptr) report->writes.push_back(outcome);
     }
@@ -278,6 +327,27 @@ std::string CrashReport::ToString() const {
   return out;
 }
 
+namespace internal {
+
+Result<DirTree> KillTree(const State& state) {
+  Decider unused(PowerLossPlan{});
+  return Materialize(state, state.names, nullptr, &unused, nullptr);
+}
+
+Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report) {
+  if (plan.atomic_unit == 0) return Status::Error("power-loss plan: atomic_unit must be > 0");
+  if (plan.choices && plan.profile != Profile::kPosix) {
+    return Status::Error("power-loss choices need the posix profile");
+  }
+  Decider decider(plan);
+  // Names first, then content: the namespace decides which files exist, and
+  // auto_da_alloc (ext4) forces data that a kept rename depends on.
+  std::map<std::string, int> names = ResolveNames(state, plan.profile, decider, report);
+  return Materialize(state, names, &plan, &decider, report);
+}
+
+}  // namespace internal
+
 Result<DirTree> ModelKill(const Trace& trace, uint64_t event, const DirTree& base) {
   if (event > trace.events.size()) {
     return Status::Error("kill point " + std::to_string(event) + " is past the end of the trace (" +
@@ -285,8 +355,7 @@ Result<DirTree> ModelKill(const Trace& trace, uint64_t event, const DirTree& bas
   }
   Result<State> state = Replay(trace, event, /*in_flight=*/false, Profile::kPosix, base);
   if (!state.ok()) return state.status();
-  Prng unused(0);
-  return Materialize(*state, state->names, nullptr, &unused, nullptr);
+  return internal::KillTree(*state);
 }
 
 Result<DirTree> ModelPowerLoss(const Trace& trace, const PowerLossPlan& plan, const DirTree& base,
@@ -296,14 +365,9 @@ Result<DirTree> ModelPowerLoss(const Trace& trace, const PowerLossPlan& plan, co
                          " is past the end of the trace (" + std::to_string(trace.events.size()) +
                          " events)");
   }
-  if (plan.atomic_unit == 0) return Status::Error("power-loss plan: atomic_unit must be > 0");
   Result<State> state = Replay(trace, plan.event, /*in_flight=*/true, plan.profile, base);
   if (!state.ok()) return state.status();
-  Prng prng(plan.seed);
-  // Names first, then content: the namespace decides which files exist, and
-  // auto_da_alloc (ext4) forces data that a kept rename depends on.
-  std::map<std::string, int> names = ResolveNames(*state, plan.profile, prng, report);
-  return Materialize(*state, names, &plan, &prng, report);
+  return internal::PowerLossTree(std::move(*state), plan, report);
 }
 
 }  // namespace crashlab::faults

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -27,11 +28,29 @@ enum class Profile {
 std::string_view ProfileName(Profile profile);
 Result<Profile> ParseProfile(std::string_view name);
 
+// Explicit outcomes for a power loss, instead of seeded draws: systematic
+// exploration enumerates them.
+struct PowerLossChoices {
+  // Bit j says whether the j-th pending change the model decides survives:
+  // namespace changes first, in trace order, then content changes, file by
+  // file. Changes past the 64th survive.
+  uint64_t keep = 0;
+  // Empty, or how the write in flight at the crash point tears when it
+  // survives: one letter per atomic unit, N new, O old (zeros past the old end
+  // of file), G garbage (old instead, on a unit that starts inside the old
+  // file: the device writes a unit all or nothing). No other write tears.
+  std::string tear;
+  bool operator==(const PowerLossChoices&) const = default;
+};
+
 struct PowerLossPlan {
   uint64_t event = 0;          // crash point c
   uint64_t seed = 0;           // decides which pending writes and names survive, and how they tear
   uint32_t atomic_unit = 512;  // bytes a device writes all-or-nothing; > 0
   Profile profile = Profile::kPosix;
+  // When set, these decide instead of the seed (which then only draws the
+  // bytes of garbage units). Posix profile only.
+  std::optional<PowerLossChoices> choices;
 };
 
 // A directory tree in memory: paths relative to its root, '/'-separated.

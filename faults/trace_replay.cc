@@ -172,8 +172,7 @@ Result<int> NodeOf(const State& state, const Event& e) {
 
 }  // namespace
 
-Result<State> Replay(const Trace& trace, uint64_t crash, bool in_flight, Profile profile,
-                     const DirTree& base) {
+State StartState(const DirTree& base) {
   State state;
   state.names[""] = NewNode(state, true);
   for (const std::string& dir : base.dirs) EnsureEntry(state, dir, true);
@@ -183,109 +182,112 @@ Result<State> Replay(const Trace& trace, uint64_t crash, bool in_flight, Profile
     state.names[path] = node;
   }
   state.base_names = state.names;
-  const uint64_t limit = std::min<uint64_t>(trace.events.size(), in_flight ? crash + 1 : crash);
-  for (uint64_t i = 0; i < limit; ++i) {
-    const Event& e = trace.events[i];
-    const bool done = i < crash;  // event `crash` itself is in flight
-    const std::string path = Normalize(trace, e.path);
-    const std::string path2 = Normalize(trace, e.path2);
-    switch (e.kind) {
-      case EventKind::kOpen:
-        if ((e.flags & kOpenCreated) != 0 && (e.flags & kOpenDirectory) == 0) {
-          const int node = NewNode(state, false);
-          state.ids[e.file] = node;
-          AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {});
-        } else {
-          state.ids[e.file] = EnsureEntry(state, path, (e.flags & kOpenDirectory) != 0);
-        }
-        break;
-      case EventKind::kMkdir: {
-        const int node = NewNode(state, true);
+  return state;
+}
+
+Status Step(const Trace& trace, uint64_t i, bool done, Profile profile, State& state) {
+  const Event& e = trace.events[i];
+  const std::string path = Normalize(trace, e.path);
+  const std::string path2 = Normalize(trace, e.path2);
+  switch (e.kind) {
+    case EventKind::kOpen:
+      if ((e.flags & kOpenCreated) != 0 && (e.flags & kOpenDirectory) == 0) {
+        const int node = NewNode(state, false);
         state.ids[e.file] = node;
         AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {});
-        break;
+      } else {
+        state.ids[e.file] = EnsureEntry(state, path, (e.flags & kOpenDirectory) != 0);
       }
-      case EventKind::kRename:
-      case EventKind::kLink: {
-        const int node = EnsureEntry(state, path, false);
-        auto target = state.names.find(path2);
-        const bool replaces = e.kind == EventKind::kRename && target != state.names.end() &&
-                              !state.nodes[target->second].dir;
-        NameOp op = MakeNameOp(i, e.kind, path, path2, node);
-        op.replaces = replaces;
-        std::vector<std::string> parents{Parent(path)};
-        if (Parent(path2) != Parent(path)) parents.push_back(Parent(path2));
-        AddNameOp(state, std::move(op), parents, {path});
-        break;
-      }
-      case EventKind::kUnlink:
-      case EventKind::kRmdir: {
-        const int node = EnsureEntry(state, path, e.kind == EventKind::kRmdir);
-        AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {path});
-        break;
-      }
-      case EventKind::kWrite:
-      case EventKind::kMapWrite:
-      case EventKind::kTruncate:
-      case EventKind::kFallocate: {
-        Result<int> node = NodeOf(state, e);
-        if (!node.ok()) return node.status();
-        ContentOp op{i, e.kind, e.file, e.offset, e.length, e.data, e.flags, false, 0};
-        if (e.kind == EventKind::kTruncate) op.offset = e.length;
-        if (e.kind == EventKind::kTruncate || e.kind == EventKind::kFallocate) {
-          op.journal_ordinal = state.journal_ops++;
-        }
-        // DURABILITY: O_DSYNC/O_SYNC make a write durable when it returns
-        // (POSIX synchronized I/O data integrity); one still in flight is not.
-        op.durable =
-            done && e.kind == EventKind::kWrite && (e.flags & (kOpenDsync | kOpenSync)) != 0;
-        state.nodes[*node].ops.push_back(std::move(op));
-        break;
-      }
-      case EventKind::kFsync:
-      case EventKind::kFdatasync: {
-        if (!done) break;  // a sync in flight promised nothing yet
-        Result<int> node = NodeOf(state, e);
-        if (!node.ok()) return node.status();
-        for (ContentOp& op : state.nodes[*node].ops) op.durable = true;
-        if (state.nodes[*node].dir) {
-          for (std::size_t k = 0; k < state.name_ops.size(); ++k) {
-            NameOp& op = state.name_ops[k];
-            bool all = true;
-            for (std::size_t p = 0; p < op.parents.size(); ++p) {
-              if (op.parents[p] == *node) op.synced[p] = true;
-              all = all && op.synced[p];
-            }
-            if (all) MarkDurable(state, static_cast<int>(k));
-          }
-        }
-        break;
-      }
-      case EventKind::kSyncRange:
-      case EventKind::kMsync: {
-        if (!done) break;
-        Result<int> node = NodeOf(state, e);
-        if (!node.ok()) return node.status();
-        // Under Linux msync(MS_SYNC) is vfs_fsync_range on the file, so it
-        // also covers write()s to the range; POSIX promises only the mapping.
-        const bool map_only = e.kind == EventKind::kMsync && profile == Profile::kPosix;
-        SyncRange(state.nodes[*node], e.offset, e.offset + e.length, map_only);
-        break;
-      }
-      case EventKind::kSyncAll:
-        if (!done) break;
-        for (Node& node : state.nodes) {
-          for (ContentOp& op : node.ops) op.durable = true;
-        }
-        for (std::size_t k = 0; k < state.name_ops.size(); ++k)
-          MarkDurable(state, static_cast<int>(k));
-        break;
-      case EventKind::kClose:
-      case EventKind::kPoint:
-      case EventKind::kReply:
-        break;
+      break;
+    case EventKind::kMkdir: {
+      const int node = NewNode(state, true);
+      state.ids[e.file] = node;
+      AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {});
+      break;
     }
+    case EventKind::kRename:
+    case EventKind::kLink: {
+      const int node = EnsureEntry(state, path, false);
+      auto target = state.names.find(path2);
+      const bool replaces = e.kind == EventKind::kRename && target != state.names.end() &&
+                            !state.nodes[target->second].dir;
+      NameOp op = MakeNameOp(i, e.kind, path, path2, node);
+      op.replaces = replaces;
+      std::vector<std::string> parents{Parent(path)};
+      if (Parent(path2) != Parent(path)) parents.push_back(Parent(path2));
+      AddNameOp(state, std::move(op), parents, {path});
+      break;
+    }
+    case EventKind::kUnlink:
+    case EventKind::kRmdir: {
+      const int node = EnsureEntry(state, path, e.kind == EventKind::kRmdir);
+      AddNameOp(state, MakeNameOp(i, e.kind, path, "", node), {Parent(path)}, {path});
+      break;
+    }
+    case EventKind::kWrite:
+    case EventKind::kMapWrite:
+    case EventKind::kTruncate:
+    case EventKind::kFallocate: {
+      Result<int> node = NodeOf(state, e);
+      if (!node.ok()) return node.status();
+      ContentOp op{i, e.kind, e.file, e.offset, e.length, e.data, e.flags, false, 0};
+      if (e.kind == EventKind::kTruncate) op.offset = e.length;
+      if (e.kind == EventKind::kTruncate || e.kind == EventKind::kFallocate) {
+        op.journal_ordinal = state.journal_ops++;
+      }
+      // DURABILITY: O_DSYNC/O_SYNC make a write durable when it returns
+      // (POSIX synchronized I/O data integrity); one still in flight is not.
+      op.durable = done && e.kind == EventKind::kWrite && (e.flags & (kOpenDsync | kOpenSync)) != 0;
+      state.nodes[*node].ops.push_back(std::move(op));
+      break;
+    }
+    case EventKind::kFsync:
+    case EventKind::kFdatasync: {
+      if (!done) break;  // a sync in flight promised nothing yet
+      Result<int> node = NodeOf(state, e);
+      if (!node.ok()) return node.status();
+      for (ContentOp& op : state.nodes[*node].ops) op.durable = true;
+      if (state.nodes[*node].dir) {
+        for (std::size_t k = 0; k < state.name_ops.size(); ++k) {
+          NameOp& op = state.name_ops[k];
+          bool all = true;
+          for (std::size_t p = 0; p < op.parents.size(); ++p) {
+            if (op.parents[p] == *node) op.synced[p] = true;
+            all = all && op.synced[p];
+          }
+          if (all) MarkDurable(state, static_cast<int>(k));
+        }
+      }
+      break;
+    }
+    case EventKind::kSyncRange:
+    case EventKind::kMsync: {
+      if (!done) break;
+      Result<int> node = NodeOf(state, e);
+      if (!node.ok()) return node.status();
+      // Under Linux msync(MS_SYNC) is vfs_fsync_range on the file, so it
+      // also covers write()s to the range; POSIX promises only the mapping.
+      const bool map_only = e.kind == EventKind::kMsync && profile == Profile::kPosix;
+      SyncRange(state.nodes[*node], e.offset, e.offset + e.length, map_only);
+      break;
+    }
+    case EventKind::kSyncAll:
+      if (!done) break;
+      for (Node& node : state.nodes) {
+        for (ContentOp& op : node.ops) op.durable = true;
+      }
+      for (std::size_t k = 0; k < state.name_ops.size(); ++k)
+        MarkDurable(state, static_cast<int>(k));
+      break;
+    case EventKind::kClose:
+    case EventKind::kPoint:
+    case EventKind::kReply:
+      break;
   }
+  return Status::Ok();
+}
+
+void Settle(State& state) {
   // ext4 commits its journal in order: a durable metadata change means every
   // earlier one is committed too.
   for (const NameOp& op : state.name_ops) {
@@ -299,6 +301,17 @@ Result<State> Replay(const Trace& trace, uint64_t crash, bool in_flight, Profile
       }
     }
   }
+}
+
+Result<State> Replay(const Trace& trace, uint64_t crash, bool in_flight, Profile profile,
+                     const DirTree& base) {
+  State state = StartState(base);
+  const uint64_t limit = std::min<uint64_t>(trace.events.size(), in_flight ? crash + 1 : crash);
+  for (uint64_t i = 0; i < limit; ++i) {
+    // Event `crash` itself is in flight.
+    if (Status s = Step(trace, i, i < crash, profile, state); !s.ok()) return s;
+  }
+  Settle(state);
   return state;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "faults/persistence_model.h"
@@ -23,7 +24,9 @@ struct ContentOp {
   uint64_t file = 0;
   uint64_t offset = 0;  // kTruncate: the new size
   uint64_t length = 0;
-  std::string data;
+  // The bytes written: a view into the replayed trace, which outlives the
+  // state (copying them made every crash point cost the whole trace).
+  std::string_view data;
   uint32_t flags = 0;
   bool durable = false;
   uint64_t journal_ordinal = 0;  // kTruncate, kFallocate: place among metadata changes
@@ -76,8 +79,20 @@ void MoveTree(std::map<std::string, int>& names, const std::string& from, const 
 // Removes `root` and everything under it from `names`.
 void EraseTree(std::map<std::string, int>& names, const std::string& root);
 
+// The state before any event: `base` as the starting tree.
+State StartState(const DirTree& base);
+
+// Replays event `i` of `trace` into `state`: completed when `done`, else in
+// flight (a write not yet durable, a sync that promised nothing yet).
+[[nodiscard]] Status Step(const Trace& trace, uint64_t i, bool done, Profile profile, State& state);
+
+// Derives what the durable changes imply (ext4's journal floor); call once,
+// after the last Step, before drawing a crash from `state`.
+void Settle(State& state);
+
 // Replays events [0, crash) — and event `crash` as in flight when `in_flight`
-// — marking what each completed sync made durable.
+// — marking what each completed sync made durable. `trace` must outlive the
+// state (content changes view its bytes).
 Result<State> Replay(const Trace& trace, uint64_t crash, bool in_flight, Profile profile,
                      const DirTree& base);
 

@@ -1,0 +1,70 @@
+#include "faults/crash_walk.h"
+
+#include <utility>
+
+#include "faults/model_internal.h"
+
+namespace crashlab::faults {
+
+CrashWalk::CrashWalk(const Trace& trace, const DirTree& base, Profile profile, uint32_t atomic_unit)
+    : trace_(trace),
+      profile_(profile),
+      atomic_unit_(atomic_unit),
+      done_(internal::StartState(base)) {}
+
+Status CrashWalk::Next() {
+  if (point_ < trace_.events.size()) {
+    if (Status s = internal::Step(trace_, point_, /*done=*/true, profile_, done_); !s.ok()) {
+      return s;
+    }
+  }
+  ++point_;
+  in_flight_.reset();
+  return Status::Ok();
+}
+
+Result<DirTree> CrashWalk::Kill() const { return internal::KillTree(done_); }
+
+Result<const internal::State*> CrashWalk::InFlight() {
+  if (!in_flight_) {
+    internal::State state = done_;
+    if (point_ < trace_.events.size()) {
+      if (Status s = internal::Step(trace_, point_, /*done=*/false, profile_, state); !s.ok()) {
+        return s;
+      }
+    }
+    internal::Settle(state);
+    in_flight_ = std::move(state);
+  }
+  return &*in_flight_;
+}
+
+Result<PendingChanges> CrashWalk::Pending() {
+  Result<const internal::State*> state = InFlight();
+  if (!state.ok()) return state.status();
+  PendingChanges pending;
+  for (const internal::NameOp& op : (*state)->name_ops) pending.changes += op.durable ? 0 : 1;
+  for (const internal::Node& node : (*state)->nodes) {
+    for (const internal::ContentOp& op : node.ops) {
+      if (op.durable) continue;
+      ++pending.changes;
+      const bool is_write = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
+      if (op.seq == point_ && is_write && !op.data.empty()) {
+        pending.in_flight_units +=
+            (op.offset + op.data.size() - 1) / atomic_unit_ - op.offset / atomic_unit_ + 1;
+      }
+    }
+  }
+  return pending;
+}
+
+Result<DirTree> CrashWalk::PowerLoss(PowerLossPlan plan, CrashReport* report) {
+  Result<const internal::State*> state = InFlight();
+  if (!state.ok()) return state.status();
+  plan.event = point_;
+  plan.atomic_unit = atomic_unit_;
+  plan.profile = profile_;
+  return internal::PowerLossTree(**state, plan, report);
+}
+
+}  // namespace crashlab::faults

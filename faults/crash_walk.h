@@ -1,0 +1,56 @@
+// Every crash point of one trace in turn, for systematic exploration: the
+// replay advances one event at a time instead of starting over at each point,
+// and each point yields its kill state and any number of power-loss states.
+//
+// Crash point c: events [0, c) have completed; event c, if any, was in flight.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "faults/persistence_model.h"
+#include "faults/trace.h"
+#include "faults/trace_replay.h"
+#include "framework/status.h"
+
+namespace crashlab::faults {
+
+// What a power loss at one crash point has to decide.
+struct PendingChanges {
+  // Namespace and content changes not yet durable: at most this many keep
+  // decisions (PowerLossChoices::keep bits) shape a power-loss state here.
+  int changes = 0;
+  // Atomic units the write in flight covers; 0 when event c is not a write.
+  uint64_t in_flight_units = 0;
+};
+
+class CrashWalk {
+ public:
+  // `trace` must outlive the walk. Starts at crash point 0.
+  CrashWalk(const Trace& trace, const DirTree& base, Profile profile, uint32_t atomic_unit);
+
+  uint64_t point() const { return point_; }
+  // Past the last crash point (c = number of events) there is none.
+  bool done() const { return point_ > trace_.events.size(); }
+  // Moves to crash point c + 1.
+  [[nodiscard]] Status Next();
+
+  // Equal to ModelKill(trace, c, base).
+  Result<DirTree> Kill() const;
+  Result<PendingChanges> Pending();
+  // Equal to ModelPowerLoss(trace, plan, base, report); plan.event is c.
+  Result<DirTree> PowerLoss(PowerLossPlan plan, CrashReport* report);
+
+ private:
+  // The state with event c in flight, replayed on first use at each point.
+  Result<const internal::State*> InFlight();
+
+  const Trace& trace_;
+  Profile profile_;
+  uint32_t atomic_unit_;
+  uint64_t point_ = 0;
+  internal::State done_;  // events [0, c) completed
+  std::optional<internal::State> in_flight_;
+};
+
+}  // namespace crashlab::faults

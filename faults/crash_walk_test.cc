@@ -1,0 +1,117 @@
+#include "faults/crash_walk.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "faults/crash_state.h"
+#include "faults/persistence_model.h"
+#include "faults/trace_builder_for_tests.h"
+
+namespace crashlab::faults {
+namespace {
+
+constexpr uint32_t kUnit = 4;
+
+// A trace with every kind of change: creations, appends and overwrites,
+// syncs of files and directories, a rename over an existing file, an unlink.
+Trace MixedTrace() {
+  TraceBuilder t;
+  t.Mkdir("d", 1);
+  t.Create("d/log", 2);
+  t.Write(2, 0, "aaaaaaaa");
+  t.Sync(EventKind::kFsync, 2);
+  t.OpenDir("d", 1);
+  t.Sync(EventKind::kFsync, 1);
+  t.Write(2, 8, "bbbbbbbbbb");
+  t.Write(2, 2, "cc");
+  t.Create("d/tmp", 3);
+  t.Write(3, 0, "new-content");
+  t.Sync(EventKind::kFdatasync, 3);
+  t.Rename("d/tmp", "d/log", 3);
+  t.Create("d/gone", 4);
+  t.Unlink("d/gone", 4);
+  t.Write(3, 4, "zz");
+  return t.trace();
+}
+
+TEST(CrashWalkTest, EveryPointMatchesTheOneShotModel) {
+  const Trace trace = MixedTrace();
+  const DirTree base;
+  CrashWalk walk(trace, base, Profile::kPosix, kUnit);
+  for (uint64_t c = 0; c <= trace.events.size(); ++c) {
+    ASSERT_EQ(walk.point(), c);
+    Result<DirTree> kill = walk.Kill();
+    ASSERT_TRUE(kill.ok()) << kill.status().message();
+    EXPECT_EQ(*kill, *ModelKill(trace, c, base)) << "kill at " << c;
+    for (uint64_t seed = 0; seed < 8; ++seed) {
+      PowerLossPlan plan{c, seed, kUnit, Profile::kPosix, std::nullopt};
+      Result<DirTree> walked = walk.PowerLoss(plan, nullptr);
+      ASSERT_TRUE(walked.ok()) << walked.status().message();
+      EXPECT_EQ(*walked, *ModelPowerLoss(trace, plan, base, nullptr))
+          << "power loss at " << c << " seed " << seed;
+    }
+    ASSERT_TRUE(walk.Next().ok());
+  }
+  EXPECT_TRUE(walk.done());
+}
+
+// Every subset of the pending changes, chosen bit by bit, gives every state
+// the seeded draws give (seeds that do not tear), and no other.
+TEST(CrashWalkTest, ChoicesCoverTheSeededStates) {
+  const Trace trace = MixedTrace();
+  const uint64_t c = 9;  // after "cc", before tmp's data: three pending writes and names
+  CrashWalk walk(trace, {}, Profile::kPosix, kUnit);
+  while (walk.point() < c) ASSERT_TRUE(walk.Next().ok());
+  Result<PendingChanges> pending = walk.Pending();
+  ASSERT_TRUE(pending.ok());
+  ASSERT_GT(pending->changes, 1);
+  ASSERT_LE(pending->changes, 12);
+  std::set<std::string> chosen;
+  for (uint64_t mask = 0; mask < (uint64_t{1} << pending->changes); ++mask) {
+    PowerLossPlan plan{c, 0, kUnit, Profile::kPosix, PowerLossChoices{mask, ""}};
+    chosen.insert(DigestDirTree(*walk.PowerLoss(plan, nullptr)));
+  }
+  std::set<std::string> seeded;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    CrashReport report;
+    DirTree tree =
+        *walk.PowerLoss(PowerLossPlan{c, seed, kUnit, Profile::kPosix, std::nullopt}, &report);
+    if (report.ToString().find("torn") == std::string::npos) seeded.insert(DigestDirTree(tree));
+  }
+  EXPECT_EQ(chosen, seeded);
+}
+
+TEST(CrashWalkTest, ChosenTearOfTheWriteInFlight) {
+  TraceBuilder t;
+  t.Create("f", 1);
+  t.Write(1, 0, "oldoldol");
+  t.Sync(EventKind::kFsync, 1);
+  const uint64_t c = t.Write(1, 4, "NEWNEWNE");  // one unit over old data, one past its end
+  CrashWalk walk(t.trace(), {}, Profile::kPosix, kUnit);
+  while (walk.point() < c) ASSERT_TRUE(walk.Next().ok());
+  Result<PendingChanges> pending = walk.Pending();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->in_flight_units, 2u);
+  auto file = [&](const std::string& tear) {
+    PowerLossPlan plan{c, 1, kUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, tear}};
+    Result<DirTree> tree = walk.PowerLoss(plan, nullptr);
+    EXPECT_TRUE(tree.ok()) << tree.status().message();
+    return tree.ok() ? tree->files["f"] : "";
+  };
+  EXPECT_EQ(file(""), "oldoNEWNEWNE");
+  EXPECT_EQ(file("NO"), std::string("oldoNEWN") + std::string(4, '\0'));
+  EXPECT_EQ(file("ON"), "oldoldolEWNE");
+  // Garbage on a unit inside the old file reads as old: units are atomic.
+  EXPECT_EQ(file("GN"), "oldoldolEWNE");
+  // A tear must name each unit of the write in flight.
+  Result<DirTree> wrong = walk.PowerLoss(
+      PowerLossPlan{c, 1, kUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, "NNN"}}, nullptr);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("has 3 units, the write in flight has 2"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace crashlab::faults
