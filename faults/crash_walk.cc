@@ -23,7 +23,7 @@ Status CrashWalk::Next() {
   return Status::Ok();
 }
 
-Result<DirTree> CrashWalk::Kill() const { return internal::KillTree(done_); }
+Result<DirTree> CrashWalk::Kill() { return internal::KillTree(done_, &kill_images_); }
 
 Result<const internal::State*> CrashWalk::InFlight() {
   if (!in_flight_) {
@@ -64,7 +64,7 @@ Result<DirTree> CrashWalk::PowerLoss(PowerLossPlan plan, CrashReport* report) {
   plan.event = point_;
   plan.atomic_unit = atomic_unit_;
   plan.profile = profile_;
-  return internal::PowerLossTree(**state, plan, report);
+  return internal::PowerLossTree(**state, plan, report, &durable_images_);
 }
 
 }  // namespace crashlab::faults

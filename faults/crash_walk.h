@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "faults/model_internal.h"
 #include "faults/persistence_model.h"
 #include "faults/trace.h"
 #include "faults/trace_replay.h"
@@ -36,7 +37,7 @@ class CrashWalk {
   [[nodiscard]] Status Next();
 
   // Equal to ModelKill(trace, c, base).
-  Result<DirTree> Kill() const;
+  Result<DirTree> Kill();
   Result<PendingChanges> Pending();
   // Equal to ModelPowerLoss(trace, plan, base, report); plan.event is c.
   Result<DirTree> PowerLoss(PowerLossPlan plan, CrashReport* report);
@@ -51,6 +52,7 @@ class CrashWalk {
   uint64_t point_ = 0;
   internal::State done_;  // events [0, c) completed
   std::optional<internal::State> in_flight_;
+  internal::ImageCache kill_images_, durable_images_;
 };
 
 }  // namespace crashlab::faults

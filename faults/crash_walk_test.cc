@@ -15,7 +15,8 @@ namespace {
 constexpr uint32_t kUnit = 4;
 
 // A trace with every kind of change: creations, appends and overwrites,
-// syncs of files and directories, a rename over an existing file, an unlink.
+// syncs of files, ranges and directories, a rename over an existing file,
+// an unlink.
 Trace MixedTrace() {
   TraceBuilder t;
   t.Mkdir("d", 1);
@@ -33,6 +34,14 @@ Trace MixedTrace() {
   t.Create("d/gone", 4);
   t.Unlink("d/gone", 4);
   t.Write(3, 4, "zz");
+  // Ranged syncs split writes into durable and pending pieces.
+  t.MapWrite(3, 0, "mmmmmmmmmmmm");
+  t.Sync(EventKind::kMsync, 3, 2, 5);
+  t.Write(2, 0, "wwwwwwwwwwwwwwww");
+  t.Sync(EventKind::kSyncRange, 2, 3, 6);
+  t.MapWrite(3, 6, "pppp");
+  t.Sync(EventKind::kFsync, 3);
+  t.Write(3, 1, "q");
   return t.trace();
 }
 

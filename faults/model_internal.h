@@ -3,17 +3,36 @@
 // and the walk over every crash point (crash_walk.h).
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <string>
+
 #include "faults/persistence_model.h"
 #include "faults/trace_replay.h"
 #include "framework/status.h"
 
 namespace crashlab::faults::internal {
 
-// The tree a kill leaves: every change in `state` applied.
-Result<DirTree> KillTree(const State& state);
+// File images kept between crash points of one walk (crash_walk.h), so that
+// a state costs the changes still undecided, not the file's whole history.
+// One cache serves kill states, another power-loss states.
+struct ImageCache {
+  struct Entry {
+    bool started = false;
+    std::string image;
+    uint64_t next_seq = 0;  // kill: the changes of events before this are applied
+    std::size_t ops = 0;    // power loss: the first `ops` changes (all durable) are applied
+  };
+  std::map<int, Entry> nodes;
+};
+
+// The tree a kill leaves: every change in `state` applied. `cache` may be
+// null; else it must only ever see states of one walk, in order.
+Result<DirTree> KillTree(const State& state, ImageCache* cache);
 
 // The tree a power loss under `plan` leaves; `state` was replayed with the
-// event at plan.event in flight and settled.
-Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report);
+// event at plan.event in flight and settled. `cache` as for KillTree.
+Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report,
+                              ImageCache* cache);
 
 }  // namespace crashlab::faults::internal

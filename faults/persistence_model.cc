@@ -229,8 +229,40 @@ Result<std::string> ChosenTear(const ContentOp& op, uint64_t size_before,
   return fate;
 }
 
+using internal::ImageCache;
+
+// The image of `node` with the changes every state from here on shares
+// applied, from and into `cache`: for a kill every change so far (tracked by
+// event, since a later sync may split a write into pieces of the same event),
+// for a power loss the durable prefix of its changes (which no later event
+// alters). Returns how many of node.ops it covers.
+std::size_t CachedImage(const Node& node, bool kill, ImageCache::Entry& entry, Prng& unused,
+                        std::string& image) {
+  if (!entry.started) {
+    entry.image = node.base;
+    entry.started = true;
+  }
+  if (kill) {
+    uint64_t next = entry.next_seq;
+    for (const ContentOp& op : node.ops) {
+      if (op.seq < entry.next_seq) continue;
+      Apply(op, "", 1, unused, entry.image);
+      next = op.seq + 1;
+    }
+    entry.next_seq = next;
+    image = entry.image;
+    return node.ops.size();
+  }
+  while (entry.ops < node.ops.size() && node.ops[entry.ops].durable) {
+    Apply(node.ops[entry.ops++], "", 1, unused, entry.image);
+  }
+  image = entry.image;
+  return entry.ops;
+}
+
 Result<DirTree> Materialize(const State& state, const std::map<std::string, int>& names,
-                            const PowerLossPlan* plan, Decider* decider, CrashReport* report) {
+                            const PowerLossPlan* plan, Decider* decider, CrashReport* report,
+                            ImageCache* cache) {
   DirTree tree;
   std::vector<int> wanted;
   for (const auto& [path, node] : names) {
@@ -248,8 +280,15 @@ Result<DirTree> Materialize(const State& state, const std::map<std::string, int>
   std::map<int, std::string> contents;
   for (int id : wanted) {
     const Node& node = state.nodes[id];
-    std::string image = node.base;
-    for (const ContentOp& op : node.ops) {
+    std::string image;
+    std::size_t first = 0;
+    if (cache != nullptr) {
+      first = CachedImage(node, plan == nullptr, cache->nodes[id], decider->prng(), image);
+    } else {
+      image = node.base;
+    }
+    for (std::size_t i = first; i < node.ops.size(); ++i) {
+      const ContentOp& op = node.ops[i];
       if (op.durable || plan == nullptr) {
         Apply(op, "", 1, decider->prng(), image);
         continue;
@@ -329,12 +368,13 @@ std::string CrashReport::ToString() const {
 
 namespace internal {
 
-Result<DirTree> KillTree(const State& state) {
+Result<DirTree> KillTree(const State& state, ImageCache* cache) {
   Decider unused(PowerLossPlan{});
-  return Materialize(state, state.names, nullptr, &unused, nullptr);
+  return Materialize(state, state.names, nullptr, &unused, nullptr, cache);
 }
 
-Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report) {
+Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report,
+                              ImageCache* cache) {
   if (plan.atomic_unit == 0) return Status::Error("power-loss plan: atomic_unit must be > 0");
   if (plan.choices && plan.profile != Profile::kPosix) {
     return Status::Error("power-loss choices need the posix profile");
@@ -343,7 +383,7 @@ Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashRepor
   // Names first, then content: the namespace decides which files exist, and
   // auto_da_alloc (ext4) forces data that a kept rename depends on.
   std::map<std::string, int> names = ResolveNames(state, plan.profile, decider, report);
-  return Materialize(state, names, &plan, &decider, report);
+  return Materialize(state, names, &plan, &decider, report, cache);
 }
 
 }  // namespace internal
@@ -355,7 +395,7 @@ Result<DirTree> ModelKill(const Trace& trace, uint64_t event, const DirTree& bas
   }
   Result<State> state = Replay(trace, event, /*in_flight=*/false, Profile::kPosix, base);
   if (!state.ok()) return state.status();
-  return internal::KillTree(*state);
+  return internal::KillTree(*state, nullptr);
 }
 
 Result<DirTree> ModelPowerLoss(const Trace& trace, const PowerLossPlan& plan, const DirTree& base,
@@ -367,7 +407,7 @@ Result<DirTree> ModelPowerLoss(const Trace& trace, const PowerLossPlan& plan, co
   }
   Result<State> state = Replay(trace, plan.event, /*in_flight=*/true, plan.profile, base);
   if (!state.ok()) return state.status();
-  return internal::PowerLossTree(std::move(*state), plan, report);
+  return internal::PowerLossTree(std::move(*state), plan, report, nullptr);
 }
 
 }  // namespace crashlab::faults
