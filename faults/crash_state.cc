@@ -6,6 +6,8 @@
 #include <iterator>
 #include <system_error>
 
+#include "faults/fast_digest.h"
+
 namespace crashlab::faults {
 namespace {
 
@@ -104,27 +106,12 @@ Result<CrashReport> DescribePowerLoss(const Trace& trace, const PowerLossPlan& p
   return report;
 }
 
-std::string DigestDirTree(const DirTree& tree) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  auto mix = [&h](std::string_view bytes) {
-    for (unsigned char b : bytes) h = (h ^ b) * 0x100000001b3ULL;
-  };
-  // Each name and content is preceded by its kind and length, so that no two
-  // different trees feed the hash the same bytes.
-  auto field = [&](char kind, std::string_view bytes) {
-    char head[1 + 20];
-    const int n = std::snprintf(head, sizeof head, "%c%zu", kind, bytes.size());
-    mix(std::string_view(head, static_cast<std::size_t>(n)));
-    mix(bytes);
-  };
-  for (const std::string& dir : tree.dirs) field('d', dir);
-  for (const auto& [path, content] : tree.files) {
-    field('f', path);
-    field('c', content);
-  }
+std::string DigestText(uint64_t fast_digest) {
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fast_digest));
+  return std::string(kDigestScheme) + hex;
 }
+
+std::string DigestDirTree(const DirTree& tree) { return DigestText(FastDigest(tree)); }
 
 }  // namespace crashlab::faults

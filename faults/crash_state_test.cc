@@ -515,7 +515,8 @@ TEST(DigestDirTreeTest, EqualTreesShareADigestAndAnyChangeMovesIt) {
   a.files = {{"sub/x", "abc"}, {"y", std::string("\0\1", 2)}};
   DirTree b = a;
   EXPECT_EQ(DigestDirTree(a), DigestDirTree(b));
-  EXPECT_EQ(DigestDirTree(a).size(), 16u);
+  EXPECT_EQ(DigestDirTree(a).size(), 20u);
+  EXPECT_EQ(DigestDirTree(a).rfind("fd1:", 0), 0u);
   b.files["sub/x"] = "abd";
   EXPECT_NE(DigestDirTree(a), DigestDirTree(b));
   // Moving a byte from one name's content into the name itself.

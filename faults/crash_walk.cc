@@ -23,7 +23,15 @@ Status CrashWalk::Next() {
   return Status::Ok();
 }
 
-Result<DirTree> CrashWalk::Kill() { return internal::KillTree(done_, &kill_images_); }
+Result<DirTree> CrashWalk::Kill() { return internal::KillTree(done_, &kill_images_, nullptr); }
+
+Result<uint64_t> CrashWalk::KillDigest() {
+  uint64_t digest = 0;
+  if (Result<DirTree> none = internal::KillTree(done_, &kill_images_, &digest); !none.ok()) {
+    return none.status();
+  }
+  return digest;
+}
 
 Result<const internal::State*> CrashWalk::InFlight() {
   if (!in_flight_) {
@@ -64,7 +72,19 @@ Result<DirTree> CrashWalk::PowerLoss(PowerLossPlan plan, CrashReport* report) {
   plan.event = point_;
   plan.atomic_unit = atomic_unit_;
   plan.profile = profile_;
-  return internal::PowerLossTree(**state, plan, report, &durable_images_);
+  return internal::PowerLossTree(**state, plan, report, &durable_images_, nullptr);
+}
+
+Result<uint64_t> CrashWalk::PowerLossDigest(PowerLossPlan plan) {
+  Result<const internal::State*> state = InFlight();
+  if (!state.ok()) return state.status();
+  plan.event = point_;
+  plan.atomic_unit = atomic_unit_;
+  plan.profile = profile_;
+  uint64_t digest = 0;
+  Result<DirTree> none = internal::PowerLossTree(**state, plan, nullptr, &durable_images_, &digest);
+  if (!none.ok()) return none.status();
+  return digest;
 }
 
 }  // namespace crashlab::faults

@@ -38,9 +38,15 @@ class CrashWalk {
 
   // Equal to ModelKill(trace, c, base).
   Result<DirTree> Kill();
+  // FastDigest(*Kill()), without building the tree.
+  Result<uint64_t> KillDigest();
   Result<PendingChanges> Pending();
   // Equal to ModelPowerLoss(trace, plan, base, report); plan.event is c.
   Result<DirTree> PowerLoss(PowerLossPlan plan, CrashReport* report);
+  // FastDigest(*PowerLoss(plan, nullptr)), without building the tree: only
+  // files the crash changed from the cached images are copied. Needs
+  // plan.choices.
+  Result<uint64_t> PowerLossDigest(PowerLossPlan plan);
 
  private:
   // The state with event c in flight, replayed on first use at each point.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "faults/crash_state.h"
+#include "faults/fast_digest.h"
 #include "faults/persistence_model.h"
 #include "faults/trace_builder_for_tests.h"
 
@@ -54,6 +55,14 @@ TEST(CrashWalkTest, EveryPointMatchesTheOneShotModel) {
     Result<DirTree> kill = walk.Kill();
     ASSERT_TRUE(kill.ok()) << kill.status().message();
     EXPECT_EQ(*kill, *ModelKill(trace, c, base)) << "kill at " << c;
+    EXPECT_EQ(*walk.KillDigest(), FastDigest(*kill)) << "kill at " << c;
+    for (uint64_t keep : {uint64_t{0}, uint64_t{0x5}, uint64_t{0x2a}, ~uint64_t{0}}) {
+      PowerLossPlan plan{c, 3, kUnit, Profile::kPosix, PowerLossChoices{keep, ""}};
+      Result<DirTree> chosen = walk.PowerLoss(plan, nullptr);
+      ASSERT_TRUE(chosen.ok()) << chosen.status().message();
+      EXPECT_EQ(*chosen, *ModelPowerLoss(trace, plan, base, nullptr)) << "choices at " << c;
+      EXPECT_EQ(*walk.PowerLossDigest(plan), FastDigest(*chosen)) << "choices at " << c;
+    }
     for (uint64_t seed = 0; seed < 8; ++seed) {
       PowerLossPlan plan{c, seed, kUnit, Profile::kPosix, std::nullopt};
       Result<DirTree> walked = walk.PowerLoss(plan, nullptr);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "faults/persistence_model.h"
@@ -22,17 +23,21 @@ struct ImageCache {
     std::string image;
     uint64_t next_seq = 0;  // kill: the changes of events before this are applied
     std::size_t ops = 0;    // power loss: the first `ops` changes (all durable) are applied
+    std::optional<uint64_t> digest;  // ContentDigest(image), once computed
   };
   std::map<int, Entry> nodes;
 };
 
 // The tree a kill leaves: every change in `state` applied. `cache` may be
-// null; else it must only ever see states of one walk, in order.
-Result<DirTree> KillTree(const State& state, ImageCache* cache);
+// null; else it must only ever see states of one walk, in order. With
+// `digest` not null, only the tree's FastDigest (fast_digest.h) is computed
+// and an empty tree returned.
+Result<DirTree> KillTree(const State& state, ImageCache* cache, uint64_t* digest);
 
 // The tree a power loss under `plan` leaves; `state` was replayed with the
-// event at plan.event in flight and settled. `cache` as for KillTree.
+// event at plan.event in flight and settled. `cache` and `digest` as for
+// KillTree; a digest needs plan.choices.
 Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report,
-                              ImageCache* cache);
+                              ImageCache* cache, uint64_t* digest);
 
 }  // namespace crashlab::faults::internal

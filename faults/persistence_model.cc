@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "faults/fast_digest.h"
 #include "faults/model_internal.h"
 #include "faults/trace_file.h"
 #include "faults/trace_replay.h"
@@ -231,13 +232,12 @@ Result<std::string> ChosenTear(const ContentOp& op, uint64_t size_before,
 
 using internal::ImageCache;
 
-// The image of `node` with the changes every state from here on shares
-// applied, from and into `cache`: for a kill every change so far (tracked by
-// event, since a later sync may split a write into pieces of the same event),
-// for a power loss the durable prefix of its changes (which no later event
-// alters). Returns how many of node.ops it covers.
-std::size_t CachedImage(const Node& node, bool kill, ImageCache::Entry& entry, Prng& unused,
-                        std::string& image) {
+// Brings `entry` up to date with the changes every later state shares: for a
+// kill every change so far (tracked by event, since a later sync may split a
+// write into pieces of one event), for a power loss the durable prefix of the
+// node's changes (which no later event alters). Returns how many of node.ops
+// the entry's image covers.
+std::size_t AdvanceCache(const Node& node, bool kill, ImageCache::Entry& entry, Prng& unused) {
   if (!entry.started) {
     entry.image = node.base;
     entry.started = true;
@@ -247,22 +247,139 @@ std::size_t CachedImage(const Node& node, bool kill, ImageCache::Entry& entry, P
     for (const ContentOp& op : node.ops) {
       if (op.seq < entry.next_seq) continue;
       Apply(op, "", 1, unused, entry.image);
+      entry.digest.reset();
       next = op.seq + 1;
     }
     entry.next_seq = next;
-    image = entry.image;
     return node.ops.size();
   }
   while (entry.ops < node.ops.size() && node.ops[entry.ops].durable) {
     Apply(node.ops[entry.ops++], "", 1, unused, entry.image);
+    entry.digest.reset();
   }
-  image = entry.image;
   return entry.ops;
 }
 
+uint64_t CachedDigest(ImageCache::Entry& entry) {
+  if (!entry.digest) entry.digest = ContentDigest(entry.image);
+  return *entry.digest;
+}
+
+// The size a file has after `op`, as Apply leaves it.
+uint64_t SizeAfter(const ContentOp& op, uint64_t size) {
+  switch (op.kind) {
+    case EventKind::kTruncate:
+      return op.offset;
+    case EventKind::kFallocate:
+      return op.offset + op.length > size && !KeepsSize(op) ? op.offset + op.length : size;
+    default:
+      return std::max<uint64_t>(size, op.offset + op.data.size());
+  }
+}
+
+// One file's content after the crash, and its ContentDigest when `digest`
+// is not null. With `want_image` false the image may be left empty.
+struct NodeResult {
+  std::string image;
+  uint64_t digest = 0;
+};
+
+// The seeded path: decisions and garbage bytes interleave in one stream, in
+// the order every earlier crashlab drew them, so stored plans rebuild the
+// same bytes.
+Result<NodeResult> SeededContent(const State& state, const Node& node, std::string image,
+                                 std::size_t first, const PowerLossPlan* plan, Decider* decider,
+                                 CrashReport* report) {
+  for (std::size_t i = first; i < node.ops.size(); ++i) {
+    const ContentOp& op = node.ops[i];
+    if (op.durable || plan == nullptr) {
+      Apply(op, "", 1, decider->prng(), image);
+      continue;
+    }
+    const bool forced = op.seq < node.flush_before_seq;
+    bool keep = forced;
+    if (!forced) {
+      const bool metadata_op = op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate;
+      keep = plan->profile == Profile::kExt4Ordered && metadata_op
+                 ? op.journal_ordinal < state.journal_cut
+                 : decider->Keep();
+    }
+    WriteOutcome outcome{op.seq, op.kind, op.file,
+                         keep ? WriteFate::kSurvived : WriteFate::kVanished, ""};
+    if (keep) {
+      std::string fate;
+      const bool can_tear = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
+      // The write in flight at the crash point is the one the device was
+      // busy with: it tears twice as often as one merely pending.
+      const uint64_t one_in = op.seq == plan->event ? kTearOneIn / 2 : kTearOneIn;
+      if (can_tear && !forced && decider->prng().Chance(1, one_in)) {
+        fate = DrawTear(op, image.size(), *plan, decider->prng());
+      }
+      if (!fate.empty()) {
+        outcome.fate = WriteFate::kTorn;
+        outcome.units = fate;
+      }
+      Apply(op, fate, plan->atomic_unit, decider->prng(), image);
+    }
+    if (report != nullptr) report->writes.push_back(outcome);
+  }
+  return NodeResult{std::move(image), 0};
+}
+
+// The path of explicit choices (posix): every decision first, from the
+// choices alone, then the kept changes applied — so that a state whose
+// pending changes to this file were all lost costs no copy at all.
+Result<NodeResult> ChosenContent(const Node& node, ImageCache::Entry* entry, std::size_t first,
+                                 const PowerLossPlan& plan, Decider& decider, CrashReport* report,
+                                 bool want_image) {
+  const std::string& start = entry != nullptr ? entry->image : node.base;
+  std::vector<std::pair<std::size_t, std::string>> kept;  // op index, tear
+  uint64_t size = start.size();
+  for (std::size_t i = first; i < node.ops.size(); ++i) {
+    const ContentOp& op = node.ops[i];
+    if (op.durable) {
+      kept.emplace_back(i, "");
+      size = SizeAfter(op, size);
+      continue;
+    }
+    WriteOutcome outcome{op.seq, op.kind, op.file, WriteFate::kVanished, ""};
+    if (decider.Keep()) {
+      outcome.fate = WriteFate::kSurvived;
+      std::string fate;
+      if (op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite) {
+        Result<std::string> chosen = ChosenTear(op, size, plan);
+        if (!chosen.ok()) return chosen.status();
+        fate = std::move(*chosen);
+      }
+      if (!fate.empty()) {
+        outcome.fate = WriteFate::kTorn;
+        outcome.units = fate;
+      }
+      kept.emplace_back(i, std::move(fate));
+      size = SizeAfter(op, size);
+    }
+    if (report != nullptr) report->writes.push_back(outcome);
+  }
+  NodeResult result;
+  if (kept.empty() && entry != nullptr) {
+    result.digest = CachedDigest(*entry);
+    if (want_image) result.image = start;
+    return result;
+  }
+  result.image = start;
+  for (const auto& [i, fate] : kept) {
+    Apply(node.ops[i], fate, plan.atomic_unit, decider.prng(), result.image);
+  }
+  result.digest = ContentDigest(result.image);
+  return result;
+}
+
+// The tree the namespace `names` and the nodes' content give; with `digest`
+// not null, only its FastDigest (no file is copied that the crash left as the
+// cache holds it). `cache` may be null; explicit choices or a kill may use it.
 Result<DirTree> Materialize(const State& state, const std::map<std::string, int>& names,
                             const PowerLossPlan* plan, Decider* decider, CrashReport* report,
-                            ImageCache* cache) {
+                            ImageCache* cache, uint64_t* digest) {
   DirTree tree;
   std::vector<int> wanted;
   for (const auto& [path, node] : names) {
@@ -277,61 +394,43 @@ Result<DirTree> Materialize(const State& state, const std::map<std::string, int>
   // not depend on how many names it has.
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-  std::map<int, std::string> contents;
+  const bool chosen = plan != nullptr && plan->choices;
+  std::map<int, NodeResult> contents;
   for (int id : wanted) {
     const Node& node = state.nodes[id];
-    std::string image;
-    std::size_t first = 0;
-    if (cache != nullptr) {
-      first = CachedImage(node, plan == nullptr, cache->nodes[id], decider->prng(), image);
+    ImageCache::Entry* entry = cache != nullptr ? &cache->nodes[id] : nullptr;
+    const std::size_t first =
+        entry != nullptr ? AdvanceCache(node, plan == nullptr, *entry, decider->prng()) : 0;
+    Result<NodeResult> content = Status::Ok();
+    if (chosen) {
+      content = ChosenContent(node, entry, first, *plan, *decider, report, digest == nullptr);
+    } else if (plan == nullptr && entry != nullptr) {
+      content = NodeResult{digest == nullptr ? entry->image : std::string(), CachedDigest(*entry)};
     } else {
-      image = node.base;
+      content = SeededContent(state, node, entry != nullptr ? entry->image : node.base, first, plan,
+                              decider, report);
+      if (content.ok() && digest != nullptr) content->digest = ContentDigest(content->image);
     }
-    for (std::size_t i = first; i < node.ops.size(); ++i) {
-      const ContentOp& op = node.ops[i];
-      if (op.durable || plan == nullptr) {
-        Apply(op, "", 1, decider->prng(), image);
-        continue;
-      }
-      const bool forced = op.seq < node.flush_before_seq;
-      bool keep = forced;
-      if (!forced) {
-        const bool metadata_op =
-            op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate;
-        keep = plan->profile == Profile::kExt4Ordered && metadata_op
-                   ? op.journal_ordinal < state.journal_cut
-                   : decider->Keep();
-      }
-      WriteOutcome outcome{op.seq, op.kind, op.file,
-                           keep ? WriteFate::kSurvived : WriteFate::kVanished, ""};
-      if (keep) {
-        std::string fate;
-        const bool can_tear = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
-        // The write in flight at the crash point is the one the device was
-        // busy with: it tears twice as often as one merely pending.
-        const uint64_t one_in = op.seq == plan->event ? kTearOneIn / 2 : kTearOneIn;
-        if (can_tear && !forced && decider->choices() != nullptr) {
-          Result<std::string> chosen = ChosenTear(op, image.size(), *plan);
-          if (!chosen.ok()) return chosen.status();
-          fate = std::move(*chosen);
-        } else if (can_tear && !forced && decider->prng().Chance(1, one_in)) {
-          fate = DrawTear(op, image.size(), *plan, decider->prng());
-        }
-        if (!fate.empty()) {
-          outcome.fate = WriteFate::kTorn;
-          outcome.units = fate;
-        }
-        Apply(op, fate, plan->atomic_unit, decider->prng(), image);
-      }
-      if (report != nullptr) report->writes.push_back(outcome);
-    }
-    contents[id] = std::move(image);
-  }
-  for (const auto& [path, node] : names) {
-    if (!path.empty() && !state.nodes[node].dir) tree.files[path] = contents[node];
+    if (!content.ok()) return content.status();
+    contents[id] = std::move(*content);
   }
   for (const auto& [path, content] : tree.files) AddAncestors(path, tree.dirs);
+  for (const auto& [path, node] : names) {
+    if (!path.empty() && !state.nodes[node].dir) AddAncestors(path, tree.dirs);
+  }
   for (const std::string& dir : std::set<std::string>(tree.dirs)) AddAncestors(dir, tree.dirs);
+  if (digest != nullptr) {
+    TreeDigest d;
+    for (const std::string& dir : tree.dirs) d.AddDir(dir);
+    for (const auto& [path, node] : names) {
+      if (!path.empty() && !state.nodes[node].dir) d.AddFile(path, contents[node].digest);
+    }
+    *digest = d.value();
+    return DirTree{};
+  }
+  for (const auto& [path, node] : names) {
+    if (!path.empty() && !state.nodes[node].dir) tree.files[path] = contents[node].image;
+  }
   return tree;
 }
 
@@ -368,22 +467,25 @@ std::string CrashReport::ToString() const {
 
 namespace internal {
 
-Result<DirTree> KillTree(const State& state, ImageCache* cache) {
+Result<DirTree> KillTree(const State& state, ImageCache* cache, uint64_t* digest) {
   Decider unused(PowerLossPlan{});
-  return Materialize(state, state.names, nullptr, &unused, nullptr, cache);
+  return Materialize(state, state.names, nullptr, &unused, nullptr, cache, digest);
 }
 
 Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report,
-                              ImageCache* cache) {
+                              ImageCache* cache, uint64_t* digest) {
   if (plan.atomic_unit == 0) return Status::Error("power-loss plan: atomic_unit must be > 0");
   if (plan.choices && plan.profile != Profile::kPosix) {
     return Status::Error("power-loss choices need the posix profile");
+  }
+  if (digest != nullptr && !plan.choices) {
+    return Status::Error("a power-loss digest needs explicit choices");
   }
   Decider decider(plan);
   // Names first, then content: the namespace decides which files exist, and
   // auto_da_alloc (ext4) forces data that a kept rename depends on.
   std::map<std::string, int> names = ResolveNames(state, plan.profile, decider, report);
-  return Materialize(state, names, &plan, &decider, report, cache);
+  return Materialize(state, names, &plan, &decider, report, cache, digest);
 }
 
 }  // namespace internal
@@ -395,7 +497,7 @@ Result<DirTree> ModelKill(const Trace& trace, uint64_t event, const DirTree& bas
   }
   Result<State> state = Replay(trace, event, /*in_flight=*/false, Profile::kPosix, base);
   if (!state.ok()) return state.status();
-  return internal::KillTree(*state, nullptr);
+  return internal::KillTree(*state, nullptr, nullptr);
 }
 
 Result<DirTree> ModelPowerLoss(const Trace& trace, const PowerLossPlan& plan, const DirTree& base,
@@ -407,7 +509,7 @@ Result<DirTree> ModelPowerLoss(const Trace& trace, const PowerLossPlan& plan, co
   }
   Result<State> state = Replay(trace, plan.event, /*in_flight=*/true, plan.profile, base);
   if (!state.ok()) return state.status();
-  return internal::PowerLossTree(std::move(*state), plan, report, nullptr);
+  return internal::PowerLossTree(std::move(*state), plan, report, nullptr, nullptr);
 }
 
 }  // namespace crashlab::faults

@@ -17,14 +17,27 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kTracesKeptPerTally = 20;
 
+// One line per variant (and crash kind, when the campaign mixes them).
+std::string Tally(const VariantTally& t, bool name_crash) {
+  std::string verdicts;
+  for (const auto& [verdict, count] : t.verdicts) {
+    verdicts += fmt::format("{}{} {}", verdicts.empty() ? "" : ", ", Name(verdict), count);
+  }
+  const std::string name =
+      name_crash ? fmt::format("{} ({})", t.variant, Name(t.crash)) : t.variant;
+  return fmt::format("{:<{}} {:>5} cases  contract {:<8} {:<40} {}", name, name_crash ? 40 : 28,
+                     t.cases, Name(t.contract), verdicts,
+                     t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
+}
+
+}  // namespace
+
 std::string Hostname() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "unknown";
   return name;
 }
 
-// The work directory: created fresh when none is given; an existing one
-// must be empty.
 Result<std::string> PrepareWorkdir(const std::string& requested) {
   std::error_code ec;
   if (requested.empty()) {
@@ -52,21 +65,6 @@ Result<std::string> PrepareWorkdir(const std::string& requested) {
   }
   return fs::absolute(requested).string();
 }
-
-// One line per variant (and crash kind, when the campaign mixes them).
-std::string Tally(const VariantTally& t, bool name_crash) {
-  std::string verdicts;
-  for (const auto& [verdict, count] : t.verdicts) {
-    verdicts += fmt::format("{}{} {}", verdicts.empty() ? "" : ", ", Name(verdict), count);
-  }
-  const std::string name =
-      name_crash ? fmt::format("{} ({})", t.variant, Name(t.crash)) : t.variant;
-  return fmt::format("{:<{}} {:>5} cases  contract {:<8} {:<40} {}", name, name_crash ? 40 : 28,
-                     t.cases, Name(t.contract), verdicts,
-                     t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
-}
-
-}  // namespace
 
 bool CampaignOptions::Traced() const {
   return live || std::find(crashes.begin(), crashes.end(), CrashKind::kPowerLoss) != crashes.end();

@@ -83,6 +83,13 @@ struct CampaignSummary {
 // Runs the campaign, printing one line per violation and per finished variant
 // to `out`. Errors are setup failures (the database or the work directory
 // cannot be used, an engine cannot be started), never verdicts.
+// This machine's name, for the campaigns table.
+std::string Hostname();
+
+// The work directory: created fresh under TMPDIR when `requested` is empty;
+// an existing one must be empty. Returns its absolute path.
+[[nodiscard]] Result<std::string> PrepareWorkdir(const std::string& requested);
+
 [[nodiscard]] Result<CampaignSummary> RunCampaign(const CampaignOptions& options, std::FILE* out);
 
 struct CaseOutcome {

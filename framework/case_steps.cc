@@ -52,36 +52,57 @@ Verdict FaultVerdict(const Exchange& e) {
   }
 }
 
+namespace {
+
+EngineFault FaultOf(EngineProcess& engine, const Exchange& e, const std::string& during,
+                    const std::string& what) {
+  engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
+  return EngineFault{
+      FaultVerdict(e),
+      fmt::format("{} after {}: {}{}", during, what, e.message,
+                  e.kind == Exchange::kDied ? " (engine " + engine.ExitDescription() + ")" : "")};
+}
+
+}  // namespace
+
+std::optional<EngineFault> VerifyDirectory(EngineProcess& engine, Millis deadline,
+                                           const std::string& dir, const std::string& what,
+                                           CaseClock::time_point start, OracleInput& input,
+                                           double& recovery_ms, bool& killed_in_open) {
+  killed_in_open = false;
+  EngineClient client(engine, deadline);
+  if (Exchange e = client.Open(dir); !e.ok()) {
+    EngineFault f = FaultOf(engine, e, "open (recovery)", what);
+    killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();
+    return f;
+  }
+  recovery_ms = MsSince(start);
+  std::optional<std::string> inconsistency;
+  if (Exchange e = client.Dump(input.recovered, inconsistency); !e.ok()) {
+    return FaultOf(engine, e, "dump", what);
+  }
+  if (Exchange e = client.Check(input.check_error); !e.ok()) {
+    return FaultOf(engine, e, "check", what);
+  }
+  if (inconsistency) {
+    input.check_error = *inconsistency + (input.check_error ? "; " + *input.check_error : "");
+  }
+  if (Exchange e = client.Close(); !e.ok()) return FaultOf(engine, e, "close", what);
+  return std::nullopt;
+}
+
 std::optional<EngineFault> VerifyRecovery(EngineProcess& engine, Millis deadline,
                                           const std::string& dir, const std::string& what,
                                           CaseClock::time_point start, OracleInput& input,
                                           double& recovery_ms, bool& killed_in_open) {
   killed_in_open = false;
   EngineClient client(engine, deadline);
-  auto fault = [&](const Exchange& e, const std::string& during) {
-    engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
-    return EngineFault{
-        FaultVerdict(e),
-        fmt::format("{} after {}: {}{}", during, what, e.message,
-                    e.kind == Exchange::kDied ? " (engine " + engine.ExitDescription() + ")" : "")};
-  };
   HelloReply hello;
-  if (Exchange e = client.Hello(hello); !e.ok()) return fault(e, "hello");
-  if (Exchange e = client.Open(dir); !e.ok()) {
-    std::optional<EngineFault> f = fault(e, "open (recovery)");
-    killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();
-    return f;
-  }
-  recovery_ms = MsSince(start);
-  std::optional<std::string> inconsistency;
-  if (Exchange e = client.Dump(input.recovered, inconsistency); !e.ok()) return fault(e, "dump");
-  if (Exchange e = client.Check(input.check_error); !e.ok()) return fault(e, "check");
-  if (inconsistency) {
-    input.check_error = *inconsistency + (input.check_error ? "; " + *input.check_error : "");
-  }
-  if (Exchange e = client.Close(); !e.ok()) return fault(e, "close");
-  engine.FinishGracefully(deadline);
-  return std::nullopt;
+  if (Exchange e = client.Hello(hello); !e.ok()) return FaultOf(engine, e, "hello", what);
+  std::optional<EngineFault> fault =
+      VerifyDirectory(engine, deadline, dir, what, start, input, recovery_ms, killed_in_open);
+  if (!fault) engine.FinishGracefully(deadline);
+  return fault;
 }
 
 }  // namespace crashlab

@@ -39,6 +39,14 @@ Verdict FaultVerdict(const Exchange& e);
 // fault when an exchange fails; `what` names the crash in its message ("the
 // crash", "the power loss"). `killed_in_open` tells that the engine died of
 // SIGKILL during open, which is the plan when a recovery point is armed.
+// The part of VerifyRecovery after hello: open (recovery), dump, check,
+// close. An engine with the `reopen` capability can verify another directory
+// afterwards; after a fault it has been killed.
+std::optional<EngineFault> VerifyDirectory(EngineProcess& engine, Millis deadline,
+                                           const std::string& dir, const std::string& what,
+                                           CaseClock::time_point start, OracleInput& input,
+                                           double& recovery_ms, bool& killed_in_open);
+
 std::optional<EngineFault> VerifyRecovery(EngineProcess& engine, Millis deadline,
                                           const std::string& dir, const std::string& what,
                                           CaseClock::time_point start, OracleInput& input,

@@ -35,6 +35,7 @@ class Prng {
 // Streams passed to Prng::ForCase; each decision of a case draws from its own.
 inline constexpr uint64_t kWorkloadStream = 1;
 inline constexpr uint64_t kCrashPlanStream = 2;
+inline constexpr uint64_t kExploreStream = 3;  // index: the crash point
 
 // Header-only, so that faults/ (the crash-state builder) can draw from the
 // same generator without linking the framework library.

@@ -44,7 +44,7 @@ TEST(LiveCampaign, MixedLiveCampaign_AlternatesKindsAndRecordsEachState) {
                                  std::regex(even ? "live kill-at=\\d+ kill event=\\d+"
                                                  : "live kill-at=\\d+ power-loss event=.*")))
         << row.at("crash_plan");
-    EXPECT_TRUE(std::regex_match(row.at("crash_state"), std::regex("[0-9a-f]{16}")));
+    EXPECT_TRUE(std::regex_match(row.at("crash_state"), std::regex("fd1:[0-9a-f]{16}")));
   }
   EXPECT_NE(c.result.out.find("correct-flush-every (kill)"), std::string::npos) << c.result.out;
   EXPECT_NE(c.result.out.find("correct-flush-every (power-loss)"), std::string::npos);

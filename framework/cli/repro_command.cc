@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/crash_state.h"
 #include "framework/campaign.h"
 #include "framework/cli/common.h"
 #include "framework/interrupt.h"
@@ -61,7 +62,13 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
         "--atomic-unit its campaign used; a traced rerun records a new trace, and thread "
         "timing can move its events)\n");
   }
-  if (!c.crash_state.empty() && !rerun.crash_state.empty()) {
+  if (!c.crash_state.empty() && !rerun.crash_state.empty() &&
+      c.crash_state.rfind(faults::kDigestScheme, 0) != 0) {
+    fmt::print(
+        "crash state: digest {}; the recorded {} was computed by an older crashlab and "
+        "cannot be compared (compare the verdicts)\n",
+        rerun.crash_state, c.crash_state);
+  } else if (!c.crash_state.empty() && !rerun.crash_state.empty()) {
     fmt::print("{}\n", c.crash_state == rerun.crash_state
                            ? "crash state: rebuilt byte for byte (digest " + c.crash_state +
                                  ", as recorded)"

@@ -1,0 +1,151 @@
+// crashlab explore: systematic exploration of every crash point of one
+// workload (framework/explore.h).
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "framework/cli/common.h"
+#include "framework/explore.h"
+#include "framework/interrupt.h"
+
+namespace crashlab::cli {
+namespace {
+
+struct ExploreArgs {
+  std::string engine, variant, db = "crashlab.db", workdir, preload, engines_dir, shard, junit;
+  std::string crash = "kill,power-loss";
+  uint64_t seed = 0;
+  int64_t workload = 0;
+  std::size_t txns = 100;
+  int subsets = 6, samples = 32;
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  uint32_t atomic_unit = 512;
+  int64_t deadline_ms = 10000;
+  bool first = false;
+};
+
+void PrintSummary(const ExploreSummary& s, const ExploreArgs& a) {
+  const double rate = s.explore_seconds > 0 ? s.verified / s.explore_seconds : 0;
+  fmt::print(
+      "explored {} crash points of {} events: {} crash states built, {} distinct, {} verified "
+      "by {} engine process(es) in {:.1f} s ({:.0f} distinct states/s), {} judgements\n",
+      s.crash_points, s.trace_events, s.candidates, s.distinct, s.verified, s.engines_started,
+      s.explore_seconds, rate, s.judged);
+  for (const auto& [kind, verdicts] : s.verdicts) {
+    std::string line;
+    for (const auto& [verdict, count] : verdicts) {
+      line += fmt::format("{}{} {}", line.empty() ? "" : ", ", Name(verdict), count);
+    }
+    fmt::print("  {}: {}\n", Name(kind), line);
+  }
+  std::error_code ec;
+  fmt::print("{} violation(s); recorded as campaign {} in {}\n", s.violations, s.campaign_id,
+             std::filesystem::absolute(a.db, ec).string());
+  if (s.first_violation_seconds >= 0) {
+    fmt::print("first violation after {:.2f} s\n", s.first_violation_seconds);
+  }
+  if (!s.workdir.empty()) fmt::print("trace and run directory kept in {}\n", s.workdir);
+}
+
+int Explore(const ExploreArgs& a, const std::string& command_line) {
+  CampaignOptions traced;  // for the options explore shares with run
+  if (!SetPowerLossOptions("posix", a.atomic_unit, a.preload, traced)) return kExitUsage;
+  SetShard(a.shard, traced);
+  ExploreOptions o;
+  std::vector<std::string> variants;
+  if (!ChooseVariants(a.engine, a.engines_dir, {a.variant}, o.engine, variants)) return kExitUsage;
+  o.engine_arg = a.engine;
+  o.variant = a.variant;
+  o.seed = a.seed;
+  o.workload = a.workload;
+  o.txns = a.txns;
+  o.crashes = *ParseCrashKinds(a.crash);
+  o.subset_limit = a.subsets;
+  o.samples = a.samples;
+  o.atomic_unit = a.atomic_unit;
+  o.jobs = a.jobs;
+  o.db_path = a.db;
+  o.workdir = a.workdir;
+  o.preload_path = traced.preload_path;
+  o.command_line = command_line;
+  o.deadline = Millis(a.deadline_ms);
+  o.shard_index = traced.shard_index;
+  o.shard_count = traced.shard_count;
+  o.stop_at_first_violation = a.first;
+  InstallInterruptHandlers();
+  Result<ExploreSummary> summary = RunExplore(o, stdout);
+  if (!summary.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", summary.status().message());
+    if (InterruptSignal() != 0) ReraiseInterrupt();
+    return kExitUsage;
+  }
+  PrintSummary(*summary, a);
+  if (!a.junit.empty() &&
+      !WriteCampaignJUnit(a.junit, {summary->campaign_id}, a.db, [&](const CaseRecord& c) {
+        return fmt::format(
+            "crashlab repro --engine {} --variant {} --seed {} --db {} --case {} --crash {} "
+            "--explore-campaign {}",
+            a.engine, c.variant, c.seed, a.db, c.case_index, c.crash_kind, summary->campaign_id);
+      })) {
+    return kExitUsage;
+  }
+  return summary->violations > 0 ? kExitViolations : kExitHeld;
+}
+
+}  // namespace
+
+void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command_line) {
+  auto a = std::make_shared<ExploreArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "explore",
+      "Record one traced run of a workload, then verify every distinct crash state its trace "
+      "allows: the kill state of every crash point, and power-loss states (every subset of the "
+      "pending changes when few, seeded subsets beyond, tears of the write in flight)");
+  cmd->add_option("--engine", a->engine, "Engine name or path to a variants.ini")->required();
+  cmd->add_option("--variant", a->variant, "Variant to explore")->required();
+  AddSeedOption(*cmd, a->seed);
+  cmd->add_option("--case", a->workload, "The workload's case index, as in `run`")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
+  cmd->add_option("--txns", a->txns, "Transactions in the workload; 0 lets the seed draw 4 to 24")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
+  cmd->add_option("--crash", a->crash, "Crash kinds to explore: kill, power-loss, or both")
+      ->capture_default_str()
+      ->check(CrashKindsValidator());
+  cmd->add_option("--subsets", a->subsets,
+                  "Power loss: every subset of the pending changes when at most this many")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 16));
+  cmd->add_option("--samples", a->samples,
+                  "Power loss: seeded subsets per crash point when more changes are pending")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--atomic-unit", a->atomic_unit,
+                  "Power loss: bytes a device writes all or nothing; tears mix whole units")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 20));
+  cmd->add_option("--jobs", a->jobs, "Verifier processes working in parallel; default the cores")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->add_flag("--first", a->first, "Stop at the first violation");
+  cmd->add_option("--db", a->db, "Results database (SQLite)")->capture_default_str();
+  cmd->add_option("--workdir", a->workdir,
+                  "New or empty directory for the trace and crash states; default a new one "
+                  "under /dev/shm (else TMPDIR)");
+  cmd->add_option("--deadline-ms", a->deadline_ms,
+                  "Deadline for each exchange with the engine; missing it is the `hang` verdict")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  cmd->add_option("--preload", a->preload,
+                  "Path to libcrashlab_preload.so; default the build's faults/");
+  AddShardOption(*cmd, a->shard);
+  AddJUnitOption(*cmd, a->junit);
+  AddEnginesDirOption(*cmd, a->engines_dir);
+  cmd->callback([a, &exit_code, command_line] { exit_code = Explore(*a, command_line); });
+}
+
+}  // namespace crashlab::cli

@@ -1,0 +1,64 @@
+// Systematic exploration (`crashlab explore`): one traced run of a workload,
+// then every crash point of its trace, each with the state a kill leaves and
+// the states a power loss may leave — every subset of the pending changes
+// when there are few, seeded subsets beyond, and tears of the write in
+// flight. Identical states are verified once; the rest are recovered by
+// parallel verifier processes and judged against every crash point that can
+// leave them.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "framework/engine_process.h"
+#include "framework/variants_file.h"
+#include "framework/vocabulary.h"
+
+namespace crashlab {
+
+struct ExploreOptions {
+  EngineSpec engine;
+  std::string engine_arg;  // --engine as typed, for repro lines
+  std::string variant;
+  uint64_t seed = 0;
+  int64_t workload = 0;    // the workload's case index (`--case`), as in `run`
+  std::size_t txns = 100;  // transactions in the workload; 0: drawn by the seed
+  std::vector<CrashKind> crashes = {CrashKind::kKill, CrashKind::kPowerLoss};
+  // A power loss with at most this many pending changes is explored through
+  // every subset of them; with more, through `samples` seeded subsets.
+  int subset_limit = 6;
+  int samples = 32;
+  uint32_t atomic_unit = 512;
+  int jobs = 1;  // verifier processes
+  std::string db_path = "crashlab.db";
+  std::string workdir;  // default: a new directory under /dev/shm (else TMPDIR)
+  std::string preload_path;
+  std::string command_line;
+  Millis deadline{10000};
+  int64_t shard_index = 0, shard_count = 1;  // crash points c with c % count == index
+  bool stop_at_first_violation = false;
+};
+
+struct ExploreSummary {
+  int64_t campaign_id = 0;
+  uint64_t trace_events = 0;
+  uint64_t crash_points = 0;  // explored by this shard
+  int64_t candidates = 0;     // crash states built, duplicates included
+  int64_t distinct = 0;       // distinct crash states (by content)
+  int64_t verified = 0;       // of those, recovered and judged
+  int64_t judged = 0;         // (state, crash kind, acknowledged prefix) combinations judged
+  int64_t violations = 0;
+  int64_t engines_started = 0;
+  std::map<CrashKind, std::map<Verdict, int64_t>> verdicts;  // per judged combination
+  double trace_seconds = 0;                                  // the traced run
+  double explore_seconds = 0;                                // enumerating, verifying and judging
+  double first_violation_seconds = -1;  // from the start of the command; -1: none
+  std::string workdir;                  // kept when a violation left crash states in it
+};
+
+[[nodiscard]] Result<ExploreSummary> RunExplore(const ExploreOptions& options, std::FILE* out);
+
+}  // namespace crashlab
