@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "framework/protocol.h"
+
 namespace crashlab {
 
 double MsSince(CaseClock::time_point start) {
@@ -71,6 +73,10 @@ std::optional<EngineFault> VerifyDirectory(EngineProcess& engine, Millis deadlin
                                            double& recovery_ms, bool& killed_in_open) {
   killed_in_open = false;
   EngineClient client(engine, deadline);
+  if (Exchange e = client.SendAhead("open " + protocol::Encode(dir) + "\ndump\ncheck\nclose\n", 4);
+      !e.ok()) {
+    return FaultOf(engine, e, "open (recovery)", what);
+  }
   if (Exchange e = client.Open(dir); !e.ok()) {
     EngineFault f = FaultOf(engine, e, "open (recovery)", what);
     killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();

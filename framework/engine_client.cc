@@ -24,7 +24,17 @@ Exchange Unexpected(const std::string& request, const std::string& line) {
 
 }  // namespace
 
+Exchange EngineClient::SendAhead(const std::string& lines, int requests) {
+  if (Exchange e = Send(lines); !e.ok()) return e;
+  ahead_ = requests;
+  return {};
+}
+
 Exchange EngineClient::Send(const std::string& text) {
+  if (ahead_ > 0) {  // SendAhead sent it already
+    --ahead_;
+    return {};
+  }
   // A line nobody asked for would be taken as the reply to this request.
   if (process_.HasBufferedLine()) {
     return Failure(Exchange::kProtocolError, "the engine wrote a reply line nobody asked for");
