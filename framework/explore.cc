@@ -238,15 +238,22 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
     FailureRecord failure{j.expected, j.recovered, j.difference, "", ""};
     if (traces_kept_++ < kTracesKept) failure.trace = trace_bytes_;
     record.failure = std::move(failure);
-    fmt::print(out_, "VIOLATION {}/{} state {}: {} ({} contract, {}) - {}\n", o_.engine.name,
-               variant_.name, record.case_index, record.verdict, record.contract, record.crash_plan,
-               record.details);
+    fmt::print(out_, "VIOLATION {}/{} state {}: {} ({} contract, {}) - {}\n  repro: {}\n",
+               o_.engine.name, variant_.name, record.case_index, record.verdict, record.contract,
+               record.crash_plan, record.details, ExploreReproCommand(o_, record));
     std::fflush(out_);
   }
   return store_.RecordCase(record);
 }
 
 }  // namespace
+
+std::string ExploreReproCommand(const ExploreOptions& o, const CaseRecord& c) {
+  return fmt::format(
+      "crashlab repro --engine {} --variant {} --seed {} --db {} --campaign {} --case {} "
+      "--crash {}",
+      o.engine_arg, c.variant, c.seed, o.db_path, c.campaign_id, c.case_index, c.crash_kind);
+}
 
 Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   const auto start = CaseClock::now();

@@ -59,6 +59,12 @@ struct ExploreSummary {
   std::string workdir;                  // kept when a violation left crash states in it
 };
 
+struct CaseRecord;
+
+// The `crashlab repro` line of a recorded state: it replays the state from
+// the trace stored with the failure.
+std::string ExploreReproCommand(const ExploreOptions& o, const CaseRecord& c);
+
 [[nodiscard]] Result<ExploreSummary> RunExplore(const ExploreOptions& options, std::FILE* out);
 
 }  // namespace crashlab

@@ -126,8 +126,9 @@ Status Conclude(const std::string& trace_path, const std::string& log, CaseClock
 Status ParsePlanText(const std::string& text, TracedCaseResult& r) {
   static const std::regex kPlan(
       "(live kill-at=(\\d+)( \\(run ended first\\))? )?"
+      "(explore workload=(\\d+) txns=(\\d+) )?"
       "(kill event=(\\d+)|power-loss event=(\\d+)/\\d+ profile=(\\S+) unit=(\\d+) "
-      "seed=(\\d+))");
+      "seed=(\\d+)( keep=0x([0-9a-f]+)( tear=([NOZG]+))?)?)");
   std::smatch m;
   if (!std::regex_match(text, m, kPlan)) {
     return Status::Error("cannot read the stored crash plan \"" + text +
@@ -136,20 +137,28 @@ Status ParsePlanText(const std::string& text, TracedCaseResult& r) {
   r.live = m[1].matched;
   if (r.live) r.kill_at = std::stoull(m[2]);
   r.killed = r.live && !m[3].matched;
-  if ((r.crash == CrashKind::kKill) != m[5].matched) {
+  r.explore = m[4].matched;
+  if (r.explore) {
+    r.explore_workload = std::stoll(m[5]);
+    r.explore_txns = std::stoull(m[6]);
+  }
+  if ((r.crash == CrashKind::kKill) != m[8].matched) {
     return Status::Error("the stored crash plan \"" + text + "\" is not a " +
                          std::string(Name(r.crash)) + " plan: pass the case's own --crash");
   }
-  if (m[5].matched) {
-    r.plan.event = std::stoull(m[5]);
+  if (m[8].matched) {
+    r.plan.event = std::stoull(m[8]);
     return Status::Ok();
   }
-  Result<faults::Profile> profile = faults::ParseProfile(m[7].str());
+  Result<faults::Profile> profile = faults::ParseProfile(m[10].str());
   if (!profile.ok()) return profile.status();
-  r.plan.event = std::stoull(m[6]);
+  r.plan.event = std::stoull(m[9]);
   r.plan.profile = *profile;
-  r.plan.atomic_unit = static_cast<uint32_t>(std::stoul(m[8]));
-  r.plan.seed = std::stoull(m[9]);
+  r.plan.atomic_unit = static_cast<uint32_t>(std::stoul(m[11]));
+  r.plan.seed = std::stoull(m[12]);
+  if (m[13].matched) {
+    r.plan.choices = faults::PowerLossChoices{std::stoull(m[14], nullptr, 16), m[16].str()};
+  }
   return Status::Ok();
 }
 
@@ -169,10 +178,15 @@ TracedCaseResult NewResult(const TracedCaseSpec& spec) {
 std::string TracedCaseResult::PlanText() const {
   std::string text;
   if (live) text = fmt::format("live kill-at={}{} ", kill_at, killed ? "" : " (run ended first)");
+  if (explore) text += fmt::format("explore workload={} txns={} ", explore_workload, explore_txns);
   if (crash == CrashKind::kKill) return text + fmt::format("kill event={}", plan.event);
-  return text + fmt::format("power-loss event={}/{} profile={} unit={} seed={}", plan.event,
-                            trace_events, faults::ProfileName(plan.profile), plan.atomic_unit,
-                            plan.seed);
+  text += fmt::format("power-loss event={}/{} profile={} unit={} seed={}", plan.event, trace_events,
+                      faults::ProfileName(plan.profile), plan.atomic_unit, plan.seed);
+  if (plan.choices) {
+    text += fmt::format(" keep={:#x}", plan.choices->keep);
+    if (!plan.choices->tear.empty()) text += " tear=" + plan.choices->tear;
+  }
+  return text;
 }
 
 Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
@@ -238,6 +252,10 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
   if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
   TracedCaseResult r = NewResult(spec);
   if (Status s = ParsePlanText(plan_text, r); !s.ok()) return s;
+  if (r.explore) {
+    r.workload =
+        GenerateWorkload(spec.seed, static_cast<uint64_t>(r.explore_workload), r.explore_txns);
+  }
   JudgedRun judged;
   judged.trace_path = spec.case_dir + "/trace.bin";
   Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the stored trace");

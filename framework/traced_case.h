@@ -49,12 +49,16 @@ struct TracedCaseResult {
   CrashKind crash = CrashKind::kPowerLoss;
   bool live = false;
   faults::PowerLossPlan plan;  // plan.event: the crash point in the judged trace
-  uint64_t trace_events = 0;   // events in the judged trace
-  uint64_t kill_at = 0;        // live: the event the library was told to kill after
-  bool killed = false;         // live: the kill happened (else the run ended first)
-  std::size_t sent = 0;        // transactions the engine had received by the crash point
-  std::size_t acked = 0;       // of those, acknowledged before it (a prefix)
-  std::string crash_state;     // faults::DigestDirTree of the state recovered
+  // A state of `crashlab explore`, replayed: the workload it came from.
+  bool explore = false;
+  int64_t explore_workload = 0;
+  std::size_t explore_txns = 0;
+  uint64_t trace_events = 0;  // events in the judged trace
+  uint64_t kill_at = 0;       // live: the event the library was told to kill after
+  bool killed = false;        // live: the kill happened (else the run ended first)
+  std::size_t sent = 0;       // transactions the engine had received by the crash point
+  std::size_t acked = 0;      // of those, acknowledged before it (a prefix)
+  std::string crash_state;    // faults::DigestDirTree of the state recovered
   Judgement judgement;
   Contract contract = Contract::kDurable;
   bool violation = false;
@@ -64,7 +68,9 @@ struct TracedCaseResult {
   std::string trace;  // the judged trace file's bytes, kept only for a violation
 
   // Stored per case: "power-loss event=57/212 profile=posix unit=512
-  // seed=9", and for live cases "live kill-at=57 ..." before it.
+  // seed=9", and for live cases "live kill-at=57 ..." before it. A state of
+  // `crashlab explore` reads "explore workload=0 txns=100 power-loss ...
+  // seed=9 keep=0x2f tear=NO" (explore_states.h).
   std::string PlanText() const;
 };
 
@@ -77,7 +83,8 @@ struct TracedCaseResult {
 // store keeps both for a violation): no traced run, so the crash state is
 // rebuilt byte for byte whatever the engine's threads do, then recovered and
 // judged as the campaign did. spec.crash must be the case's own kind;
-// spec.live, profile and atomic unit are taken from the plan.
+// spec.live, profile and atomic unit are taken from the plan, and so are
+// the workload, keep bits and tear of a state `crashlab explore` recorded.
 [[nodiscard]] Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
                                                         const std::string& trace_bytes,
                                                         const std::string& plan_text);

@@ -84,12 +84,8 @@ int Explore(const ExploreArgs& a, const std::string& command_line) {
   }
   PrintSummary(*summary, a);
   if (!a.junit.empty() &&
-      !WriteCampaignJUnit(a.junit, {summary->campaign_id}, a.db, [&](const CaseRecord& c) {
-        return fmt::format(
-            "crashlab repro --engine {} --variant {} --seed {} --db {} --case {} --crash {} "
-            "--explore-campaign {}",
-            a.engine, c.variant, c.seed, a.db, c.case_index, c.crash_kind, summary->campaign_id);
-      })) {
+      !WriteCampaignJUnit(a.junit, {summary->campaign_id}, a.db,
+                          [&](const CaseRecord& c) { return ExploreReproCommand(o, c); })) {
     return kExitUsage;
   }
   return summary->violations > 0 ? kExitViolations : kExitHeld;

@@ -25,6 +25,7 @@ struct ReproArgs {
   std::size_t txns = 0;
   uint64_t seed = 0;
   int64_t case_index = 0;
+  int64_t campaign = 0;  // 0: the most recent case with these coordinates
   int64_t deadline_ms = 10000;
   bool keep_cases = false;
 };
@@ -36,6 +37,17 @@ std::optional<CaseRecord> FindRecorded(const ReproArgs& a, const std::string& en
   Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
   if (!store.ok()) {
     fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
+    return std::nullopt;
+  }
+  if (a.campaign != 0) {
+    Result<std::vector<CaseRecord>> cases = (*store)->CasesOfCampaign(a.campaign);
+    if (!cases.ok()) {
+      fmt::print("(cannot read {}: {})\n", a.db, cases.status().message());
+      return std::nullopt;
+    }
+    for (CaseRecord& c : *cases) {
+      if (c.case_index == a.case_index && c.crash_kind == a.crash) return std::move(c);
+    }
     return std::nullopt;
   }
   auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, a.crash);
@@ -112,6 +124,15 @@ int Repro(const ReproArgs& a) {
   const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name);
   const bool replay =
       !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
+  if (recorded && recorded->crash_plan.rfind("explore ", 0) == 0 && !replay) {
+    fmt::print(stderr,
+               "crashlab: case {} of campaign {} is a state `crashlab explore` built from its "
+               "trace, and {} keeps no trace for it (only the first failures keep one): rerun "
+               "the explore command\n",
+               a.case_index, recorded->campaign_id, a.db);
+    fs::remove_all(tmpl, ec);
+    return kExitUsage;
+  }
   InstallInterruptHandlers();
   auto run = [&]() -> Result<CaseOutcome> {
     if (!replay) return RunOneCase(o, variant, *points, a.case_index, case_dir);
@@ -180,6 +201,10 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::IsMember({"kill", "power-loss"}));
   cmd->add_flag("--live", a->live, "The campaign ran with --live");
+  cmd->add_option("--campaign", a->campaign,
+                  "Look the case up in this campaign of --db (as `explore` prints it) rather "
+                  "than take the most recent case with these coordinates")
+      ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
   cmd->add_flag("--rerun", a->rerun,
                 "Run the workload again even when --db holds the failure's trace (by default "
                 "such a case is replayed from its stored trace)");
