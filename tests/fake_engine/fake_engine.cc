@@ -38,13 +38,15 @@ constexpr faults::Point kCommitAfter{"fake.commit:after", "this transaction, not
 
 class FakeEngine : public adapter::Engine {
  public:
-  explicit FakeEngine(std::string mode) : mode_(std::move(mode)) {
+  FakeEngine(std::string mode, bool reopen) : mode_(std::move(mode)), reopen_(reopen) {
     if (mode_ == "raw-syscall") log_.UseRawSyscalls();
   }
   ~FakeEngine() override { StopFlusher(); }
 
   std::string Name() const override { return "fake-" + mode_; }
-  std::vector<std::string> Capabilities() const override { return {"reopen"}; }
+  std::vector<std::string> Capabilities() const override {
+    return reopen_ ? std::vector<std::string>{"reopen"} : std::vector<std::string>{};
+  }
   std::vector<std::string> Points() const override {
     return {std::string(points::kOpenBefore.name), std::string(points::kCommitBefore.name),
             std::string(points::kCommitAfter.name)};
@@ -135,6 +137,7 @@ class FakeEngine : public adapter::Engine {
   }
 
   std::string mode_;
+  bool reopen_ = true;
   OpLog log_;
   std::map<std::string, std::string> state_;
   std::mutex mu_;
@@ -158,16 +161,21 @@ int ServeGarbage() {
 
 int main(int argc, char** argv) {
   std::string mode = "correct";
+  bool reopen = true;
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--mode=", 7) == 0) {
       mode = argv[i] + 7;
+    } else if (std::strcmp(argv[i], "--no-reopen") == 0) {
+      reopen = false;  // one open per process, as an engine without `reopen` announces
     } else {
-      std::fprintf(stderr, "crashlab-fake-engine: unknown option '%s'; use --mode=MODE\n", argv[i]);
+      std::fprintf(stderr,
+                   "crashlab-fake-engine: unknown option '%s'; use --mode=MODE [--no-reopen]\n",
+                   argv[i]);
       return 2;
     }
   }
   if (!crashlab::faults::ArmFromEnvironment()) return 2;
   if (mode == "garbage") return crashlab::fake::ServeGarbage();
-  crashlab::fake::FakeEngine engine(mode);
+  crashlab::fake::FakeEngine engine(mode, reopen);
   return crashlab::adapter::Serve(engine, stdin, stdout);
 }
