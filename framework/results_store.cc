@@ -3,23 +3,30 @@
 #include <sqlite3.h>
 
 #include <array>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "framework/results_store_sql.h"
 #include "framework/vocabulary.h"
 
 namespace crashlab {
 namespace {
 
+using results_store_sql::Binder;
+using results_store_sql::ColumnBlob;
+using results_store_sql::ColumnText;
+using results_store_sql::ResetOnExit;
+using results_store_sql::SeedFits;
+using results_store_sql::SeedTooLarge;
+
 // Migration i takes the schema from version i to i + 1. A step, once released,
 // never changes: databases in the field were built by it. The vocabulary lists
 // in the CHECK constraints are spelled out here rather than generated from
 // vocabulary.h for the same reason; a new word needs a new migration.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 0 -> 1: campaigns, cases, failures. Times are UTC ISO-8601 with milliseconds.
     R"sql(
 CREATE TABLE campaigns (
@@ -105,6 +112,31 @@ CREATE VIEW matrix_cells AS
   FROM matrix_campaigns m JOIN cases c ON c.campaign_id = m.campaign_id
   GROUP BY m.matrix_id, c.engine, c.variant, c.crash_kind, c.contract;
 )sql",
+    // 2 -> 3: a soak (crashlab soak) runs cases over a time budget in one
+    // campaign per engine and workload shape. `settings` is the canonical form
+    // of the options that decide its cases, which --resume compares; `host`
+    // and `pid` name the controller, so that a resume can refuse to take over
+    // a soak whose controller still runs. `elapsed_ms` is the time spent so
+    // far, over every run of the soak, so a resume knows what is left.
+    R"sql(
+CREATE TABLE soaks (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'finished', 'interrupted')),
+  command_line TEXT NOT NULL, settings TEXT NOT NULL,
+  seed INTEGER NOT NULL CHECK (seed >= 0),
+  duration_s INTEGER NOT NULL CHECK (duration_s > 0),
+  elapsed_ms INTEGER NOT NULL DEFAULT 0,
+  resumes INTEGER NOT NULL DEFAULT 0,
+  host TEXT NOT NULL, pid INTEGER NOT NULL);
+CREATE TABLE soak_campaigns (
+  soak_id INTEGER NOT NULL REFERENCES soaks (id) ON DELETE CASCADE,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+  shape TEXT NOT NULL,
+  txns INTEGER NOT NULL,
+  PRIMARY KEY (soak_id, campaign_id));
+)sql",
 };
 static_assert(kMigrations.size() == ResultsStore::kSchemaVersion,
               "one migration step per schema version");
@@ -118,58 +150,6 @@ constexpr std::string_view kSelectCase =
     "c.recovered_prefix, c.workload_ms, c.recovery_ms, c.total_ms, c.crash_state, f.id, "
     "f.expected, f.recovered, f.difference, f.engine_stderr, f.trace "
     "FROM cases c LEFT JOIN failures f ON f.case_id = c.id ";
-
-// Binds parameters ?1, ?2, ... in order and keeps the first error.
-class Binder {
- public:
-  explicit Binder(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  // `value` must outlive the statement's next step (SQLITE_STATIC).
-  Binder& Text(const std::string& value) {
-    return Keep(sqlite3_bind_text64(stmt_, ++index_, value.data(), value.size(), SQLITE_STATIC,
-                                    SQLITE_UTF8));
-  }
-  // Binary bytes; an empty value binds NULL.
-  Binder& BlobOrNull(const std::string& value) {
-    if (value.empty()) return Keep(sqlite3_bind_null(stmt_, ++index_));
-    return Keep(sqlite3_bind_blob64(stmt_, ++index_, value.data(), value.size(), SQLITE_STATIC));
-  }
-  Binder& Int(int64_t value) { return Keep(sqlite3_bind_int64(stmt_, ++index_, value)); }
-  Binder& Real(double value) { return Keep(sqlite3_bind_double(stmt_, ++index_, value)); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-
- private:
-  Binder& Keep(int rc) {
-    if (rc_ == SQLITE_OK) rc_ = rc;
-    return *this;
-  }
-  sqlite3_stmt* stmt_;
-  int index_ = 0;
-  int rc_ = SQLITE_OK;
-};
-
-// Resets a cached statement when leaving scope. An unreset statement that
-// returned a row keeps its read transaction open, which in WAL mode pins an old
-// snapshot and stops checkpoints.
-struct ResetOnExit {
-  ~ResetOnExit() {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-  }
-  sqlite3_stmt* stmt;
-};
-
-std::string ColumnText(sqlite3_stmt* stmt, int column) {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return text == nullptr ? std::string() : std::string(text, sqlite3_column_bytes(stmt, column));
-}
-
-// A BLOB column's bytes; "" for NULL.
-std::string ColumnBlob(sqlite3_stmt* stmt, int column) {
-  const void* data = sqlite3_column_blob(stmt, column);
-  if (data == nullptr) return std::string();
-  return std::string(static_cast<const char*>(data),
-                     static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
-}
 
 CaseRecord ReadCase(sqlite3_stmt* stmt) {
   CaseRecord c;
@@ -197,14 +177,6 @@ CaseRecord ReadCase(sqlite3_stmt* stmt) {
                               ColumnText(stmt, 23), ColumnBlob(stmt, 24)};
   }
   return c;
-}
-
-bool SeedFits(uint64_t seed) {
-  return seed <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-}
-
-std::string SeedTooLarge(uint64_t seed) {
-  return "seed " + std::to_string(seed) + " is 2^63 or more; crashlab seeds are below 2^63";
 }
 
 }  // namespace
@@ -247,8 +219,7 @@ Result<std::string> ResultsStore::QueryOne(const char* sql, const char* what) {
   return Error(what);
 }
 
-template <typename Body>
-Status ResultsStore::InTransaction(const char* what, Body&& body) {
+Status ResultsStore::InTransaction(const char* what, const std::function<Status()>& body) {
   // IMMEDIATE takes the write lock up front, where the busy timeout applies; a
   // deferred transaction upgrading later can fail with SQLITE_BUSY at once.
   if (Status s = Run(begin_, "BEGIN IMMEDIATE", what); !s.ok()) return s;
@@ -529,7 +500,7 @@ Status ResultsStore::Finish(Statement& slot, const char* table, const char* noun
   if (status != "finished" && status != "interrupted") {
     return Fail(what + ": status \"" + status + "\" is neither finished nor interrupted");
   }
-  // `table` is one of two literals, never input.
+  // `table` is one of three literals, never input.
   const std::string sql = std::string("UPDATE ") + table +
                           " SET status = ?1, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', "
                           "'now') WHERE id = ?2";

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,10 +73,42 @@ struct CaseRecord {
   bool operator==(const CaseRecord&) const = default;
 };
 
+struct SoakInfo {
+  std::string command_line;  // the crashlab command as typed
+  std::string settings;      // canonical options, compared by --resume (soak.h)
+  uint64_t seed = 0;         // 0..2^63-1
+  int64_t duration_s = 0;    // the time budget, > 0
+};
+
+struct SoakCampaign {
+  int64_t campaign_id = 0;
+  std::string engine;
+  std::string shape;  // "short" or "long"
+  int64_t txns = 0;   // --txns of the shape's cases; 0: drawn by the seed
+};
+
+struct StoredSoak {
+  int64_t id = 0;
+  std::string status;  // "running" or "interrupted" (LatestUnfinishedSoak)
+  std::string command_line, settings, host;
+  int64_t pid = 0;  // the last controller's process id on `host`
+  uint64_t seed = 0;
+  int64_t duration_s = 0, elapsed_ms = 0;
+  std::vector<SoakCampaign> campaigns;  // in the order they were added
+};
+
+// Recorded cases sharing a campaign, variant, crash kind, contract and verdict.
+struct CaseGroup {
+  int64_t campaign_id = 0;
+  std::string variant, crash_kind, contract, verdict;
+  int64_t cases = 0, violations = 0;
+  int64_t max_case_index = -1;
+};
+
 class ResultsStore {
  public:
   // The schema version this build writes; PRAGMA user_version of the file.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens the database at `path`, creating it if missing: WAL mode, synchronous
   // FULL, foreign keys on, 10 s busy timeout, schema created or migrated to
@@ -116,17 +149,41 @@ class ResultsStore {
   [[nodiscard]] Status AddCampaignToMatrix(int64_t matrix_id, int64_t campaign_id);
   [[nodiscard]] Status FinishMatrix(int64_t matrix_id, const std::string& status);
 
+  // A soak (crashlab soak): cases over a time budget, one campaign per engine
+  // and workload shape. BeginSoak records it as "running" with this process's
+  // host and pid; AddCampaignToSoak links each campaign; SetSoakElapsed
+  // records the time spent so far (over every run of the soak);
+  // FinishSoak sets "finished" or "interrupted". Errors: seed >= 2^63,
+  // unknown soak or campaign, database errors.
+  [[nodiscard]] Result<int64_t> BeginSoak(const SoakInfo& info);
+  [[nodiscard]] Status AddCampaignToSoak(int64_t soak_id, int64_t campaign_id,
+                                         const std::string& shape, int64_t txns);
+  [[nodiscard]] Status SetSoakElapsed(int64_t soak_id, int64_t elapsed_ms);
+  [[nodiscard]] Status FinishSoak(int64_t soak_id, const std::string& status);
+  // The most recent soak whose status is not "finished", with its campaigns;
+  // nullopt if none. Errors: database errors.
+  [[nodiscard]] Result<std::optional<StoredSoak>> LatestUnfinishedSoak();
+  // Marks soak `soak_id` and its campaigns "running" again, with no finish
+  // time, counts one more resume, and records this process as its
+  // controller, in one transaction. Errors: unknown soak, database errors.
+  [[nodiscard]] Status ReopenSoak(int64_t soak_id);
+  // The recorded cases of the soak's campaigns, counted per campaign,
+  // variant, crash kind, contract and verdict. Errors: database errors.
+  [[nodiscard]] Result<std::vector<CaseGroup>> CaseGroupsOfSoak(int64_t soak_id);
+
   // What MergeFrom copied.
   struct MergeStats {
-    int64_t campaigns = 0, cases = 0, failures = 0, matrices = 0;
+    int64_t campaigns = 0, cases = 0, failures = 0, matrices = 0, soaks = 0;
     int64_t skipped_campaigns = 0;  // already in this store
   };
-  // Copies every campaign (with its cases, failures and matrices) of the
+  // Copies every campaign (with its cases, failures, matrices and soaks) of the
   // results database at `path` into this one, in one transaction, under new
   // ids. `path` is only read: a consistent snapshot of it is taken with
   // SQLite's backup API and migrated there if it is older. A campaign this
   // store already holds (same start time, host, command line, seed and
-  // shard) is skipped with its cases, so merging a file twice adds nothing.
+  // shard) is skipped with its cases, and so is a matrix or soak it already
+  // holds (same start time and command line; for a soak, same host), so
+  // merging a file twice adds nothing.
   // Errors name `path`: missing, not a crashlab database, newer schema.
   [[nodiscard]] Result<MergeStats> MergeFrom(const std::string& path);
 
@@ -158,8 +215,8 @@ class ResultsStore {
   Status Migrate();
   // Prepares `sql` once and returns the cached statement, reset and unbound.
   Result<sqlite3_stmt*> Prepared(Statement& slot, const char* sql);
-  // Sets status and finished_at of row `id` of `table` (campaigns or
-  // matrices; `noun` names it in errors).
+  // Sets status and finished_at of row `id` of `table` (campaigns,
+  // matrices or soaks; `noun` names it in errors).
   Status Finish(Statement& slot, const char* table, const char* noun, int64_t id,
                 const std::string& status);
   // Runs a statement without parameters or result rows, prepared once into `slot`.
@@ -167,8 +224,7 @@ class ResultsStore {
   // The first column of the first row of `sql` as text; empty if no row.
   Result<std::string> QueryOne(const char* sql, const char* what);
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if anything fails.
-  template <typename Body>
-  Status InTransaction(const char* what, Body&& body);
+  Status InTransaction(const char* what, const std::function<Status()>& body);
   // An error for the last SQLite failure: `what` failed on path_, with a hint.
   Status Error(const std::string& what) const;
   // An error about path_ that is not a SQLite failure.
@@ -181,6 +237,7 @@ class ResultsStore {
   Statement insert_campaign_, finish_campaign_, campaign_exists_;
   Statement insert_case_, insert_failure_, cases_of_campaign_, find_case_;
   Statement insert_matrix_, insert_matrix_campaign_, finish_matrix_;
+  Statement insert_soak_, insert_soak_campaign_, soak_elapsed_, finish_soak_;
 };
 
 }  // namespace crashlab

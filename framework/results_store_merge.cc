@@ -130,12 +130,15 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
     const int64_t ok = Count(db, "SELECT coalesce(max(id), 0) FROM main.cases");
     const int64_t of = Count(db, "SELECT coalesce(max(id), 0) FROM main.failures");
     const int64_t om = Count(db, "SELECT coalesce(max(id), 0) FROM main.matrices");
+    const int64_t os = Count(db, "SELECT coalesce(max(id), 0) FROM main.soaks");
     const std::string steps[] = {
         "CREATE TEMP TABLE merge_skip AS SELECT s.id FROM src.campaigns s JOIN main.campaigns m "
         "ON m.started_at = s.started_at AND m.host = s.host AND m.command_line = s.command_line "
         "AND m.seed = s.seed AND m.shard = s.shard;",
         "CREATE TEMP TABLE merge_skip_matrix AS SELECT s.id FROM src.matrices s JOIN "
         "main.matrices m ON m.started_at = s.started_at AND m.command_line = s.command_line;",
+        "CREATE TEMP TABLE merge_skip_soak AS SELECT s.id FROM src.soaks s JOIN main.soaks m ON "
+        "m.started_at = s.started_at AND m.host = s.host AND m.command_line = s.command_line;",
     };
     for (const std::string& sql : steps) {
       if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -152,11 +155,15 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
         CopySql(db, "matrices", {{"id", om}}, "id NOT IN (SELECT id FROM temp.merge_skip_matrix)"),
         CopySql(db, "matrix_campaigns", {{"matrix_id", om}, {"campaign_id", oc}},
                 kept + " AND matrix_id NOT IN (SELECT id FROM temp.merge_skip_matrix)"),
+        CopySql(db, "soaks", {{"id", os}}, "id NOT IN (SELECT id FROM temp.merge_skip_soak)"),
+        CopySql(db, "soak_campaigns", {{"soak_id", os}, {"campaign_id", oc}},
+                kept + " AND soak_id NOT IN (SELECT id FROM temp.merge_skip_soak)"),
     };
     const int64_t before[] = {Count(db, "SELECT count(*) FROM main.campaigns"),
                               Count(db, "SELECT count(*) FROM main.cases"),
                               Count(db, "SELECT count(*) FROM main.failures"),
-                              Count(db, "SELECT count(*) FROM main.matrices")};
+                              Count(db, "SELECT count(*) FROM main.matrices"),
+                              Count(db, "SELECT count(*) FROM main.soaks")};
     for (Result<std::string>& sql : copies) {
       if (!sql.ok()) return sql.status();
       if (sqlite3_exec(db, sql->c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
@@ -167,6 +174,7 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
     stats.cases = Count(db, "SELECT count(*) FROM main.cases") - before[1];
     stats.failures = Count(db, "SELECT count(*) FROM main.failures") - before[2];
     stats.matrices = Count(db, "SELECT count(*) FROM main.matrices") - before[3];
+    stats.soaks = Count(db, "SELECT count(*) FROM main.soaks") - before[4];
     return Status::Ok();
   };
   Status s = Status::Ok();
@@ -183,6 +191,7 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
   }
   sqlite3_exec(db, "DROP TABLE IF EXISTS temp.merge_skip", nullptr, nullptr, nullptr);
   sqlite3_exec(db, "DROP TABLE IF EXISTS temp.merge_skip_matrix", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "DROP TABLE IF EXISTS temp.merge_skip_soak", nullptr, nullptr, nullptr);
   sqlite3_exec(db, "DETACH DATABASE src", nullptr, nullptr, nullptr);
   if (!s.ok()) return s;
   return stats;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -450,6 +451,120 @@ TEST_F(ResultsStoreTest, MigratesAVersion1FileKeepingEveryCaseAndFailure) {
   raw.Exec("PRAGMA foreign_keys = ON; DELETE FROM campaigns WHERE id = 1");
   EXPECT_EQ(raw.Query("SELECT count(*) FROM cases"), "0");
   EXPECT_EQ(raw.Query("SELECT count(*) FROM failures"), "0");
+}
+
+// Version 3 added soaks: a version-2 file (here: a new file with the soak
+// tables dropped and its version set back) gains them and keeps its cases.
+TEST_F(ResultsStoreTest, MigratesAVersion2FileToVersion3AddingSoaks) {
+  {
+    std::unique_ptr<ResultsStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    Result<int64_t> campaign = store->BeginCampaign(Campaign());
+    ASSERT_TRUE(campaign.ok());
+    ASSERT_TRUE(store->RecordCase(Case(*campaign, "fsync", 0)).ok());
+  }
+  RawDb(path_).Exec("DROP TABLE soak_campaigns; DROP TABLE soaks; PRAGMA user_version = 2");
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("PRAGMA user_version"), "3");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM cases"), "1");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM soaks"), "0");
+  EXPECT_EQ(raw.Query("PRAGMA foreign_key_check"), "<none>");
+  Result<int64_t> soak = store->BeginSoak({"crashlab soak", "seed 1\n", 1, 60});
+  EXPECT_TRUE(soak.ok()) << soak.status().message();
+}
+
+TEST_F(ResultsStoreTest, MigratesAVersion1FileAllTheWayToSoaks) {
+  std::filesystem::copy_file(CRASHLAB_TESTDATA "/results-v1.db", path_);
+  ASSERT_NE(OpenStore(), nullptr);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM soaks"), "0");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM soak_campaigns"), "0");
+}
+
+TEST_F(ResultsStoreTest, ASoakIsFoundForResumeUntilFinished) {
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<std::optional<StoredSoak>> none = store->LatestUnfinishedSoak();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  Result<int64_t> soak = store->BeginSoak({"crashlab soak --duration 1h", "seed 42\n", 42, 3600});
+  ASSERT_TRUE(soak.ok()) << soak.status().message();
+  Result<int64_t> short_campaign = store->BeginCampaign(Campaign());
+  Result<int64_t> long_campaign = store->BeginCampaign(Campaign());
+  ASSERT_TRUE(short_campaign.ok() && long_campaign.ok());
+  ASSERT_TRUE(store->AddCampaignToSoak(*soak, *short_campaign, "short", 0).ok());
+  ASSERT_TRUE(store->AddCampaignToSoak(*soak, *long_campaign, "long", 100).ok());
+  EXPECT_FALSE(store->AddCampaignToSoak(*soak, 999, "short", 0).ok());
+  ASSERT_TRUE(store->RecordCase(Case(*short_campaign, "fsync", 0)).ok());
+  ASSERT_TRUE(store->RecordCase(Case(*short_campaign, "fsync", 1, "lost-acked")).ok());
+  ASSERT_TRUE(store->RecordCase(Case(*long_campaign, "nosync", 0)).ok());
+  ASSERT_TRUE(store->SetSoakElapsed(*soak, 1234).ok());
+
+  Result<std::optional<StoredSoak>> found = store->LatestUnfinishedSoak();
+  ASSERT_TRUE(found.ok() && found->has_value());
+  const StoredSoak& s = **found;
+  EXPECT_EQ(s.id, *soak);
+  EXPECT_EQ(s.status, "running");
+  EXPECT_EQ(s.settings, "seed 42\n");
+  EXPECT_EQ(s.pid, getpid());
+  EXPECT_EQ(s.elapsed_ms, 1234);
+  EXPECT_EQ(s.duration_s, 3600);
+  ASSERT_EQ(s.campaigns.size(), 2u);
+  EXPECT_EQ(s.campaigns[1].shape, "long");
+  EXPECT_EQ(s.campaigns[1].txns, 100);
+  EXPECT_EQ(s.campaigns[1].engine, "toykv");
+
+  Result<std::vector<CaseGroup>> groups = store->CaseGroupsOfSoak(*soak);
+  ASSERT_TRUE(groups.ok()) << groups.status().message();
+  ASSERT_EQ(groups->size(), 3u);  // fsync pass, fsync lost-acked, nosync pass
+  EXPECT_EQ((*groups)[1].verdict, "pass");
+  EXPECT_EQ((*groups)[1].max_case_index, 0);
+  EXPECT_EQ((*groups)[0].violations, 1);
+
+  // Interrupted, it is still the one to resume; reopened, it runs again.
+  ASSERT_TRUE(store->FinishCampaign(*short_campaign, "interrupted").ok());
+  ASSERT_TRUE(store->FinishSoak(*soak, "interrupted").ok());
+  ASSERT_TRUE(store->ReopenSoak(*soak).ok());
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("SELECT status || ' ' || resumes || ' ' || (finished_at IS NULL) FROM soaks"),
+            "running 1 1");
+  EXPECT_EQ(raw.Query("SELECT status FROM campaigns WHERE id = " + std::to_string(*short_campaign)),
+            "running");
+  ASSERT_TRUE(store->FinishSoak(*soak, "finished").ok());
+  found = store->LatestUnfinishedSoak();
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+  EXPECT_FALSE(store->ReopenSoak(999).ok());
+}
+
+TEST_F(ResultsStoreTest, MergeCarriesSoaksUnderNewIdsOnce) {
+  const std::string other = dir_ + "/other.db";
+  for (const std::string& path : {path_, other}) {
+    Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    Result<int64_t> soak = (*store)->BeginSoak({"crashlab soak " + path, "", 1, 60});
+    Result<int64_t> campaign = (*store)->BeginCampaign(Campaign());
+    ASSERT_TRUE(soak.ok() && campaign.ok());
+    ASSERT_TRUE((*store)->AddCampaignToSoak(*soak, *campaign, "short", 0).ok());
+    ASSERT_TRUE((*store)->RecordCase(Case(*campaign, "fsync", 0)).ok());
+  }
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<ResultsStore::MergeStats> stats = store->MergeFrom(other);
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_EQ(stats->soaks, 1);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("SELECT group_concat(soak_id || ':' || campaign_id) FROM soak_campaigns"),
+            "1:1,2:2");
+  EXPECT_EQ(raw.Query("SELECT command_line FROM soaks WHERE id = 2"), "crashlab soak " + other);
+  stats = store->MergeFrom(other);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->soaks, 0);
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM soak_campaigns"), "2");
+  EXPECT_EQ(raw.Query("PRAGMA foreign_key_check"), "<none>");
 }
 
 TEST_F(ResultsStoreTest, RecordsACrashStateDigest) {

@@ -72,6 +72,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
 void AddReproCommand(CLI::App& app, int& exit_code);
 void AddMergeCommand(CLI::App& app, int& exit_code);
 void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_line);
+void AddSoakCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
 void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddBenchCommand(CLI::App& app, int& exit_code);

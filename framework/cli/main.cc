@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   crashlab::cli::AddReproCommand(app, exit_code);
   crashlab::cli::AddMergeCommand(app, exit_code);
   crashlab::cli::AddMatrixCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));
+  crashlab::cli::AddSoakCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));
   crashlab::cli::AddExploreCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));
   crashlab::cli::AddWorkloadCommand(app, exit_code);
   crashlab::cli::AddBenchCommand(app, exit_code);

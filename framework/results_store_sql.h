@@ -1,0 +1,73 @@
+// Internal to the results store's .cc files (results_store.cc,
+// results_store_merge.cc, results_store_soak.cc): small helpers over the
+// SQLite C API. Not part of crashlab's interface.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace crashlab::results_store_sql {
+
+// Binds parameters ?1, ?2, ... in order and keeps the first error.
+class Binder {
+ public:
+  explicit Binder(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  // `value` must outlive the statement's next step (SQLITE_STATIC).
+  Binder& Text(const std::string& value) {
+    return Keep(sqlite3_bind_text64(stmt_, ++index_, value.data(), value.size(), SQLITE_STATIC,
+                                    SQLITE_UTF8));
+  }
+  // Binary bytes; an empty value binds NULL.
+  Binder& BlobOrNull(const std::string& value) {
+    if (value.empty()) return Keep(sqlite3_bind_null(stmt_, ++index_));
+    return Keep(sqlite3_bind_blob64(stmt_, ++index_, value.data(), value.size(), SQLITE_STATIC));
+  }
+  Binder& Int(int64_t value) { return Keep(sqlite3_bind_int64(stmt_, ++index_, value)); }
+  Binder& Real(double value) { return Keep(sqlite3_bind_double(stmt_, ++index_, value)); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+
+ private:
+  Binder& Keep(int rc) {
+    if (rc_ == SQLITE_OK) rc_ = rc;
+    return *this;
+  }
+  sqlite3_stmt* stmt_;
+  int index_ = 0;
+  int rc_ = SQLITE_OK;
+};
+
+// Resets a cached statement when leaving scope. An unreset statement that
+// returned a row keeps its read transaction open, which in WAL mode pins an old
+// snapshot and stops checkpoints.
+struct ResetOnExit {
+  ~ResetOnExit() {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+  sqlite3_stmt* stmt;
+};
+
+inline std::string ColumnText(sqlite3_stmt* stmt, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  return text == nullptr ? std::string() : std::string(text, sqlite3_column_bytes(stmt, column));
+}
+
+// A BLOB column's bytes; "" for NULL.
+inline std::string ColumnBlob(sqlite3_stmt* stmt, int column) {
+  const void* data = sqlite3_column_blob(stmt, column);
+  if (data == nullptr) return std::string();
+  return std::string(static_cast<const char*>(data),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+}
+inline bool SeedFits(uint64_t seed) {
+  return seed <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+}
+
+inline std::string SeedTooLarge(uint64_t seed) {
+  return "seed " + std::to_string(seed) + " is 2^63 or more; crashlab seeds are below 2^63";
+}
+
+}  // namespace crashlab::results_store_sql
