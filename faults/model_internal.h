@@ -37,7 +37,7 @@ Result<DirTree> KillTree(const State& state, ImageCache* cache, uint64_t* digest
 // The tree a power loss under `plan` leaves; `state` was replayed with the
 // event at plan.event in flight and settled. `cache` and `digest` as for
 // KillTree; a digest needs plan.choices.
-Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report,
+Result<DirTree> PowerLossTree(const State& state, const PowerLossPlan& plan, CrashReport* report,
                               ImageCache* cache, uint64_t* digest);
 
 }  // namespace crashlab::faults::internal

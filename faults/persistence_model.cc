@@ -55,21 +55,34 @@ class Decider {
   int next_ = 0;
 };
 
+// What a power loss decided before content: the namespace, and for ext4
+// the journal's cut and the data a kept rename forced out.
+struct Resolution {
+  std::map<std::string, int> names;
+  uint64_t journal_cut = 0;              // ext4: metadata ordinals below this survive
+  std::map<int, uint64_t> flush_before;  // ext4 auto_da_alloc: node -> changes before this event
+  uint64_t FlushBefore(int node) const {
+    auto it = flush_before.find(node);
+    return it == flush_before.end() ? 0 : it->second;
+  }
+};
+
 // The namespace after the power loss: the starting tree with every durable
 // change and the seeded subset (posix) or prefix (ext4) of the others.
-std::map<std::string, int> ResolveNames(State& state, Profile profile, Decider& decider,
-                                        CrashReport* report) {
+Resolution ResolveNames(const State& state, Profile profile, Decider& decider,
+                        CrashReport* report) {
   Prng& prng = decider.prng();
+  Resolution r;
   if (profile == Profile::kExt4Ordered) {
-    state.journal_cut = static_cast<uint64_t>(prng.Range(static_cast<int64_t>(state.journal_floor),
-                                                         static_cast<int64_t>(state.journal_ops)));
+    r.journal_cut = static_cast<uint64_t>(prng.Range(static_cast<int64_t>(state.journal_floor),
+                                                     static_cast<int64_t>(state.journal_ops)));
   }
-  std::map<std::string, int> names = state.base_names;
+  std::map<std::string, int>& names = r.names;
+  names = state.base_names;
   for (const NameOp& op : state.name_ops) {
     bool keep = op.durable;
     if (!keep) {
-      keep = profile == Profile::kExt4Ordered ? op.journal_ordinal < state.journal_cut
-                                              : decider.Keep();
+      keep = profile == Profile::kExt4Ordered ? op.journal_ordinal < r.journal_cut : decider.Keep();
     }
     // A change whose premise was reverted (its directory, or the name it
     // moves) cannot happen either.
@@ -88,8 +101,7 @@ std::map<std::string, int> ResolveNames(State& state, Profile profile, Decider& 
           // DURABILITY (ext4 auto_da_alloc): replace-via-rename flushes the
           // renamed file's data before the rename commits.
           if (profile == Profile::kExt4Ordered && op.replaces) {
-            Node& node = state.nodes[op.node];
-            node.flush_before_seq = std::max(node.flush_before_seq, op.seq);
+            r.flush_before[op.node] = std::max(r.FlushBefore(op.node), op.seq);
           }
           break;
         case EventKind::kLink:
@@ -108,7 +120,7 @@ std::map<std::string, int> ResolveNames(State& state, Profile profile, Decider& 
       report->names.push_back(NameOutcome{op.seq, op.kind, op.path, op.path2, applied});
     }
   }
-  return names;
+  return r;
 }
 
 // Odds of the seeded choices. Even odds give the widest spread of outcomes
@@ -287,21 +299,21 @@ struct NodeResult {
 // The seeded path: decisions and garbage bytes interleave in one stream, in
 // the order every earlier crashlab drew them, so stored plans rebuild the
 // same bytes.
-Result<NodeResult> SeededContent(const State& state, const Node& node, std::string image,
-                                 std::size_t first, const PowerLossPlan* plan, Decider* decider,
-                                 CrashReport* report) {
+Result<NodeResult> SeededContent(const Resolution* resolution, int id, const Node& node,
+                                 std::string image, std::size_t first, const PowerLossPlan* plan,
+                                 Decider* decider, CrashReport* report) {
   for (std::size_t i = first; i < node.ops.size(); ++i) {
     const ContentOp& op = node.ops[i];
     if (op.durable || plan == nullptr) {
       Apply(op, "", 1, decider->prng(), image);
       continue;
     }
-    const bool forced = op.seq < node.flush_before_seq;
+    const bool forced = op.seq < resolution->FlushBefore(id);
     bool keep = forced;
     if (!forced) {
       const bool metadata_op = op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate;
       keep = plan->profile == Profile::kExt4Ordered && metadata_op
-                 ? op.journal_ordinal < state.journal_cut
+                 ? op.journal_ordinal < resolution->journal_cut
                  : decider->Keep();
     }
     WriteOutcome outcome{op.seq, op.kind, op.file,
@@ -378,8 +390,9 @@ Result<NodeResult> ChosenContent(const Node& node, ImageCache::Entry* entry, std
 // not null, only its FastDigest (no file is copied that the crash left as the
 // cache holds it). `cache` may be null; explicit choices or a kill may use it.
 Result<DirTree> Materialize(const State& state, const std::map<std::string, int>& names,
-                            const PowerLossPlan* plan, Decider* decider, CrashReport* report,
-                            ImageCache* cache, uint64_t* digest) {
+                            const Resolution* resolution, const PowerLossPlan* plan,
+                            Decider* decider, CrashReport* report, ImageCache* cache,
+                            uint64_t* digest) {
   DirTree tree;
   std::vector<int> wanted;
   for (const auto& [path, node] : names) {
@@ -407,8 +420,8 @@ Result<DirTree> Materialize(const State& state, const std::map<std::string, int>
     } else if (plan == nullptr && entry != nullptr) {
       content = NodeResult{digest == nullptr ? entry->image : std::string(), CachedDigest(*entry)};
     } else {
-      content = SeededContent(state, node, entry != nullptr ? entry->image : node.base, first, plan,
-                              decider, report);
+      content = SeededContent(resolution, id, node, entry != nullptr ? entry->image : node.base,
+                              first, plan, decider, report);
       if (content.ok() && digest != nullptr) content->digest = ContentDigest(content->image);
     }
     if (!content.ok()) return content.status();
@@ -469,10 +482,10 @@ namespace internal {
 
 Result<DirTree> KillTree(const State& state, ImageCache* cache, uint64_t* digest) {
   Decider unused(PowerLossPlan{});
-  return Materialize(state, state.names, nullptr, &unused, nullptr, cache, digest);
+  return Materialize(state, state.names, nullptr, nullptr, &unused, nullptr, cache, digest);
 }
 
-Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashReport* report,
+Result<DirTree> PowerLossTree(const State& state, const PowerLossPlan& plan, CrashReport* report,
                               ImageCache* cache, uint64_t* digest) {
   if (plan.atomic_unit == 0) return Status::Error("power-loss plan: atomic_unit must be > 0");
   if (plan.choices && plan.profile != Profile::kPosix) {
@@ -484,8 +497,8 @@ Result<DirTree> PowerLossTree(State state, const PowerLossPlan& plan, CrashRepor
   Decider decider(plan);
   // Names first, then content: the namespace decides which files exist, and
   // auto_da_alloc (ext4) forces data that a kept rename depends on.
-  std::map<std::string, int> names = ResolveNames(state, plan.profile, decider, report);
-  return Materialize(state, names, &plan, &decider, report, cache, digest);
+  const Resolution resolution = ResolveNames(state, plan.profile, decider, report);
+  return Materialize(state, resolution.names, &resolution, &plan, &decider, report, cache, digest);
 }
 
 }  // namespace internal

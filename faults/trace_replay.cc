@@ -31,7 +31,7 @@ std::string Normalize(const Trace& trace, std::string path) {
 }
 
 int NewNode(State& state, bool dir, std::string base = "") {
-  state.nodes.push_back(Node{dir, std::move(base), {}, 0});
+  state.nodes.push_back(Node{dir, std::move(base), {}});
   return static_cast<int>(state.nodes.size()) - 1;
 }
 

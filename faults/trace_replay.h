@@ -38,9 +38,6 @@ struct Node {
   bool dir = false;
   std::string base;
   std::vector<ContentOp> ops;
-  // ext4 auto_da_alloc: changes before this event are flushed with a kept
-  // rename that replaced another file.
-  uint64_t flush_before_seq = 0;
 };
 
 // One change to the namespace (create, mkdir, rename, link, unlink, rmdir).
@@ -67,7 +64,6 @@ struct State {
   std::map<uint64_t, int> ids;  // trace file id -> node
   uint64_t journal_ops = 0;     // metadata changes seen, in trace order
   uint64_t journal_floor = 0;   // ext4: ordinals below this are committed
-  uint64_t journal_cut = 0;     // ext4: ordinals below this survive
 };
 
 // The directory part of `path`; "" for a path at the root.

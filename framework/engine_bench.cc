@@ -22,8 +22,9 @@ using Clock = std::chrono::steady_clock;
 
 // One pass: start `argv`, open `dir`, commit `txns` transactions, close.
 Result<double> Drive(const std::vector<std::string>& argv, const std::string& dir, uint64_t seed,
-                     int64_t txns, Millis deadline, const std::string& log) {
-  Result<std::unique_ptr<EngineProcess>> process = EngineProcess::Start(argv, log);
+                     int64_t txns, Millis deadline, const std::string& log,
+                     const std::vector<std::string>& env = {}) {
+  Result<std::unique_ptr<EngineProcess>> process = EngineProcess::Start(argv, log, env);
   if (!process.ok()) return process.status();
   EngineClient client(**process, deadline);
   HelloReply hello;
@@ -103,7 +104,8 @@ int64_t CountSyncs(const std::string& strace_log) {
 }
 
 Result<BenchResult> BenchVariant(const VariantSpec& variant, uint64_t seed, int64_t txns,
-                                 const std::string& scratch_dir, Millis deadline) {
+                                 const std::string& scratch_dir, Millis deadline,
+                                 const std::string& preload) {
   BenchResult result;
   const std::string base = scratch_dir + "/" + variant.name;
   std::error_code ec;
@@ -114,6 +116,15 @@ Result<BenchResult> BenchVariant(const VariantSpec& variant, uint64_t seed, int6
   result.commits = txns;
   result.seconds = *timed;
   result.commits_per_second = *timed > 0 ? static_cast<double>(txns) / *timed : 0;
+  if (!preload.empty()) {
+    // The same pass under the I/O tracer, right after the plain one.
+    Result<double> under = Drive(variant.argv, base + "/under-tracer", seed, txns, deadline,
+                                 base + "/under-tracer.log",
+                                 {"LD_PRELOAD=" + preload, "CRASHLAB_TRACE=" + base + "/trace.bin",
+                                  "CRASHLAB_CASE_DIR=" + base + "/under-tracer"});
+    if (!under.ok()) return under.status();
+    result.traced_seconds = *under;
+  }
   if (OnPath("strace")) {
     std::vector<std::string> traced{"strace",
                                     "-f",

@@ -18,6 +18,7 @@ struct BenchResult {
   double seconds = 0;
   double commits_per_second = 0;
   std::optional<double> syncs_per_commit;  // nullopt when strace is not available
+  std::optional<double> traced_seconds;    // the same pass under libcrashlab_preload.so
 };
 
 // Runs `txns` transactions of the seeded workload (cases 0, 1, ... of `seed`,
@@ -25,7 +26,7 @@ struct BenchResult {
 // `scratch_dir`, once timed and once under strace to count syncs.
 [[nodiscard]] Result<BenchResult> BenchVariant(const VariantSpec& variant, uint64_t seed,
                                                int64_t txns, const std::string& scratch_dir,
-                                               Millis deadline);
+                                               Millis deadline, const std::string& preload = "");
 
 // Counts syncs in an `strace -f` log (exposed for tests).
 int64_t CountSyncs(const std::string& strace_log);

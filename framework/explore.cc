@@ -27,6 +27,10 @@ namespace fs = std::filesystem;
 
 // Failures that keep the whole trace for a byte-for-byte replay.
 constexpr int64_t kTracesKept = 20;
+// Judged states recorded per transaction: a commit (with its sync) per state
+// cost more than verifying the state. A controller killed mid-exploration
+// loses at most this many verdicts, never half of one.
+constexpr std::size_t kRecordBatch = 256;
 
 // What the controller knew at a crash point: the transactions it had sent
 // (a refused one without its operations) and how many were acknowledged.
@@ -86,6 +90,8 @@ class Explorer {
   Status Offer(Candidate candidate, uint64_t digest, const StateEnumerator::Builder& build);
   Status Drain(bool wait);
   Status Judge(StateEntry& entry, const Candidate& candidate);
+  // Records the judged states waiting in pending_, in one transaction.
+  Status Flush();
   bool Stopping() const {
     return InterruptSignal() != 0 || (o_.stop_at_first_violation && summary_.violations > 0);
   }
@@ -105,6 +111,7 @@ class Explorer {
   std::unordered_map<uint64_t, StateEntry> states_;  // by FastDigest
   std::unordered_map<int64_t, uint64_t> by_id_;
   int64_t recorded_ = 0;
+  std::vector<CaseRecord> pending_;
   int64_t traces_kept_ = 0;
 };
 
@@ -141,6 +148,7 @@ Status Explorer::Run(const std::string& workdir) {
     if (Status s = Drain(true); !s.ok()) return s;
   }
   if (Status s = Drain(false); !s.ok()) return s;
+  if (Status s = Flush(); !s.ok()) return s;
   summary_.engines_started = pool_->engines_started();
   pool_.reset();
   return Status::Ok();
@@ -243,7 +251,15 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
                record.crash_plan, record.details, ExploreReproCommand(o_, record));
     std::fflush(out_);
   }
-  return store_.RecordCase(record);
+  pending_.push_back(std::move(record));
+  return pending_.size() >= kRecordBatch ? Flush() : Status::Ok();
+}
+
+Status Explorer::Flush() {
+  if (pending_.empty()) return Status::Ok();
+  Status s = store_.RecordCases(pending_);
+  pending_.clear();
+  return s;
 }
 
 }  // namespace

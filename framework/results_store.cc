@@ -391,7 +391,7 @@ Result<int64_t> ResultsStore::BeginCampaign(const CampaignInfo& info) {
   return sqlite3_last_insert_rowid(db_.get());
 }
 
-Status ResultsStore::RecordCase(const CaseRecord& c) {
+Status ResultsStore::InsertCase(const CaseRecord& c) {
   const std::string what = "recording case " + c.engine + "/" + c.variant + " #" +
                            std::to_string(c.case_index) + " of campaign " +
                            std::to_string(c.campaign_id);
@@ -414,9 +414,7 @@ Status ResultsStore::RecordCase(const CaseRecord& c) {
       "contract, verdict, violation, details, txns_sent, txns_acked, recovered_prefix, "
       "workload_ms, recovery_ms, total_ms, crash_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
-  // The case and its failure commit together: a controller killed between two
-  // separate commits would leave a violation without the artifacts replay needs.
-  return InTransaction(what.c_str(), [&]() -> Status {
+  {
     Result<sqlite3_stmt*> stmt = Prepared(insert_case_, insert_case);
     if (!stmt.ok()) return stmt.status();
     ResetOnExit reset{*stmt};
@@ -448,6 +446,21 @@ Status ResultsStore::RecordCase(const CaseRecord& c) {
     bind_failure.BlobOrNull(c.failure->trace);
     if (!bind_failure.ok() || sqlite3_step(*stmt) != SQLITE_DONE) {
       return Error(what + ": storing its failure");
+    }
+    return Status::Ok();
+  }
+}
+
+Status ResultsStore::RecordCase(const CaseRecord& c) {
+  // The case and its failure commit together: a controller killed between two
+  // separate commits would leave a violation without the artifacts replay needs.
+  return InTransaction("recording a case", [&] { return InsertCase(c); });
+}
+
+Status ResultsStore::RecordCases(const std::vector<CaseRecord>& cases) {
+  return InTransaction("recording cases", [&]() -> Status {
+    for (const CaseRecord& c : cases) {
+      if (Status s = InsertCase(c); !s.ok()) return s;
     }
     return Status::Ok();
   });

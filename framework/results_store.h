@@ -135,6 +135,11 @@ class ResultsStore {
   // case already recorded for (campaign, variant, case_index), database errors.
   [[nodiscard]] Status RecordCase(const CaseRecord& c);
 
+  // Records every case of `cases` as RecordCase does, in one transaction: all
+  // or none. For many small cases (exploration), where a commit per case
+  // would cost more than the cases.
+  [[nodiscard]] Status RecordCases(const std::vector<CaseRecord>& cases);
+
   // Sets the campaign's status ("finished" or "interrupted") and finished_at.
   // Finishing again overwrites both. Errors: another status, unknown campaign.
   [[nodiscard]] Status FinishCampaign(int64_t campaign_id, const std::string& status);
@@ -225,6 +230,8 @@ class ResultsStore {
   Result<std::string> QueryOne(const char* sql, const char* what);
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if anything fails.
   Status InTransaction(const char* what, const std::function<Status()>& body);
+  // Validates and inserts one case and its failure; the caller holds a transaction.
+  Status InsertCase(const CaseRecord& c);
   // An error for the last SQLite failure: `what` failed on path_, with a hint.
   Status Error(const std::string& what) const;
   // An error about path_ that is not a SQLite failure.

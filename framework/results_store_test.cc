@@ -141,6 +141,25 @@ TEST_F(ResultsStoreTest, CreatesSchemaAndRecordsCases) {
   EXPECT_TRUE(std::regex_match(raw.Query("SELECT min(recorded_at) FROM cases"), iso8601));
 }
 
+// A batch commits whole or not at all: one bad case keeps every other out.
+TEST_F(ResultsStoreTest, RecordCasesIsAllOrNothing) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<int64_t> campaign = store->BeginCampaign(Campaign());
+  ASSERT_TRUE(campaign.ok()) << campaign.status().message();
+  std::vector<CaseRecord> batch = {Case(*campaign, "fsync", 0),
+                                   Case(*campaign, "fsync", 1, "lost-acked"),
+                                   Case(*campaign, "nosync", 0)};
+  std::vector<CaseRecord> bad = batch;
+  bad.push_back(Case(*campaign, "fsync", 0));  // recorded twice
+  EXPECT_FALSE(store->RecordCases(bad).ok());
+  EXPECT_EQ(store->CasesOfCampaign(*campaign)->size(), 0u);
+  ASSERT_TRUE(store->RecordCases(batch).ok());
+  Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(*campaign);
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_TRUE((*got)[1].failure.has_value());
+}
+
 TEST_F(ResultsStoreTest, ReopenKeepsCases) {
   int64_t campaign = 0;
   {

@@ -1,5 +1,6 @@
 // crashlab bench: what each variant of an engine costs — commits per second
 // and syncs per commit, measured side by side in one run.
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ struct BenchArgs {
   uint64_t seed = 1;
   int64_t txns = 500;
   int64_t deadline_ms = 10000;
+  bool tracer = false;
 };
 
 int Bench(const BenchArgs& a) {
@@ -35,18 +37,23 @@ int Bench(const BenchArgs& a) {
   }
   fmt::print("engine {}: {} transactions per variant (workload seed {}), directory {}\n",
              engine.name, a.txns, a.seed, dir);
-  fmt::print("{:<44} {:>8} {:>10} {:>13}\n", "variant", "seconds", "commits/s", "syncs/commit");
+  const std::string preload = a.tracer ? DefaultPreloadPath() : "";
+  fmt::print("{:<44} {:>8} {:>10} {:>13}{}\n", "variant", "seconds", "commits/s", "syncs/commit",
+             a.tracer ? fmt::format(" {:>9} {:>13}", "traced s", "tracer ratio") : "");
   for (const std::string& name : variants) {
     Result<BenchResult> r =
-        BenchVariant(*engine.Find(name), a.seed, a.txns, dir, Millis(a.deadline_ms));
+        BenchVariant(*engine.Find(name), a.seed, a.txns, dir, Millis(a.deadline_ms), preload);
     if (!r.ok()) {
       fmt::print(stderr, "crashlab: {}/{}: {}\n", engine.name, name, r.status().message());
       return kExitUsage;
     }
     fmt::print(
-        "{:<44} {:>8.2f} {:>10.0f} {:>13}\n", engine.name + "/" + name, r->seconds,
+        "{:<44} {:>8.2f} {:>10.0f} {:>13}{}\n", engine.name + "/" + name, r->seconds,
         r->commits_per_second,
-        r->syncs_per_commit ? fmt::format("{:.2f}", *r->syncs_per_commit) : "n/a (no strace)");
+        r->syncs_per_commit ? fmt::format("{:.2f}", *r->syncs_per_commit) : "n/a (no strace)",
+        r->traced_seconds ? fmt::format(" {:>9.2f} {:>12.2f}x", *r->traced_seconds,
+                                        *r->traced_seconds / std::max(r->seconds, 1e-9))
+                          : "");
     std::fflush(stdout);
   }
   if (a.dir.empty()) fs::remove_all(dir, ec);
@@ -70,6 +77,10 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--dir", a->dir, "Directory for the databases; default a temporary one, removed");
   cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange")
       ->capture_default_str();
+  cmd->add_flag(
+      "--tracer", a->tracer,
+      "Also time each variant under the I/O tracer (libcrashlab_preload.so, as power-loss "
+      "cases run it) and print the ratio");
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code] { exit_code = Bench(*a); });
 }

@@ -10,6 +10,7 @@
 #include "framework/cli/common.h"
 #include "framework/explore.h"
 #include "framework/interrupt.h"
+#include "framework/soak_progress.h"
 
 namespace crashlab::cli {
 namespace {
@@ -48,6 +49,7 @@ void PrintSummary(const ExploreSummary& s, const ExploreArgs& a) {
     fmt::print("first violation after {:.2f} s\n", s.first_violation_seconds);
   }
   if (!s.workdir.empty()) fmt::print("trace and run directory kept in {}\n", s.workdir);
+  fmt::print("controller at end: {}\n", FormatUsage(ReadProcessUsage()));
 }
 
 int Explore(const ExploreArgs& a, const std::string& command_line) {
