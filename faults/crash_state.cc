@@ -1,6 +1,12 @@
 #include "faults/crash_state.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -21,11 +27,50 @@ Result<std::string> ReadFile(const fs::path& path) {
   return content;
 }
 
+bool AllZero(const char* p, std::size_t n) {
+  return n == 0 || (p[0] == '\0' && std::memcmp(p, p + 1, n - 1) == 0);
+}
+
+// Writes `content` to a new file, leaving 4 KiB blocks of zeros as holes:
+// they read back as zeros, and a crash state of preallocated journals is
+// mostly zeros that tmpfs then neither allocates nor copies.
 Status WriteFile(const fs::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  out.close();
-  if (!out) return Status::Error("cannot write " + path.string() + ": check space and permissions");
+  auto failed = [&](const char* what) {
+    return Status::Error(std::string("cannot ") + what + " " + path.string() + ": " +
+                         std::strerror(errno) + "; check space and permissions");
+  };
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return failed("create");
+  constexpr std::size_t kBlock = 4096;
+  std::size_t at = 0;
+  while (at < content.size()) {
+    const std::size_t n = std::min(kBlock, content.size() - at);
+    if (AllZero(content.data() + at, n)) {
+      at += n;
+      continue;
+    }
+    // One write for the run of non-zero blocks that starts here.
+    std::size_t end = at + n;
+    while (end < content.size() &&
+           !AllZero(content.data() + end, std::min(kBlock, content.size() - end))) {
+      end += std::min(kBlock, content.size() - end);
+    }
+    for (std::size_t done = at; done < end;) {
+      const ssize_t w = pwrite(fd, content.data() + done, end - done, static_cast<off_t>(done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        close(fd);
+        return failed("write");
+      }
+      done += static_cast<std::size_t>(w);
+    }
+    at = end;
+  }
+  if (ftruncate(fd, static_cast<off_t>(content.size())) != 0) {
+    close(fd);
+    return failed("size");
+  }
+  if (close(fd) != 0) return failed("write");
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "faults/persistence_model.h"
 #include "faults/trace_replay.h"
@@ -24,6 +25,10 @@ struct ImageCache {
     uint64_t next_seq = 0;  // kill: the changes of events before this are applied
     std::size_t ops = 0;    // power loss: the first `ops` changes (all durable) are applied
     std::optional<uint64_t> digest;  // ContentDigest(image), once computed
+    // ContentDigest of the image with a set of later changes applied, by the
+    // changes' identities: power-loss outcomes at one crash point share
+    // most files' outcomes. Cleared whenever `image` changes.
+    std::unordered_map<std::string, uint64_t> outcomes;
   };
   std::map<int, Entry> nodes;
 };

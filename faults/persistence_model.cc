@@ -260,6 +260,7 @@ std::size_t AdvanceCache(const Node& node, bool kill, ImageCache::Entry& entry, 
       if (op.seq < entry.next_seq) continue;
       Apply(op, "", 1, unused, entry.image);
       entry.digest.reset();
+      entry.outcomes.clear();
       next = op.seq + 1;
     }
     entry.next_seq = next;
@@ -268,6 +269,7 @@ std::size_t AdvanceCache(const Node& node, bool kill, ImageCache::Entry& entry, 
   while (entry.ops < node.ops.size() && node.ops[entry.ops].durable) {
     Apply(node.ops[entry.ops++], "", 1, unused, entry.image);
     entry.digest.reset();
+    entry.outcomes.clear();
   }
   return entry.ops;
 }
@@ -378,11 +380,30 @@ Result<NodeResult> ChosenContent(const Node& node, ImageCache::Entry* entry, std
     if (want_image) result.image = start;
     return result;
   }
+  // The outcome's identity: which changes (event, range) apply, torn how.
+  // Garbage units draw from the plan's seed, so a tear with G is its own.
+  std::string key;
+  const bool memo = entry != nullptr && !want_image;
+  if (memo) {
+    for (const auto& [i, fate] : kept) {
+      const ContentOp& op = node.ops[i];
+      const uint64_t id[3] = {op.seq, op.offset, op.data.size()};
+      key.append(reinterpret_cast<const char*>(id), sizeof id);
+      key += fate;
+      key += '/';
+      if (fate.find('G') != std::string::npos) key += std::to_string(plan.seed);
+    }
+    if (auto it = entry->outcomes.find(key); it != entry->outcomes.end()) {
+      result.digest = it->second;
+      return result;
+    }
+  }
   result.image = start;
   for (const auto& [i, fate] : kept) {
     Apply(node.ops[i], fate, plan.atomic_unit, decider.prng(), result.image);
   }
   result.digest = ContentDigest(result.image);
+  if (memo) entry->outcomes.emplace(std::move(key), result.digest);
   return result;
 }
 
