@@ -178,6 +178,9 @@ Status Explorer::Offer(Candidate candidate, uint64_t digest,
 Status Explorer::Drain(bool wait) {
   if (std::optional<Status> error = pool_->error()) return *error;
   for (VerifyOutcome& outcome : pool_->Collect(wait)) {
+    // Once crashlab is interrupted its signal handler kills the engines: an
+    // outcome collected from then on may be that kill's, never a verdict.
+    if (InterruptSignal() != 0) return Status::Ok();
     StateEntry& entry = states_[by_id_[outcome.id]];
     entry.verified = true;
     ++summary_.verified;
@@ -279,6 +282,16 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   if (!store.ok()) return store.status();
   Result<std::string> workdir = ExploreWorkdir(o.workdir);
   if (!workdir.ok()) return workdir.status();
+  // Crash states are rebuilt from the trace, so the directory goes with every
+  // way out but a violation (whose trace and run directory are kept for a look).
+  struct RemoveOnExit {
+    std::string dir;
+    bool keep = false;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      if (!keep) fs::remove_all(dir, ec);
+    }
+  } cleanup{*workdir};
 
   ExploreSummary summary;
   const Workload workload = GenerateWorkload(o.seed, static_cast<uint64_t>(o.workload), o.txns);
@@ -334,7 +347,8 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
                     std::move(*trace_bytes), start, summary);
   Status status = explorer.Run(*workdir);
   summary.explore_seconds = MsSince(explore_start) / 1000;
-  if (InterruptSignal() != 0 && status.ok()) {
+  // Whatever failed after an interruption failed because of it.
+  if (InterruptSignal() != 0) {
     status =
         Status::Error(fmt::format("interrupted by signal {}; the {} states judged so far are in {}",
                                   InterruptSignal(), summary.verified, o.db_path));
@@ -344,11 +358,9 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
     return status;
   }
   if (Status s = (*store)->FinishCampaign(summary.campaign_id, "finished"); !s.ok()) return s;
-  std::error_code ec;
   if (summary.violations > 0) {
+    cleanup.keep = true;
     summary.workdir = *workdir;  // the trace and the run's directory, for a look
-  } else {
-    fs::remove_all(*workdir, ec);
   }
   return summary;
 }

@@ -2,6 +2,7 @@
 // point's states verified by real engine processes, verdicts in SQLite.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -97,6 +98,29 @@ TEST(Explore, FreshProcessPerStateAndShards) {
   // Each crash point belongs to one shard; a state two points share may be
   // verified by both, so the shards hold at least the whole's states.
   EXPECT_GE(Count(dir / "explore.db", "campaign_id > 1"), states);
+}
+
+// Ctrl-C mid-exploration: the states judged before it stay recorded, none
+// judged after it (the handler kills the verifiers, which must not read as
+// recovery failures), no engine and no crash-state directory is left.
+TEST(Explore, InterruptedExplorationRecordsNoFalseVerdictAndLeavesNothing) {
+  TempDir dir;
+  const std::string marker = "CRASHLAB_TEST_MARKER=" + dir.path();
+  CommandResult r = RunCrashlabKilledAfter(Explore(dir, "pagejournal", "correct", "60"), 1500,
+                                           {{"CRASHLAB_TEST_MARKER", dir.path()}}, SIGINT);
+  ASSERT_NE(r.exit_code, 0) << r.out << r.err;
+  const std::string db = dir / "explore.db";
+  const std::vector<Row> campaigns = Query(db, "SELECT status FROM campaigns");
+  if (!campaigns.empty() && campaigns[0].at("status") == "finished") {
+    GTEST_SKIP() << "the exploration finished before the interruption";
+  }
+  if (!campaigns.empty()) {  // else the traced run itself was interrupted
+    EXPECT_EQ(campaigns[0].at("status"), "interrupted");
+    EXPECT_EQ(Count(db, "violation = 1"), 0);
+  }
+  EXPECT_NE(r.err.find("interrupted by signal"), std::string::npos) << r.err << r.out;
+  EXPECT_FALSE(fs::exists(dir / "work"));
+  EXPECT_EQ(CountProcessesWithEnv(marker), 0);
 }
 
 }  // namespace

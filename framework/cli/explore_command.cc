@@ -2,6 +2,7 @@
 // workload (framework/explore.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -22,7 +23,8 @@ struct ExploreArgs {
   int64_t workload = 0;
   std::size_t txns = 100;
   int subsets = 6, samples = 32;
-  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int jobs = static_cast<int>(
+      std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(kMaxGroups)));
   uint32_t atomic_unit = 512;
   int64_t deadline_ms = 10000;
   bool first = false;
@@ -126,9 +128,10 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
                   "Power loss: bytes a device writes all or nothing; tears mix whole units")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1u << 20));
-  cmd->add_option("--jobs", a->jobs, "Verifier processes working in parallel; default the cores")
+  cmd->add_option("--jobs", a->jobs,
+                  "Verifier processes working in parallel; default the cores (at most 16)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 256));
+      ->check(CLI::Range(1, kMaxGroups));
   cmd->add_flag("--first", a->first, "Stop at the first violation");
   cmd->add_option("--db", a->db, "Results database (SQLite)")->capture_default_str();
   cmd->add_option("--workdir", a->workdir,
