@@ -44,9 +44,12 @@ struct StateEntry {
   int64_t id = 0;
   std::string digest;  // faults::DigestDirTree, stored with each case
   bool verified = false;
-  // The recovery's outcome. A state equal to a prefix state of the workload
-  // keeps only that prefix's length, so memory does not grow with the dumps.
+  // The recovery's outcome. A state equal to a prefix state of the
+  // transactions sent keeps only that prefix's length and the context whose
+  // transactions they were (a refused one applies nothing), so memory does
+  // not grow with the dumps.
   int64_t prefix = -1;
+  int prefix_context = 0;
   std::optional<KvState> recovered;
   std::optional<std::string> check_error;
   std::optional<EngineFault> fault;
@@ -211,8 +214,8 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   input.acked = context.acked;
   input.recovered = entry.recovered
                         ? *entry.recovered
-                        : StateAfter(workload_.txns,
-                                     static_cast<std::size_t>(std::max<int64_t>(0, entry.prefix)));
+                        : StateAfter(contexts_[static_cast<std::size_t>(entry.prefix_context)].sent,
+                                     static_cast<std::size_t>(entry.prefix));
   input.check_error = entry.check_error;
   input.fault = entry.fault;
   const Judgement j = crashlab::Judge(input);
@@ -221,6 +224,7 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   ++summary_.verdicts[candidate.crash][j.verdict];
   if (first && !input.fault && !input.check_error && j.matched_prefix >= 0) {
     entry.prefix = j.matched_prefix;
+    entry.prefix_context = candidate.context;
     entry.recovered.reset();
   }
   // Every state is recorded once, and every violation.
