@@ -103,7 +103,10 @@ void SoakProgress::Update(milliseconds elapsed_here, const Counts& counts) {
     fmt::print(out_, "\r\033[K{}", Line(elapsed_here, counts));
     line_open_ = true;
   } else {
-    fmt::print(out_, "{}\n", Line(elapsed_here, counts));
+    // CI logs keep every line: the controller's memory and descriptors in
+    // each show a leak as a trend.
+    fmt::print(out_, "{}; controller {}\n", Line(elapsed_here, counts),
+               FormatUsage(ReadProcessUsage()));
   }
   std::fflush(out_);
 }
