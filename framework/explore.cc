@@ -286,14 +286,13 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   if (!store.ok()) return store.status();
   Result<std::string> workdir = ExploreWorkdir(o.workdir);
   if (!workdir.ok()) return workdir.status();
-  // Crash states are rebuilt from the trace, so the directory goes with every
-  // way out but a violation (whose trace and run directory are kept for a look).
+  // The directory (under /dev/shm: memory) goes on every way out: a failure's
+  // state is rebuilt from the trace the results store keeps with it.
   struct RemoveOnExit {
     std::string dir;
-    bool keep = false;
     ~RemoveOnExit() {
       std::error_code ec;
-      if (!keep) fs::remove_all(dir, ec);
+      fs::remove_all(dir, ec);
     }
   } cleanup{*workdir};
 
@@ -362,10 +361,6 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
     return status;
   }
   if (Status s = (*store)->FinishCampaign(summary.campaign_id, "finished"); !s.ok()) return s;
-  if (summary.violations > 0) {
-    cleanup.keep = true;
-    summary.workdir = *workdir;  // the trace and the run's directory, for a look
-  }
   return summary;
 }
 

@@ -56,7 +56,6 @@ struct ExploreSummary {
   double trace_seconds = 0;                                  // the traced run
   double explore_seconds = 0;                                // enumerating, verifying and judging
   double first_violation_seconds = -1;  // from the start of the command; -1: none
-  std::string workdir;                  // kept when a violation left crash states in it
 };
 
 struct CaseRecord;

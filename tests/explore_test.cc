@@ -55,6 +55,8 @@ TEST(Explore, FindsTheBugAndItsStateReplaysByteForByte) {
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   const std::string db = dir / "explore.db";
   ASSERT_GT(Count(db, "violation = 1 AND verdict = 'lost-acked'"), 0);
+  // Nothing stays in memory-backed /dev/shm: the store keeps the trace.
+  EXPECT_FALSE(fs::exists(dir / "work"));
   const Row first = Query(db,
                           "SELECT case_index, crash_kind, crash_state FROM cases "
                           "WHERE violation = 1 ORDER BY case_index LIMIT 1")[0];

@@ -50,7 +50,6 @@ void PrintSummary(const ExploreSummary& s, const ExploreArgs& a) {
   if (s.first_violation_seconds >= 0) {
     fmt::print("first violation after {:.2f} s\n", s.first_violation_seconds);
   }
-  if (!s.workdir.empty()) fmt::print("trace and run directory kept in {}\n", s.workdir);
   fmt::print("controller at end: {}\n", FormatUsage(ReadProcessUsage()));
 }
 
