@@ -580,4 +580,32 @@ Result<std::optional<CaseRecord>> ResultsStore::FindCase(const std::string& engi
   return std::optional<CaseRecord>(ReadCase(*stmt));
 }
 
+Result<std::optional<StoredFailure>> ResultsStore::FindFailure(int64_t failure_id) {
+  const std::string what = "finding failure " + std::to_string(failure_id);
+  const std::string sql = std::string(kSelectCase) + "WHERE f.id = ?1";
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+    return Error(what);
+  }
+  Statement stmt(raw);
+  Binder bind(raw);
+  bind.Int(failure_id);
+  if (!bind.ok()) return Error(what);
+  const int rc = sqlite3_step(raw);
+  if (rc == SQLITE_DONE) return std::optional<StoredFailure>();
+  if (rc != SQLITE_ROW) return Error(what);
+  StoredFailure failure;
+  failure.failure_id = failure_id;
+  failure.c = ReadCase(raw);
+  sqlite3_stmt* campaign = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), "SELECT command_line FROM campaigns WHERE id = ?1", -1,
+                         &campaign, nullptr) != SQLITE_OK) {
+    return Error(what);
+  }
+  Statement campaign_stmt(campaign);
+  if (sqlite3_bind_int64(campaign, 1, failure.c.campaign_id) != SQLITE_OK) return Error(what);
+  if (sqlite3_step(campaign) == SQLITE_ROW) failure.campaign_command_line = ColumnText(campaign, 0);
+  return std::optional<StoredFailure>(std::move(failure));
+}
+
 }  // namespace crashlab

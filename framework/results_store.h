@@ -105,6 +105,14 @@ struct CaseGroup {
   int64_t max_case_index = -1;
 };
 
+// A recorded failure with what is needed to replay it: its case (with the
+// failure row) and the command line of the campaign that found it.
+struct StoredFailure {
+  int64_t failure_id = 0;
+  CaseRecord c;
+  std::string campaign_command_line;
+};
+
 class ResultsStore {
  public:
   // The schema version this build writes; PRAGMA user_version of the file.
@@ -198,6 +206,9 @@ class ResultsStore {
 
   // The most recently recorded case with these coordinates, in any campaign;
   // nullopt if none. Errors: seed >= 2^63, database errors.
+  // The failure with id `failure_id` (failures.id), if recorded.
+  [[nodiscard]] Result<std::optional<StoredFailure>> FindFailure(int64_t failure_id);
+
   [[nodiscard]] Result<std::optional<CaseRecord>> FindCase(const std::string& engine,
                                                            const std::string& variant,
                                                            uint64_t seed, int64_t case_index,

@@ -159,8 +159,8 @@ void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir) {
       ->capture_default_str();
 }
 
-void AddSeedOption(CLI::App& cmd, uint64_t& seed) {
-  cmd.add_option("--seed", seed, "Campaign seed, 0..9223372036854775807")
+CLI::Option* AddSeedOption(CLI::App& cmd, uint64_t& seed) {
+  return cmd.add_option("--seed", seed, "Campaign seed, 0..9223372036854775807")
       ->required()
       ->check(CLI::Range(uint64_t{0}, uint64_t{INT64_MAX}));
 }

@@ -54,7 +54,7 @@ CLI::Validator CrashKindsValidator();
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir);
 
 // Adds --seed, accepting 0..2^63-1 (seeds are stored as SQLite integers).
-void AddSeedOption(CLI::App& cmd, uint64_t& seed);
+CLI::Option* AddSeedOption(CLI::App& cmd, uint64_t& seed);
 
 // Finds the engine and checks the requested variants (all when `requested` is
 // empty) and that each variant's program can be executed. On error prints

@@ -4,6 +4,7 @@
 // crash state is rebuilt byte for byte whatever the engine's threads do.
 #include <filesystem>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -26,8 +27,10 @@ struct ReproArgs {
   uint64_t seed = 0;
   int64_t case_index = 0;
   int64_t campaign = 0;  // 0: the most recent case with these coordinates
+  int64_t failure = 0;   // a failure id: every coordinate comes from the store
   int64_t deadline_ms = 10000;
   bool keep_cases = false;
+  bool coordinates_given = false;  // --seed and --case
 };
 
 // The most recent recorded case with these coordinates in --db, if any.
@@ -90,7 +93,86 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
   }
 }
 
-int Repro(const ReproArgs& a) {
+// The value after `flag` in a campaign's command line as recorded ("" if
+// absent): the options a case's rerun needs that the case row does not keep.
+std::string FlagValue(const std::string& command_line, const std::string& flag) {
+  std::istringstream words(command_line);
+  std::string word;
+  while (words >> word) {
+    if (word == flag && words >> word) return word;
+    if (word.rfind(flag + "=", 0) == 0) return word.substr(flag.size() + 1);
+  }
+  return "";
+}
+
+bool HasFlag(const std::string& command_line, const std::string& flag) {
+  std::istringstream words(command_line);
+  std::string word;
+  while (words >> word) {
+    if (word == flag) return true;
+  }
+  return false;
+}
+
+// Fills every coordinate of failure `a.failure` from --db: engine (unless
+// --engine was given), variant, seed, case, crash kind, campaign, and the
+// campaign options that shaped it.
+bool FromStoredFailure(ReproArgs& a) {
+  std::error_code ec;
+  if (!fs::exists(a.db, ec)) {
+    fmt::print(stderr, "crashlab: {} does not exist: pass the --db that holds failure {}\n", a.db,
+               a.failure);
+    return false;
+  }
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
+  if (!store.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", store.status().message());
+    return false;
+  }
+  Result<std::optional<StoredFailure>> found = (*store)->FindFailure(a.failure);
+  if (!found.ok() || !found->has_value()) {
+    fmt::print(stderr,
+               "crashlab: {} holds no failure {}: list them with sqlite3 {} 'SELECT f.id, "
+               "c.engine, c.variant, c.verdict FROM failures f JOIN cases c ON c.id = f.case_id'\n",
+               a.db, a.failure, a.db);
+    return false;
+  }
+  const StoredFailure& f = **found;
+  const std::string& line = f.campaign_command_line;
+  if (a.engine.empty()) {
+    a.engine = FlagValue(line, "--engine");
+    if (a.engine.empty()) a.engine = f.c.engine;
+  }
+  a.variant = f.c.variant;
+  a.seed = f.c.seed;
+  a.case_index = f.c.case_index;
+  a.crash = f.c.crash_kind;
+  a.campaign = f.c.campaign_id;
+  a.live = f.c.crash_plan.rfind("live ", 0) == 0;
+  if (const std::string txns = FlagValue(line, "--txns"); !txns.empty()) {
+    a.txns = std::stoul(txns);
+  }
+  if (const std::string point = FlagValue(line, "--point"); !point.empty()) a.point = point;
+  if (const std::string profile = FlagValue(line, "--profile"); !profile.empty()) {
+    a.profile = profile;
+  }
+  if (const std::string unit = FlagValue(line, "--atomic-unit"); !unit.empty()) {
+    a.atomic_unit = static_cast<uint32_t>(std::stoul(unit));
+  }
+  if (HasFlag(line, "--live")) a.live = true;
+  fmt::print("failure {}: {}/{} seed {} case {} ({}), campaign {}: {}\n", a.failure, f.c.engine,
+             a.variant, a.seed, a.case_index, a.crash, a.campaign, line);
+  return true;
+}
+
+int Repro(ReproArgs a) {
+  if (a.failure != 0 && !FromStoredFailure(a)) return kExitUsage;
+  if (a.failure == 0 && (a.engine.empty() || a.variant.empty() || !a.coordinates_given)) {
+    fmt::print(stderr,
+               "crashlab: repro needs a failure id (crashlab repro ID --db FILE) or --engine, "
+               "--variant, --seed and --case\n");
+    return kExitUsage;
+  }
   EngineSpec engine;
   std::vector<std::string> variants;
   if (!ChooseVariants(a.engine, a.engines_dir, {a.variant}, engine, variants)) return kExitUsage;
@@ -182,12 +264,18 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       "repro",
       "Rerun one case exactly as its campaign ran it and print the verdict with the "
       "expected-versus-recovered difference");
-  cmd->add_option("--engine", a->engine, "Engine name or path to a variants.ini")->required();
-  cmd->add_option("--variant", a->variant, "Variant")->required();
-  AddSeedOption(*cmd, a->seed);
-  cmd->add_option("--case", a->case_index, "Case index within the campaign")
-      ->required()
-      ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
+  cmd->add_option("failure", a->failure,
+                  "A failure's id in --db (failures.id): replays it with every coordinate "
+                  "taken from the store")
+      ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
+  cmd->add_option("--engine", a->engine,
+                  "Engine name or path to a variants.ini (with a failure id: default the "
+                  "campaign's)");
+  cmd->add_option("--variant", a->variant, "Variant");
+  CLI::Option* seed = AddSeedOption(*cmd, a->seed)->required(false);
+  CLI::Option* case_option =
+      cmd->add_option("--case", a->case_index, "Case index within the campaign")
+          ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
   cmd->add_option("--db", a->db, "Results database to compare with, if it exists")
       ->capture_default_str();
   cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange with the engine")
@@ -216,7 +304,10 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
                   "Power loss: path to libcrashlab_preload.so; default the build's faults/");
   AddTxnsOption(*cmd, a->txns);
   AddEnginesDirOption(*cmd, a->engines_dir);
-  cmd->callback([a, &exit_code] { exit_code = Repro(*a); });
+  cmd->callback([a, seed, case_option, &exit_code] {
+    a->coordinates_given = seed->count() > 0 && case_option->count() > 0;
+    exit_code = Repro(*a);
+  });
 }
 
 }  // namespace crashlab::cli
