@@ -121,9 +121,22 @@ Status Conclude(const std::string& trace_path, const std::string& log, CaseClock
   return Status::Ok();
 }
 
+TracedCaseResult NewResult(const TracedCaseSpec& spec) {
+  TracedCaseResult r;
+  r.workload = GenerateWorkload(spec.seed, spec.case_index, spec.txns);
+  r.crash = spec.crash;
+  r.live = spec.live;
+  r.contract = spec.variant->ContractFor(spec.crash);
+  r.plan.atomic_unit = spec.atomic_unit;
+  r.plan.profile = spec.profile;
+  return r;
+}
+
+}  // namespace
+
 // The inverse of TracedCaseResult::PlanText, for a case read back from the
 // results store: sets r.live, r.kill_at, r.killed and r.plan.
-Status ParsePlanText(const std::string& text, TracedCaseResult& r) {
+Status ParseStoredPlan(const std::string& text, TracedCaseResult& r) {
   static const std::regex kPlan(
       "(live kill-at=(\\d+)( \\(run ended first\\))? )?"
       "(explore workload=(\\d+) txns=(\\d+) )?"
@@ -161,19 +174,6 @@ Status ParsePlanText(const std::string& text, TracedCaseResult& r) {
   }
   return Status::Ok();
 }
-
-TracedCaseResult NewResult(const TracedCaseSpec& spec) {
-  TracedCaseResult r;
-  r.workload = GenerateWorkload(spec.seed, spec.case_index, spec.txns);
-  r.crash = spec.crash;
-  r.live = spec.live;
-  r.contract = spec.variant->ContractFor(spec.crash);
-  r.plan.atomic_unit = spec.atomic_unit;
-  r.plan.profile = spec.profile;
-  return r;
-}
-
-}  // namespace
 
 std::string TracedCaseResult::PlanText() const {
   std::string text;
@@ -251,7 +251,7 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
   const auto start = CaseClock::now();
   if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
   TracedCaseResult r = NewResult(spec);
-  if (Status s = ParsePlanText(plan_text, r); !s.ok()) return s;
+  if (Status s = ParseStoredPlan(plan_text, r); !s.ok()) return s;
   if (r.explore) {
     r.workload =
         GenerateWorkload(spec.seed, static_cast<uint64_t>(r.explore_workload), r.explore_txns);

@@ -74,6 +74,11 @@ struct TracedCaseResult {
   std::string PlanText() const;
 };
 
+// The inverse of TracedCaseResult::PlanText, for a case read back from the
+// results store: sets r.live, kill_at, killed, the explore fields and r.plan.
+// r.crash must be the case's own crash kind.
+[[nodiscard]] Status ParseStoredPlan(const std::string& text, TracedCaseResult& r);
+
 // Runs one case. An error means the case could not be run at all (the
 // directory, the program, the preload library, an unreadable trace, a trace
 // that does not explain the directory its run left).

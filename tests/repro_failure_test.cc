@@ -44,6 +44,33 @@ TEST(ReproFailure, EveryBugVariantsFailureReplaysByteForByteFromACopiedDatabase)
   }
 }
 
+// `crashlab explain` tells a stored power-loss failure: the crash point among
+// its events, what happened to the pending writes, the wrong keys.
+TEST(ReproFailure, ExplainTellsTheCrashPointThePendingWritesAndTheWrongKeys) {
+  TempDir dir;
+  const std::string db = dir / "found.db";
+  CommandResult found =
+      RunCrashlab({"explore", "--engine", "pagejournal", "--variant", "journal-no-sync", "--seed",
+                   "1", "--txns", "20", "--first", "--crash", "power-loss", "--db", db});
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err;
+  const Row f = Query(db,
+                      "SELECT min(f.id) AS id, c.crash_plan, c.verdict FROM failures f "
+                      "JOIN cases c ON c.id = f.case_id")[0];
+  CommandResult r = RunCrashlab({"explain", f.at("id"), "--db", db});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string event = f.at("crash_plan").substr(f.at("crash_plan").find("event=") + 6);
+  const std::string c = event.substr(0, event.find('/'));
+  EXPECT_NE(r.out.find("events around the crash point " + c), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n> " + std::string(6 - std::min<std::size_t>(6, c.size()), ' ') + c),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("what the power loss did to the changes not yet durable"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(": vanished"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expected versus recovered:\nkey "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("crashlab repro " + f.at("id") + " --db"), std::string::npos) << r.out;
+}
+
 TEST(ReproFailure, UnknownFailureIdNamesTheQueryThatListsThem) {
   TempDir dir;
   CommandResult made = RunCrashlab({"run", "--engine", "pagejournal", "--variant", "correct",

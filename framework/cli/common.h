@@ -74,6 +74,7 @@ void AddMergeCommand(CLI::App& app, int& exit_code);
 void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddSoakCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
+void AddExplainCommand(CLI::App& app, int& exit_code);
 void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);

@@ -1,0 +1,166 @@
+// crashlab explain FAILURE-ID: tells a stored failure in a terminal — the
+// events around its crash point, what the crash kept, dropped and tore, what
+// had been acknowledged, and the keys that came back wrong.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "faults/crash_state.h"
+#include "faults/trace_file.h"
+#include "framework/cli/common.h"
+#include "framework/event_text.h"
+#include "framework/results_store.h"
+#include "framework/traced_case.h"
+#include "framework/vocabulary.h"
+
+namespace crashlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ExplainArgs {
+  int64_t failure = 0;
+  std::string db = "crashlab.db";
+  int window = 8;
+};
+
+// At most this many lines of pending-change outcomes: the rest are counted.
+constexpr std::size_t kOutcomeLines = 16;
+
+// The path each file id was last opened or created under, so that events
+// that carry only the id (mapped-page stores, syncs) name their file.
+std::map<uint64_t, std::string> PathsOf(const faults::Trace& trace) {
+  std::map<uint64_t, std::string> paths;
+  for (const faults::Event& e : trace.events) {
+    if (e.kind == faults::EventKind::kOpen && !e.path.empty()) paths[e.file] = e.path;
+    if (e.kind == faults::EventKind::kRename) paths[e.file] = e.path2;
+  }
+  return paths;
+}
+
+void PrintEvents(const faults::Trace& trace, uint64_t c, int window) {
+  const std::map<uint64_t, std::string> paths = PathsOf(trace);
+  const uint64_t from = c > static_cast<uint64_t>(window) ? c - window : 0;
+  const uint64_t to = std::min<uint64_t>(trace.events.size(), c + 1 + window);
+  fmt::print("events around the crash point {} (those before it completed{}):\n", c,
+             c < trace.events.size() ? fmt::format("; event {} was in flight", c) : "");
+  for (uint64_t i = from; i < to; ++i) {
+    faults::Event e = trace.events[i];
+    if (e.path.empty() && paths.count(e.file) != 0) e.path = paths.at(e.file);
+    if (i == c + 1) fmt::print("  (the rest never happened: the crash came first)\n");
+    fmt::print("{} {}\n", i == c ? ">" : " ", DescribeEvent(e));
+  }
+}
+
+// What a power loss did to each pending change, the ones nearest the crash
+// point first, and per outcome how many.
+void PrintOutcomes(const faults::CrashReport& report,
+                   const std::map<uint64_t, std::string>& paths) {
+  std::map<std::string, int> counts;
+  std::vector<std::string> lines;
+  for (const faults::WriteOutcome& w : report.writes) {
+    const std::string fate = w.fate == faults::WriteFate::kSurvived   ? "survived"
+                             : w.fate == faults::WriteFate::kVanished ? "vanished"
+                                                                      : "torn " + w.units;
+    ++counts[fate.substr(0, fate.find(' '))];
+    auto path = paths.find(w.file);
+    lines.push_back(fmt::format("  event {} {} file {} ({}): {}", w.event,
+                                faults::EventKindName(w.kind), w.file,
+                                path == paths.end() ? "?" : path->second, fate));
+  }
+  for (const faults::NameOutcome& n : report.names) {
+    ++counts[n.kept ? "name kept" : "name reverted"];
+    lines.push_back(fmt::format("  event {} {} {}{}: {}", n.event, faults::EventKindName(n.kind),
+                                n.path, n.path2.empty() ? "" : " -> " + n.path2,
+                                n.kept ? "kept" : "reverted"));
+  }
+  std::string summary;
+  for (const auto& [what, n] : counts)
+    summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, what);
+  fmt::print("what the power loss did to the changes not yet durable ({}):\n",
+             summary.empty() ? "none pending" : summary);
+  const std::size_t skip = lines.size() > kOutcomeLines ? lines.size() - kOutcomeLines : 0;
+  if (skip > 0) fmt::print("  ... {} earlier ones\n", skip);
+  for (std::size_t i = skip; i < lines.size(); ++i) fmt::print("{}\n", lines[i]);
+}
+
+int Explain(const ExplainArgs& a) {
+  std::error_code ec;
+  if (!fs::exists(a.db, ec)) {
+    fmt::print(stderr, "crashlab: {} does not exist: pass the --db that holds the failure\n", a.db);
+    return kExitUsage;
+  }
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
+  if (!store.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", store.status().message());
+    return kExitUsage;
+  }
+  Result<std::optional<StoredFailure>> found = (*store)->FindFailure(a.failure);
+  if (!found.ok() || !found->has_value()) {
+    fmt::print(stderr,
+               "crashlab: {} holds no failure {}: list them with sqlite3 {} 'SELECT f.id, "
+               "c.engine, c.variant, c.verdict FROM failures f JOIN cases c ON c.id = f.case_id'\n",
+               a.db, a.failure, a.db);
+    return kExitUsage;
+  }
+  const CaseRecord& c = (*found)->c;
+  fmt::print("failure {}: {}/{} seed {} case {}, {} under a {} contract: {}\n", a.failure, c.engine,
+             c.variant, c.seed, c.case_index, c.crash_kind, c.contract, c.verdict);
+  fmt::print("plan: {}\n", c.crash_plan);
+  fmt::print("acknowledged: {} of the {} transactions sent before the crash\n", c.txns_acked,
+             c.txns_sent);
+  if (!c.failure || c.failure->trace.empty()) {
+    fmt::print(
+        "(no trace stored for this failure: a timed or point kill, or past the first 20 "
+        "failures of its variant; `crashlab repro {} --db {}` reruns it)\n",
+        a.failure, a.db);
+  } else {
+    Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
+    TracedCaseResult plan;
+    plan.crash = *ParseCrashKind(c.crash_kind);
+    Status parsed = trace.ok() ? ParseStoredPlan(c.crash_plan, plan) : trace.status();
+    if (!parsed.ok()) {
+      fmt::print(stderr, "crashlab: {}\n", parsed.message());
+      return kExitUsage;
+    }
+    PrintEvents(*trace, plan.plan.event, a.window);
+    if (plan.crash == CrashKind::kKill) {
+      fmt::print("a kill keeps every completed event: the kernel holds them\n");
+    } else {
+      Result<faults::CrashReport> report = faults::DescribePowerLoss(*trace, plan.plan, "");
+      if (!report.ok()) {
+        fmt::print(stderr, "crashlab: {}\n", report.status().message());
+        return kExitUsage;
+      }
+      PrintOutcomes(*report, PathsOf(*trace));
+    }
+  }
+  fmt::print("what happened: {}\n", c.details);
+  if (c.failure && !c.failure->difference.empty()) {
+    fmt::print("expected versus recovered:\n{}", c.failure->difference);
+  }
+  fmt::print("replay it: crashlab repro {} --db {}\n", a.failure, a.db);
+  return kExitHeld;
+}
+
+}  // namespace
+
+void AddExplainCommand(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<ExplainArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "explain",
+      "Tell a stored failure: the events around its crash point, which pending writes "
+      "survived, vanished or tore, what was acknowledged, and the keys that came back wrong");
+  cmd->add_option("failure", a->failure, "The failure's id in --db (failures.id)")
+      ->required()
+      ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
+  cmd->add_option("--db", a->db, "Results database")->capture_default_str();
+  cmd->add_option("--window", a->window, "Events shown on each side of the crash point")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  cmd->callback([a, &exit_code] { exit_code = Explain(*a); });
+}
+
+}  // namespace crashlab::cli
