@@ -69,6 +69,20 @@ TEST(ReproFailure, ExplainTellsTheCrashPointThePendingWritesAndTheWrongKeys) {
   EXPECT_NE(r.out.find(": vanished"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("expected versus recovered:\nkey "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("crashlab repro " + f.at("id") + " --db"), std::string::npos) << r.out;
+
+  // --keep leaves that very crash state, and how to start the engine on it.
+  CommandResult kept = RunCrashlab({"repro", f.at("id"), "--db", db, "--keep", dir / "state"});
+  EXPECT_EQ(kept.exit_code, 1) << kept.out << kept.err;
+  const std::string digest = Query(db,
+                                   "SELECT c.crash_state FROM failures f JOIN cases c ON "
+                                   "c.id = f.case_id WHERE f.id = " +
+                                       f.at("id"))[0]
+                                 .at("crash_state");
+  EXPECT_NE(kept.out.find("crash state kept in " + dir / "state" + " (digest " + digest),
+            std::string::npos)
+      << kept.out;
+  EXPECT_TRUE(fs::exists(dir / "state/data"));
+  EXPECT_NE(kept.out.find("gdb --args "), std::string::npos) << kept.out;
 }
 
 TEST(ReproFailure, UnknownFailureIdNamesTheQueryThatListsThem) {

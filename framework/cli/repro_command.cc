@@ -9,9 +9,13 @@
 #include <fmt/format.h>
 
 #include "faults/crash_state.h"
+#include "faults/persistence_model.h"
+#include "faults/trace_file.h"
 #include "framework/campaign.h"
+#include "framework/case_steps.h"
 #include "framework/cli/common.h"
 #include "framework/interrupt.h"
+#include "framework/traced_case.h"
 
 namespace crashlab::cli {
 namespace {
@@ -30,6 +34,7 @@ struct ReproArgs {
   int64_t failure = 0;   // a failure id: every coordinate comes from the store
   int64_t deadline_ms = 10000;
   bool keep_cases = false;
+  std::string keep;  // write the crash state here, and say how to start the engine on it
   bool coordinates_given = false;  // --seed and --case
 };
 
@@ -165,6 +170,52 @@ bool FromStoredFailure(ReproArgs& a) {
   return true;
 }
 
+// A command line a shell runs as is.
+std::string ShellLine(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const std::string& word : argv) {
+    const bool plain =
+        !word.empty() && word.find_first_of(" \t'\"\\$`;&|<>()*?") == std::string::npos;
+    std::string quoted = "'";
+    for (char ch : word) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    line += (line.empty() ? "" : " ") + (plain ? word : quoted + "'");
+  }
+  return line;
+}
+
+// --keep DIR: writes the crash state the case recovered (rebuilt from its
+// trace and plan, before any recovery touched it) to `dir`, and prints how to
+// start the engine on it by hand and under gdb.
+bool KeepCrashState(const std::string& dir, const std::string& trace_bytes,
+                    const std::string& plan_text, CrashKind crash, const VariantSpec& variant) {
+  Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the case's trace");
+  TracedCaseResult plan;
+  plan.crash = crash;
+  Status parsed = trace.ok() ? ParseStoredPlan(plan_text, plan) : trace.status();
+  Result<faults::DirTree> tree = !parsed.ok() ? Result<faults::DirTree>(parsed)
+                                 : crash == CrashKind::kKill
+                                     ? faults::ModelKill(*trace, plan.plan.event, {})
+                                     : faults::ModelPowerLoss(*trace, plan.plan, {}, nullptr);
+  Status written = tree.ok() ? faults::WriteDirTree(*tree, dir) : tree.status();
+  if (!written.ok()) {
+    fmt::print(stderr, "crashlab: --keep {}: {}\n", dir, written.message());
+    return false;
+  }
+  std::error_code ec;
+  const std::string abs = fs::absolute(dir, ec).string();
+  fmt::print("crash state kept in {} (digest {}), as the crash left it.\n", abs,
+             faults::DigestDirTree(*tree));
+  fmt::print(
+      "start the engine on it by hand (recovery runs at open; it changes the "
+      "directory, so copy it first to keep this state):\n  {}\n  then type:  hello,  "
+      "open {},  dump,  check,  close\n",
+      ShellLine(variant.argv), ShellLine({abs}));
+  std::vector<std::string> gdb = {"gdb", "--args"};
+  gdb.insert(gdb.end(), variant.argv.begin(), variant.argv.end());
+  fmt::print("under gdb:\n  {}\n", ShellLine(gdb));
+  return true;
+}
+
 int Repro(ReproArgs a) {
   if (a.failure != 0 && !FromStoredFailure(a)) return kExitUsage;
   if (a.failure == 0 && (a.engine.empty() || a.variant.empty() || !a.coordinates_given)) {
@@ -248,6 +299,26 @@ int Repro(ReproArgs a) {
   if (r.failure && !r.failure->engine_stderr.empty()) {
     fmt::print("engine stderr (tail):\n{}\n", r.failure->engine_stderr);
   }
+  if (!a.keep.empty()) {
+    // The replayed trace, or the one the rerun recorded (a live run's own).
+    std::string trace = replay ? recorded->failure->trace : "";
+    if (!replay) {
+      const std::string live = case_dir + "/live/trace.bin";
+      Result<std::string> bytes =
+          ReadWholeFile(fs::exists(live, ec) ? live : case_dir + "/trace.bin");
+      if (bytes.ok()) trace = std::move(*bytes);
+    }
+    if (trace.empty()) {
+      fmt::print(
+          "--keep: a timed or point kill records no trace, so its crash state cannot be "
+          "rebuilt; the recovered case directory is kept in {}\n",
+          case_dir);
+      return r.violation ? kExitViolations : kExitHeld;
+    }
+    if (!KeepCrashState(a.keep, trace, r.crash_plan, *ParseCrashKind(a.crash), variant)) {
+      return kExitUsage;
+    }
+  }
   if (a.keep_cases) {
     fmt::print("case directory kept: {}\n", case_dir);
   } else {
@@ -282,6 +353,10 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep the case directory and print its path");
+  cmd->add_option("--keep", a->keep,
+                  "Write the case's crash state (rebuilt from its trace, as the crash left it) to "
+                  "this new or empty directory and print how to start the engine on it by hand "
+                  "and under gdb");
   cmd->add_option("--point", a->point, "The --point the campaign ran with, if any");
   cmd->add_option("--crash", a->crash,
                   "The case's crash kind (in a kill,power-loss campaign, the one its `repro` line "
