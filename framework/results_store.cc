@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "framework/compression.h"
 #include "framework/results_store_sql.h"
 #include "framework/vocabulary.h"
 
@@ -175,6 +176,10 @@ CaseRecord ReadCase(sqlite3_stmt* stmt) {
   if (sqlite3_column_type(stmt, 19) != SQLITE_NULL) {
     c.failure = FailureRecord{ColumnText(stmt, 20), ColumnText(stmt, 21), ColumnText(stmt, 22),
                               ColumnText(stmt, 23), ColumnBlob(stmt, 24)};
+    // A damaged blob stays as it is: reading it as a trace then says so.
+    if (Result<std::string> trace = Decompress(c.failure->trace); trace.ok()) {
+      c.failure->trace = std::move(*trace);
+    }
   }
   return c;
 }
@@ -443,7 +448,10 @@ Status ResultsStore::InsertCase(const CaseRecord& c) {
     Binder bind_failure(*stmt);
     bind_failure.Int(case_id).Text(c.failure->expected).Text(c.failure->recovered);
     bind_failure.Text(c.failure->difference).Text(c.failure->engine_stderr);
-    bind_failure.BlobOrNull(c.failure->trace);
+    // Traces are a few MB of mostly repeated page images: zlib stores them
+    // in a fraction of that. (Bound without a copy: it must outlive the step.)
+    const std::string trace = Compress(c.failure->trace);
+    bind_failure.BlobOrNull(trace);
     if (!bind_failure.ok() || sqlite3_step(*stmt) != SQLITE_DONE) {
       return Error(what + ": storing its failure");
     }

@@ -160,6 +160,22 @@ TEST_F(ResultsStoreTest, RecordCasesIsAllOrNothing) {
   EXPECT_TRUE((*got)[1].failure.has_value());
 }
 
+// Traces are stored compressed and read back as they were.
+TEST_F(ResultsStoreTest, TracesAreStoredCompressed) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<int64_t> campaign = store->BeginCampaign(Campaign());
+  ASSERT_TRUE(campaign.ok()) << campaign.status().message();
+  CaseRecord c = Case(*campaign, "fsync", 0, "lost-acked");
+  c.failure->trace = std::string("CLTRACE\0", 8) + std::string(1 << 20, 'p');
+  ASSERT_TRUE(store->RecordCase(c).ok());
+  RawDb raw(path_);
+  EXPECT_LT(std::stoll(raw.Query("SELECT length(trace) FROM failures")), 100000);
+  Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(*campaign);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ((*got)[0].failure->trace, c.failure->trace);
+}
+
 TEST_F(ResultsStoreTest, ReopenKeepsCases) {
   int64_t campaign = 0;
   {
