@@ -38,7 +38,7 @@ std::string Hostname() {
   return name;
 }
 
-Result<std::string> PrepareWorkdir(const std::string& requested) {
+Result<std::string> PrepareWorkdir(const std::string& requested, bool may_hold_earlier_cases) {
   std::error_code ec;
   if (requested.empty()) {
     std::string tmpl = (fs::temp_directory_path(ec) / "crashlab-XXXXXX").string();
@@ -53,10 +53,11 @@ Result<std::string> PrepareWorkdir(const std::string& requested) {
       return Status::Error("--workdir " + requested +
                            " is not a directory; pass a new or empty one");
     }
-    if (!fs::is_empty(requested, ec)) {
+    if (!may_hold_earlier_cases && !fs::is_empty(requested, ec)) {
       return Status::Error("--workdir " + requested +
                            " is not empty; crashlab writes its case directories only into a new "
-                           "or empty directory: pass another or empty it");
+                           "or empty directory (a resumed soak: its own): pass another or empty "
+                           "it");
     }
     return fs::absolute(requested).string();
   }

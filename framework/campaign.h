@@ -87,8 +87,10 @@ struct CampaignSummary {
 std::string Hostname();
 
 // The work directory: created fresh under TMPDIR when `requested` is empty;
-// an existing one must be empty. Returns its absolute path.
-[[nodiscard]] Result<std::string> PrepareWorkdir(const std::string& requested);
+// an existing one must be empty unless `may_hold_earlier_cases` (a resumed
+// soak's own, holding the failures it kept). Returns its absolute path.
+[[nodiscard]] Result<std::string> PrepareWorkdir(const std::string& requested,
+                                                 bool may_hold_earlier_cases = false);
 
 [[nodiscard]] Result<CampaignSummary> RunCampaign(const CampaignOptions& options, std::FILE* out);
 

@@ -258,8 +258,11 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
                record.crash_plan, record.details, ExploreReproCommand(o_, record));
     std::fflush(out_);
   }
+  // A record that carries the trace (megabytes) goes out at once rather
+  // than wait in memory with up to 19 more copies.
+  const bool carries_trace = record.failure && !record.failure->trace.empty();
   pending_.push_back(std::move(record));
-  return pending_.size() >= kRecordBatch ? Flush() : Status::Ok();
+  return pending_.size() >= kRecordBatch || carries_trace ? Flush() : Status::Ok();
 }
 
 Status Explorer::Flush() {

@@ -1,7 +1,5 @@
 #include "framework/soak_setup.h"
 
-#include <stdlib.h>
-
 #include <iterator>
 #include <system_error>
 
@@ -13,34 +11,6 @@ namespace crashlab::soak_internal {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The work directory: a fresh temporary one by default; a given one must be
-// new or empty, except on a resume, where it may hold kept failing cases.
-Result<std::string> PrepareSoakWorkdir(const std::string& requested, bool resume) {
-  std::error_code ec;
-  if (requested.empty()) {
-    std::string tmpl = (fs::temp_directory_path(ec) / "crashlab-soak-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      return Status::Error("cannot create a temporary work directory " + tmpl +
-                           "; set TMPDIR or pass --workdir");
-    }
-    return tmpl;
-  }
-  if (fs::exists(requested, ec)) {
-    if (!fs::is_directory(requested, ec)) {
-      return Status::Error("--workdir " + requested +
-                           " is not a directory; pass a new or empty one");
-    }
-    if (!resume && !fs::is_empty(requested, ec)) {
-      return Status::Error("--workdir " + requested +
-                           " is not empty; a soak writes its case directories only into a new "
-                           "or empty directory (or, with --resume, its own): pass another");
-    }
-  } else if (!fs::create_directories(requested, ec)) {
-    return Status::Error("cannot create --workdir " + requested + ": " + ec.message());
-  }
-  return fs::absolute(requested).string();
-}
 
 // What the campaign of `engine` and `shape` runs: the soak's shared options,
 // the engine with all its variants, the shape's transactions.
@@ -170,7 +140,8 @@ Status FailSoak(SoakRun& run, const Status& why) {
 }
 
 Status SetUpSoak(SoakRun& run) {
-  Result<std::string> workdir = PrepareSoakWorkdir(run.options.base.workdir, run.options.resume);
+  Result<std::string> workdir =
+      PrepareWorkdir(run.options.base.workdir, /*may_hold_earlier_cases=*/run.options.resume);
   if (!workdir.ok()) return workdir.status();
   run.workdir = *workdir;
   // Campaigns, slots and tallies, in engine, shape, variant, crash order.

@@ -75,8 +75,7 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
   cmd->add_option("--seed", a->seed, "Workload seed")->capture_default_str();
   cmd->add_option("--dir", a->dir, "Directory for the databases; default a temporary one, removed");
-  cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange")
-      ->capture_default_str();
+  AddDeadlineOption(*cmd, a->deadline_ms);
   cmd->add_flag(
       "--tracer", a->tracer,
       "Also time each variant under the I/O tracer (libcrashlab_preload.so, as power-loss "

@@ -103,6 +103,55 @@ void SetShard(const std::string& shard, CampaignOptions& o) {
   if (!shard.empty()) ParseShard(shard, o.shard_index, o.shard_count);
 }
 
+std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_id) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) {
+    fmt::print(stderr, "crashlab: {} does not exist: pass the --db that holds failure {}\n", db,
+               failure_id);
+    return std::nullopt;
+  }
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db);
+  if (!store.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", store.status().message());
+    return std::nullopt;
+  }
+  Result<std::optional<StoredFailure>> found = (*store)->FindFailure(failure_id);
+  if (!found.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", found.status().message());
+    return std::nullopt;
+  }
+  if (!found->has_value()) {
+    fmt::print(stderr,
+               "crashlab: {} holds no failure {}: list them with sqlite3 {} 'SELECT f.id, "
+               "c.engine, c.variant, c.verdict FROM failures f JOIN cases c ON c.id = f.case_id'\n",
+               db, failure_id, db);
+  }
+  return std::move(*found);
+}
+
+void AddDeadlineOption(CLI::App& cmd, int64_t& deadline_ms) {
+  cmd.add_option("--deadline-ms", deadline_ms,
+                 "Deadline for each exchange with the engine; missing it is the `hang` verdict")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+}
+
+void AddTracedCaseOptions(CLI::App& cmd, std::string* profile, uint32_t& atomic_unit,
+                          std::string& preload) {
+  if (profile != nullptr) {
+    cmd.add_option(
+           "--profile", *profile,
+           "Power loss: persistence profile, posix or ext4-ordered (docs/persistence-model.md)")
+        ->capture_default_str();
+  }
+  cmd.add_option("--atomic-unit", atomic_unit,
+                 "Power loss: bytes a device writes all or nothing; torn writes mix whole units")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 20));
+  cmd.add_option("--preload", preload,
+                 "Path to libcrashlab_preload.so (the I/O tracer); default the build's faults/");
+}
+
 void AddTxnsOption(CLI::App& cmd, std::size_t& txns) {
   cmd.add_option("--txns", txns,
                  "Transactions per workload; 0 lets the seed draw 4 to 24 per case (a longer "

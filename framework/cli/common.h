@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,15 @@ void AddShardOption(CLI::App& cmd, std::string& shard);
 // Sets o.shard_index and o.shard_count from a --shard value ("" = whole).
 void SetShard(const std::string& shard, CampaignOptions& o);
 
+// Adds --deadline-ms (1 ms to 1 hour): the deadline of each exchange with an
+// engine, missing which is the `hang` verdict.
+void AddDeadlineOption(CLI::App& cmd, int64_t& deadline_ms);
+
+// Adds --atomic-unit and --preload, and --profile unless `profile` is null:
+// the options of traced (power-loss and live) cases.
+void AddTracedCaseOptions(CLI::App& cmd, std::string* profile, uint32_t& atomic_unit,
+                          std::string& preload);
+
 // Adds --txns N: transactions per workload; 0 (the default) lets the seed
 // draw 4 to 24.
 void AddTxnsOption(CLI::App& cmd, std::size_t& txns);
@@ -46,6 +56,11 @@ void AddJUnitOption(CLI::App& cmd, std::string& junit);
 bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& campaign_ids,
                         const std::string& db,
                         const std::function<std::string(const CaseRecord&)>& repro);
+
+// Failure `failure_id` from the results database at `db`. When the file,
+// the database or the failure is not there, prints what is wrong and how to
+// find the right one, and returns nothing.
+std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_id);
 
 // Checks --crash: kill, power-loss, or both comma-separated.
 CLI::Validator CrashKindsValidator();

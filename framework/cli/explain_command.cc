@@ -2,7 +2,6 @@
 // events around its crash point, what the crash kept, dropped and tore, what
 // had been acknowledged, and the keys that came back wrong.
 #include <algorithm>
-#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -17,8 +16,6 @@
 
 namespace crashlab::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct ExplainArgs {
   int64_t failure = 0;
@@ -87,25 +84,9 @@ void PrintOutcomes(const faults::CrashReport& report,
 }
 
 int Explain(const ExplainArgs& a) {
-  std::error_code ec;
-  if (!fs::exists(a.db, ec)) {
-    fmt::print(stderr, "crashlab: {} does not exist: pass the --db that holds the failure\n", a.db);
-    return kExitUsage;
-  }
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
-  if (!store.ok()) {
-    fmt::print(stderr, "crashlab: {}\n", store.status().message());
-    return kExitUsage;
-  }
-  Result<std::optional<StoredFailure>> found = (*store)->FindFailure(a.failure);
-  if (!found.ok() || !found->has_value()) {
-    fmt::print(stderr,
-               "crashlab: {} holds no failure {}: list them with sqlite3 {} 'SELECT f.id, "
-               "c.engine, c.variant, c.verdict FROM failures f JOIN cases c ON c.id = f.case_id'\n",
-               a.db, a.failure, a.db);
-    return kExitUsage;
-  }
-  const CaseRecord& c = (*found)->c;
+  const std::optional<StoredFailure> found = LoadFailure(a.db, a.failure);
+  if (!found) return kExitUsage;
+  const CaseRecord& c = found->c;
   fmt::print("failure {}: {}/{} seed {} case {}, {} under a {} contract: {}\n", a.failure, c.engine,
              c.variant, c.seed, c.case_index, c.crash_kind, c.contract, c.verdict);
   fmt::print("plan: {}\n", c.crash_plan);

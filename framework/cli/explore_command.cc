@@ -123,10 +123,6 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
                   "Power loss: seeded subsets per crash point when more changes are pending")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
-  cmd->add_option("--atomic-unit", a->atomic_unit,
-                  "Power loss: bytes a device writes all or nothing; tears mix whole units")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1u << 20));
   cmd->add_option("--jobs", a->jobs,
                   "Verifier processes working in parallel; default the cores (at most 16)")
       ->capture_default_str()
@@ -136,12 +132,9 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
   cmd->add_option("--workdir", a->workdir,
                   "New or empty directory for the trace and crash states; default a new one "
                   "under /dev/shm (else TMPDIR)");
-  cmd->add_option("--deadline-ms", a->deadline_ms,
-                  "Deadline for each exchange with the engine; missing it is the `hang` verdict")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
-  cmd->add_option("--preload", a->preload,
-                  "Path to libcrashlab_preload.so; default the build's faults/");
+  AddDeadlineOption(*cmd, a->deadline_ms);
+  // Explore's power-loss states follow the posix profile: no --profile.
+  AddTracedCaseOptions(*cmd, nullptr, a->atomic_unit, a->preload);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);

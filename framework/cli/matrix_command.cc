@@ -100,17 +100,8 @@ void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_
                   "default temporary ones");
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep every case directory, not only failing ones");
   cmd->add_flag("--live", a->live, "Traced cases killed for real (see `crashlab run --help`)");
-  cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange with the engine")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
-  cmd->add_option("--profile", a->profile, "Power loss: persistence profile, posix or ext4-ordered")
-      ->capture_default_str();
-  cmd->add_option("--atomic-unit", a->atomic_unit,
-                  "Power loss: bytes a device writes all or nothing")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1u << 20));
-  cmd->add_option("--preload", a->preload,
-                  "Path to libcrashlab_preload.so; default the build's faults/");
+  AddDeadlineOption(*cmd, a->deadline_ms);
+  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->preload);
   AddTxnsOption(*cmd, a->txns);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);

@@ -123,26 +123,9 @@ bool HasFlag(const std::string& command_line, const std::string& flag) {
 // --engine was given), variant, seed, case, crash kind, campaign, and the
 // campaign options that shaped it.
 bool FromStoredFailure(ReproArgs& a) {
-  std::error_code ec;
-  if (!fs::exists(a.db, ec)) {
-    fmt::print(stderr, "crashlab: {} does not exist: pass the --db that holds failure {}\n", a.db,
-               a.failure);
-    return false;
-  }
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
-  if (!store.ok()) {
-    fmt::print(stderr, "crashlab: {}\n", store.status().message());
-    return false;
-  }
-  Result<std::optional<StoredFailure>> found = (*store)->FindFailure(a.failure);
-  if (!found.ok() || !found->has_value()) {
-    fmt::print(stderr,
-               "crashlab: {} holds no failure {}: list them with sqlite3 {} 'SELECT f.id, "
-               "c.engine, c.variant, c.verdict FROM failures f JOIN cases c ON c.id = f.case_id'\n",
-               a.db, a.failure, a.db);
-    return false;
-  }
-  const StoredFailure& f = **found;
+  const std::optional<StoredFailure> found = LoadFailure(a.db, a.failure);
+  if (!found) return false;
+  const StoredFailure& f = *found;
   const std::string& line = f.campaign_command_line;
   if (a.engine.empty()) {
     a.engine = FlagValue(line, "--engine");
@@ -349,9 +332,7 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
           ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
   cmd->add_option("--db", a->db, "Results database to compare with, if it exists")
       ->capture_default_str();
-  cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange with the engine")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  AddDeadlineOption(*cmd, a->deadline_ms);
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep the case directory and print its path");
   cmd->add_option("--keep", a->keep,
                   "Write the case's crash state (rebuilt from its trace, as the crash left it) to "

@@ -113,24 +113,12 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
   cmd->add_option("--workdir", a->workdir,
                   "New or empty directory for case directories; default a temporary one");
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep every case directory, not only failing ones");
-  cmd->add_option("--deadline-ms", a->deadline_ms,
-                  "Deadline for each exchange with the engine; missing it is the `hang` verdict")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  AddDeadlineOption(*cmd, a->deadline_ms);
   cmd->add_option("--point", a->point,
                   "Kill at a named fault point of the engine instead of after a timed delay: a "
                   "point name, or 'any' for a point chosen by the seed in each case (with --live: "
                   "the crash point of every case)");
-  cmd->add_option(
-         "--profile", a->profile,
-         "Power loss: persistence profile, posix or ext4-ordered (docs/persistence-model.md)")
-      ->capture_default_str();
-  cmd->add_option("--atomic-unit", a->atomic_unit,
-                  "Power loss: bytes a device writes all or nothing; torn writes mix whole units")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1u << 20));
-  cmd->add_option("--preload", a->preload,
-                  "Power loss: path to libcrashlab_preload.so; default the build's faults/");
+  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->preload);
   AddTxnsOption(*cmd, a->txns);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);

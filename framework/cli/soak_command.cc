@@ -120,17 +120,8 @@ void AddSoakCommand(CLI::App& app, int& exit_code, const std::string& command_li
   cmd->add_option("--workdir", a->workdir,
                   "New or empty directory for case directories (with --resume, the soak's own); "
                   "default a temporary one");
-  cmd->add_option("--deadline-ms", a->deadline_ms, "Deadline for each exchange with the engine")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
-  cmd->add_option("--profile", a->profile, "Power loss: persistence profile, posix or ext4-ordered")
-      ->capture_default_str();
-  cmd->add_option("--atomic-unit", a->atomic_unit,
-                  "Power loss: bytes a device writes all or nothing")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1u << 20));
-  cmd->add_option("--preload", a->preload,
-                  "Path to libcrashlab_preload.so; default the build's faults/");
+  AddDeadlineOption(*cmd, a->deadline_ms);
+  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->preload);
   cmd->add_flag("--resume", a->resume,
                 "Continue the most recent unfinished soak in --db (its controller killed or "
                 "interrupted) for the time it has left; the other options must be its own");
