@@ -108,8 +108,8 @@ CaseRecord CommonRecord(const CaseResult& r, CrashKind kind, const std::string& 
   c.recovery_ms = r.recovery_ms;
   c.total_ms = r.total_ms;
   if (r.violation) {
-    c.failure = FailureRecord{r.judgement.expected, r.judgement.recovered, r.judgement.difference,
-                              r.stderr_tail, ""};
+    c.failure = FailureRecord::Of(r.judgement.expected, r.judgement.recovered,
+                                  r.judgement.difference, r.stderr_tail);
   }
   return c;
 }

@@ -25,8 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Failures that keep the whole trace for a byte-for-byte replay.
-constexpr int64_t kTracesKept = 20;
 // Judged states recorded per transaction: a commit (with its sync) per state
 // cost more than verifying the state. A controller killed mid-exploration
 // loses at most this many verdicts, never half of one.
@@ -96,7 +94,8 @@ class Explorer {
   // Records the judged states waiting in pending_, in one transaction.
   Status Flush();
   bool Stopping() const {
-    return InterruptSignal() != 0 || (o_.stop_at_first_violation && summary_.violations > 0);
+    return InterruptSignal() != 0 ||
+           (o_.stop_at_first_violation && summary_.stopping_violations > 0);
   }
 
   const ExploreOptions& o_;
@@ -115,7 +114,7 @@ class Explorer {
   std::unordered_map<int64_t, uint64_t> by_id_;
   int64_t recorded_ = 0;
   std::vector<CaseRecord> pending_;
-  int64_t traces_kept_ = 0;
+  int64_t trace_id_ = 0;  // the trace's id in the store, once a failure needs it
 };
 
 Status Explorer::Run(const std::string& workdir) {
@@ -248,21 +247,24 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   record.crash_state = entry.digest;
   if (violation) {
     ++summary_.violations;
+    if (!o_.stop_verdict || *o_.stop_verdict == j.verdict) ++summary_.stopping_violations;
     if (summary_.first_violation_seconds < 0)
       summary_.first_violation_seconds = MsSince(start_) / 1000;
-    FailureRecord failure{j.expected, j.recovered, j.difference, "", ""};
-    if (traces_kept_++ < kTracesKept) failure.trace = trace_bytes_;
-    record.failure = std::move(failure);
+    // Every failure links the run's trace, stored once.
+    if (trace_id_ == 0) {
+      Result<int64_t> id = store_.StoreTrace(summary_.campaign_id, trace_bytes_);
+      if (!id.ok()) return id.status();
+      trace_id_ = *id;
+    }
+    record.failure = FailureRecord::Of(j.expected, j.recovered, j.difference, "");
+    record.failure->trace_id = trace_id_;
     fmt::print(out_, "VIOLATION {}/{} state {}: {} ({} contract, {}) - {}\n  repro: {}\n",
                o_.engine.name, variant_.name, record.case_index, record.verdict, record.contract,
                record.crash_plan, record.details, ExploreReproCommand(o_, record));
     std::fflush(out_);
   }
-  // A record that carries the trace (megabytes) goes out at once rather
-  // than wait in memory with up to 19 more copies.
-  const bool carries_trace = record.failure && !record.failure->trace.empty();
   pending_.push_back(std::move(record));
-  return pending_.size() >= kRecordBatch || carries_trace ? Flush() : Status::Ok();
+  return pending_.size() >= kRecordBatch ? Flush() : Status::Ok();
 }
 
 Status Explorer::Flush() {
@@ -300,7 +302,9 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   } cleanup{*workdir};
 
   ExploreSummary summary;
-  const Workload workload = GenerateWorkload(o.seed, static_cast<uint64_t>(o.workload), o.txns);
+  const Workload workload = o.given_workload
+                                ? *o.given_workload
+                                : GenerateWorkload(o.seed, static_cast<uint64_t>(o.workload), o.txns);
   TracedRunSpec run;
   run.variant = variant;
   run.preload_path = o.preload_path;
@@ -336,6 +340,7 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   info.host = Hostname();
   info.crashlab_version = CRASHLAB_VERSION;
   if (o.shard_count > 1) info.shard = fmt::format("{}/{}", o.shard_index, o.shard_count);
+  if (o.given_workload) info.workload = WorkloadText(*o.given_workload);
   Result<int64_t> campaign = (*store)->BeginCampaign(info);
   if (!campaign.ok()) return campaign.status();
   summary.campaign_id = *campaign;
@@ -343,7 +348,8 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
              "explore {}: {}/{} seed {} workload {} ({} transactions): {} events traced in {:.1f} "
              "s; crash {}, every subset of up to {} pending changes, {} samples beyond, {} "
              "verifier(s)\n",
-             summary.campaign_id, o.engine.name, o.variant, o.seed, o.workload,
+             summary.campaign_id, o.engine.name, o.variant, o.seed,
+             o.given_workload ? "given" : std::to_string(o.workload),
              workload.txns.size(), summary.trace_events, summary.trace_seconds,
              CrashKindsName(o.crashes), o.subset_limit, o.samples, o.jobs);
   std::fflush(out);

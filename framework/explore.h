@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "framework/engine_process.h"
 #include "framework/variants_file.h"
 #include "framework/vocabulary.h"
+#include "framework/workload.h"
 
 namespace crashlab {
 
@@ -26,6 +28,9 @@ struct ExploreOptions {
   uint64_t seed = 0;
   int64_t workload = 0;    // the workload's case index (`--case`), as in `run`
   std::size_t txns = 100;  // transactions in the workload; 0: drawn by the seed
+  // A workload given as such (--workload-file, crashlab shrink) rather than
+  // drawn from the seed; the campaign stores its text.
+  std::optional<Workload> given_workload;
   std::vector<CrashKind> crashes = {CrashKind::kKill, CrashKind::kPowerLoss};
   // A power loss with at most this many pending changes is explored through
   // every subset of them; with more, through `samples` seeded subsets.
@@ -40,6 +45,9 @@ struct ExploreOptions {
   Millis deadline{10000};
   int64_t shard_index = 0, shard_count = 1;  // crash points c with c % count == index
   bool stop_at_first_violation = false;
+  // With stop_at_first_violation: only a violation with this verdict stops
+  // (crashlab shrink looks for its failure's verdict class).
+  std::optional<Verdict> stop_verdict;
 };
 
 struct ExploreSummary {
@@ -51,6 +59,7 @@ struct ExploreSummary {
   int64_t verified = 0;       // of those, recovered and judged
   int64_t judged = 0;         // (state, crash kind, acknowledged prefix) combinations judged
   int64_t violations = 0;
+  int64_t stopping_violations = 0;  // of those, with ExploreOptions::stop_verdict (if set)
   int64_t engines_started = 0;
   std::map<CrashKind, std::map<Verdict, int64_t>> verdicts;  // per judged combination
   double trace_seconds = 0;                                  // the traced run

@@ -54,7 +54,10 @@ bool MakesDurable(const faults::Event& e) {
 }  // namespace
 
 std::string PlanText(const Candidate& c, const ExploreOptions& o, uint64_t trace_events) {
-  std::string text = fmt::format("explore workload={} txns={} ", o.workload, o.txns);
+  std::string text =
+      o.given_workload
+          ? fmt::format("explore workload=stored txns={} ", o.given_workload->txns.size())
+          : fmt::format("explore workload={} txns={} ", o.workload, o.txns);
   if (c.crash == CrashKind::kKill) return text + fmt::format("kill event={}", c.event);
   text += fmt::format("power-loss event={}/{} profile=posix unit={} seed={} keep={:#x}", c.event,
                       trace_events, o.atomic_unit, c.seed, c.choices.keep);

@@ -27,7 +27,7 @@ using results_store_sql::SeedTooLarge;
 // never changes: databases in the field were built by it. The vocabulary lists
 // in the CHECK constraints are spelled out here rather than generated from
 // vocabulary.h for the same reason; a new word needs a new migration.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 0 -> 1: campaigns, cases, failures. Times are UTC ISO-8601 with milliseconds.
     R"sql(
 CREATE TABLE campaigns (
@@ -138,6 +138,32 @@ CREATE TABLE soak_campaigns (
   txns INTEGER NOT NULL,
   PRIMARY KEY (soak_id, campaign_id));
 )sql",
+    // 3 -> 4: artifacts. A trace is stored once per campaign in `traces`
+    // however many failures share it (an exploration's failures all come
+    // from one traced run); the traces failures kept inline move there. A
+    // failure no trace rebuilds may keep its crash state's files
+    // (`crash_files`, bounded). `crashlab shrink` records a shrunk failure
+    // with `shrunk_from` set, in a campaign whose `workload` holds the
+    // explicit workload text it ran (NULL: drawn from the seed).
+    R"sql(
+ALTER TABLE campaigns ADD COLUMN workload TEXT;
+CREATE TABLE traces (
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+  digest TEXT NOT NULL,
+  data BLOB NOT NULL,
+  UNIQUE (campaign_id, digest));
+ALTER TABLE failures ADD COLUMN trace_id INTEGER REFERENCES traces (id);
+ALTER TABLE failures ADD COLUMN crash_files BLOB;
+ALTER TABLE failures ADD COLUMN shrunk_from INTEGER REFERENCES failures (id) ON DELETE SET NULL;
+INSERT INTO traces (campaign_id, digest, data)
+  SELECT c.campaign_id, 'v3-failure-' || f.id, f.trace
+  FROM failures f JOIN cases c ON c.id = f.case_id WHERE f.trace IS NOT NULL;
+UPDATE failures SET trace_id = (SELECT t.id FROM traces t WHERE t.digest = 'v3-failure-' || failures.id),
+                    trace = NULL
+  WHERE trace IS NOT NULL;
+CREATE INDEX failures_by_shrunk_from ON failures (shrunk_from);
+)sql",
 };
 static_assert(kMigrations.size() == ResultsStore::kSchemaVersion,
               "one migration step per schema version");
@@ -149,7 +175,8 @@ constexpr std::string_view kSelectCase =
     "SELECT c.id, c.campaign_id, c.engine, c.variant, c.seed, c.case_index, c.crash_kind, "
     "c.crash_plan, c.contract, c.verdict, c.violation, c.details, c.txns_sent, c.txns_acked, "
     "c.recovered_prefix, c.workload_ms, c.recovery_ms, c.total_ms, c.crash_state, f.id, "
-    "f.expected, f.recovered, f.difference, f.engine_stderr, f.trace "
+    "f.expected, f.recovered, f.difference, f.engine_stderr, coalesce(f.trace_id, 0), "
+    "f.crash_files IS NOT NULL, coalesce(f.shrunk_from, 0) "
     "FROM cases c LEFT JOIN failures f ON f.case_id = c.id ";
 
 CaseRecord ReadCase(sqlite3_stmt* stmt) {
@@ -174,12 +201,15 @@ CaseRecord ReadCase(sqlite3_stmt* stmt) {
   c.total_ms = sqlite3_column_double(stmt, 17);
   c.crash_state = ColumnText(stmt, 18);
   if (sqlite3_column_type(stmt, 19) != SQLITE_NULL) {
-    c.failure = FailureRecord{ColumnText(stmt, 20), ColumnText(stmt, 21), ColumnText(stmt, 22),
-                              ColumnText(stmt, 23), ColumnBlob(stmt, 24)};
-    // A damaged blob stays as it is: reading it as a trace then says so.
-    if (Result<std::string> trace = Decompress(c.failure->trace); trace.ok()) {
-      c.failure->trace = std::move(*trace);
-    }
+    FailureRecord& f = c.failure.emplace();
+    f.id = sqlite3_column_int64(stmt, 19);
+    f.expected = ColumnText(stmt, 20);
+    f.recovered = ColumnText(stmt, 21);
+    f.difference = ColumnText(stmt, 22);
+    f.engine_stderr = ColumnText(stmt, 23);
+    f.trace_id = sqlite3_column_int64(stmt, 24);
+    f.has_crash_files = sqlite3_column_int64(stmt, 25) != 0;
+    f.shrunk_from = sqlite3_column_int64(stmt, 26);
   }
   return c;
 }
@@ -383,15 +413,15 @@ Result<int64_t> ResultsStore::BeginCampaign(const CampaignInfo& info) {
   if (!SeedFits(info.seed)) return Fail("beginning a campaign: " + SeedTooLarge(info.seed));
   constexpr const char* sql =
       "INSERT INTO campaigns (command_line, engine, variants, crash_kind, seed, "
-      "cases_per_variant, host, crashlab_version, shard) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-      "?8, ?9)";
+      "cases_per_variant, host, crashlab_version, shard, workload) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "?6, ?7, ?8, ?9, nullif(?10, ''))";
   Result<sqlite3_stmt*> stmt = Prepared(insert_campaign_, sql);
   if (!stmt.ok()) return stmt.status();
   ResetOnExit reset{*stmt};
   Binder bind(*stmt);
   bind.Text(info.command_line).Text(info.engine).Text(info.variants).Text(info.crash_kind);
   bind.Int(static_cast<int64_t>(info.seed)).Int(info.cases_per_variant).Text(info.host);
-  bind.Text(info.crashlab_version).Text(info.shard);
+  bind.Text(info.crashlab_version).Text(info.shard).Text(info.workload);
   if (!bind.ok() || sqlite3_step(*stmt) != SQLITE_DONE) return Error("beginning a campaign");
   return sqlite3_last_insert_rowid(db_.get());
 }
@@ -440,19 +470,30 @@ Status ResultsStore::InsertCase(const CaseRecord& c) {
     }
     if (!c.failure) return Status::Ok();
     const int64_t case_id = sqlite3_last_insert_rowid(db_.get());
+    int64_t trace_id = c.failure->trace_id;
+    if (!c.failure->trace.empty()) {
+      Result<int64_t> id = TraceId(c.campaign_id, c.failure->trace, what);
+      if (!id.ok()) return id.status();
+      trace_id = *id;
+    }
     stmt = Prepared(insert_failure_,
                     "INSERT INTO failures (case_id, expected, recovered, difference, "
-                    "engine_stderr, trace) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                    "engine_stderr, trace_id, crash_files, shrunk_from) VALUES (?1, ?2, ?3, ?4, "
+                    "?5, nullif(?6, 0), ?7, nullif(?8, 0))");
     if (!stmt.ok()) return stmt.status();
     ResetOnExit reset_failure{*stmt};
     Binder bind_failure(*stmt);
     bind_failure.Int(case_id).Text(c.failure->expected).Text(c.failure->recovered);
-    bind_failure.Text(c.failure->difference).Text(c.failure->engine_stderr);
-    // Traces are a few MB of mostly repeated page images: zlib stores them
-    // in a fraction of that. (Bound without a copy: it must outlive the step.)
-    const std::string trace = Compress(c.failure->trace);
-    bind_failure.BlobOrNull(trace);
+    bind_failure.Text(c.failure->difference).Text(c.failure->engine_stderr).Int(trace_id);
+    // (Bound without a copy: it must outlive the step.)
+    const std::string files = c.failure->crash_files.empty() ? "" : Compress(c.failure->crash_files);
+    bind_failure.BlobOrNull(files).Int(c.failure->shrunk_from);
     if (!bind_failure.ok() || sqlite3_step(*stmt) != SQLITE_DONE) {
+      if (sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        return Fail(fmt::format("{}: its trace {} or the failure {} it was shrunk from is not "
+                                "recorded",
+                                what, trace_id, c.failure->shrunk_from));
+      }
       return Error(what + ": storing its failure");
     }
     return Status::Ok();
@@ -585,7 +626,11 @@ Result<std::optional<CaseRecord>> ResultsStore::FindCase(const std::string& engi
   int rc = sqlite3_step(*stmt);
   if (rc == SQLITE_DONE) return std::optional<CaseRecord>();
   if (rc != SQLITE_ROW) return Error(what);
-  return std::optional<CaseRecord>(ReadCase(*stmt));
+  CaseRecord c = ReadCase(*stmt);
+  if (c.failure) {
+    if (Status s = LoadArtifacts(*c.failure); !s.ok()) return s;
+  }
+  return std::optional<CaseRecord>(std::move(c));
 }
 
 Result<std::optional<StoredFailure>> ResultsStore::FindFailure(int64_t failure_id) {
@@ -605,14 +650,19 @@ Result<std::optional<StoredFailure>> ResultsStore::FindFailure(int64_t failure_i
   StoredFailure failure;
   failure.failure_id = failure_id;
   failure.c = ReadCase(raw);
+  if (Status s = LoadArtifacts(*failure.c.failure); !s.ok()) return s;
   sqlite3_stmt* campaign = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), "SELECT command_line FROM campaigns WHERE id = ?1", -1,
-                         &campaign, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_.get(),
+                         "SELECT command_line, coalesce(workload, '') FROM campaigns WHERE id = ?1",
+                         -1, &campaign, nullptr) != SQLITE_OK) {
     return Error(what);
   }
   Statement campaign_stmt(campaign);
   if (sqlite3_bind_int64(campaign, 1, failure.c.campaign_id) != SQLITE_OK) return Error(what);
-  if (sqlite3_step(campaign) == SQLITE_ROW) failure.campaign_command_line = ColumnText(campaign, 0);
+  if (sqlite3_step(campaign) == SQLITE_ROW) {
+    failure.campaign_command_line = ColumnText(campaign, 0);
+    failure.campaign_workload = ColumnBlob(campaign, 1);
+  }
   return std::optional<StoredFailure>(std::move(failure));
 }
 

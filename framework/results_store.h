@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/status.h"
@@ -37,6 +38,9 @@ struct CampaignInfo {
   std::string host;  // hostname
   std::string crashlab_version;
   std::string shard;  // "i/n" when the campaign ran one shard of n (--shard), else ""
+  // The workload's text (WorkloadText) when it is not drawn from the seed
+  // (a case `crashlab shrink` made); "" (NULL) otherwise.
+  std::string workload;
 };
 
 // Stored only for cases that violate their contract.
@@ -46,9 +50,40 @@ struct FailureRecord {
   std::string difference;     // expected-versus-recovered, text
   std::string engine_stderr;  // tail of the engine's stderr (bounded by the caller)
   // A traced case's trace file (docs/trace-format.md), from which repro
-  // rebuilds its crash state; "" (NULL) for a real kill.
+  // rebuilds its crash state; "" (NULL) for a real kill. Stored compressed
+  // and once per campaign however many failures share it. Read back only by
+  // FindFailure, FindCase and LoadArtifacts (a campaign's cases may share
+  // one trace thousands of times).
   std::string trace;
-  bool operator==(const FailureRecord&) const = default;
+  // The crash state's files as the crash left them (PackDirTree), for a
+  // failure no trace rebuilds (a real kill); "" when not kept. Loaded like
+  // `trace`.
+  std::string crash_files;
+  int64_t shrunk_from = 0;  // the failure this one was shrunk from (crashlab shrink); 0: none
+  // failures.id, filled when read back and ignored by RecordCase.
+  int64_t id = 0;
+  // The stored trace's id (StoreTrace), filled when read back; RecordCase
+  // links it when `trace` is empty (0: no trace).
+  int64_t trace_id = 0;
+  bool has_crash_files = false;  // read back: crash_files is stored
+
+  // A failure's texts, the artifacts still to add.
+  static FailureRecord Of(std::string expected, std::string recovered, std::string difference,
+                          std::string engine_stderr) {
+    FailureRecord f;
+    f.expected = std::move(expected);
+    f.recovered = std::move(recovered);
+    f.difference = std::move(difference);
+    f.engine_stderr = std::move(engine_stderr);
+    return f;
+  }
+  // Compares what was recorded, not where the store put it (ids) or what
+  // it has loaded.
+  bool operator==(const FailureRecord& o) const {
+    return expected == o.expected && recovered == o.recovered && difference == o.difference &&
+           engine_stderr == o.engine_stderr && trace == o.trace && crash_files == o.crash_files &&
+           shrunk_from == o.shrunk_from;
+  }
 };
 
 struct CaseRecord {
@@ -109,14 +144,15 @@ struct CaseGroup {
 // failure row) and the command line of the campaign that found it.
 struct StoredFailure {
   int64_t failure_id = 0;
-  CaseRecord c;
+  CaseRecord c;  // with the failure's trace and crash files loaded
   std::string campaign_command_line;
+  std::string campaign_workload;  // CampaignInfo::workload
 };
 
 class ResultsStore {
  public:
   // The schema version this build writes; PRAGMA user_version of the file.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens the database at `path`, creating it if missing: WAL mode, synchronous
   // FULL, foreign keys on, 10 s busy timeout, schema created or migrated to
@@ -142,6 +178,11 @@ class ResultsStore {
   // record on a case without violation, seed >= 2^63, an unknown campaign, a
   // case already recorded for (campaign, variant, case_index), database errors.
   [[nodiscard]] Status RecordCase(const CaseRecord& c);
+
+  // Stores `trace` for the failures of campaign `campaign_id` that share it
+  // (compressed, once however often it is stored) and returns its id for
+  // FailureRecord::trace_id. Errors: unknown campaign, database errors.
+  [[nodiscard]] Result<int64_t> StoreTrace(int64_t campaign_id, const std::string& trace);
 
   // Records every case of `cases` as RecordCase does, in one transaction: all
   // or none. For many small cases (exploration), where a commit per case
@@ -200,15 +241,26 @@ class ResultsStore {
   // Errors name `path`: missing, not a crashlab database, newer schema.
   [[nodiscard]] Result<MergeStats> MergeFrom(const std::string& path);
 
-  // The cases of a campaign, with their failures, ordered by variant then
-  // case_index. Errors: unknown campaign, database errors.
+  // The cases of a campaign, with their failures (artifacts not loaded:
+  // LoadArtifacts), ordered by variant then case_index. Errors: unknown
+  // campaign, database errors.
   [[nodiscard]] Result<std::vector<CaseRecord>> CasesOfCampaign(int64_t campaign_id);
 
-  // The most recently recorded case with these coordinates, in any campaign;
-  // nullopt if none. Errors: seed >= 2^63, database errors.
-  // The failure with id `failure_id` (failures.id), if recorded.
+  // The failure with id `failure_id` (failures.id), if recorded, with its
+  // trace and crash files loaded.
   [[nodiscard]] Result<std::optional<StoredFailure>> FindFailure(int64_t failure_id);
 
+  // Loads the trace and crash files of a failure read back by
+  // CasesOfCampaign. Errors: a damaged blob, database errors.
+  [[nodiscard]] Status LoadArtifacts(FailureRecord& failure);
+
+  // The failures shrunk from failure `failure_id` (crashlab shrink), oldest
+  // first. Errors: database errors.
+  [[nodiscard]] Result<std::vector<int64_t>> ShrunkFrom(int64_t failure_id);
+
+  // The most recently recorded case with these coordinates, in any campaign,
+  // with its failure's artifacts loaded; nullopt if none. Errors: seed >=
+  // 2^63, database errors.
   [[nodiscard]] Result<std::optional<CaseRecord>> FindCase(const std::string& engine,
                                                            const std::string& variant,
                                                            uint64_t seed, int64_t case_index,
@@ -243,6 +295,9 @@ class ResultsStore {
   Status InTransaction(const char* what, const std::function<Status()>& body);
   // Validates and inserts one case and its failure; the caller holds a transaction.
   Status InsertCase(const CaseRecord& c);
+  // The id of `trace` stored for `campaign_id`, stored now (compressed) if
+  // it is not yet; the caller holds a transaction.
+  Result<int64_t> TraceId(int64_t campaign_id, const std::string& trace, const std::string& what);
   // An error for the last SQLite failure: `what` failed on path_, with a hint.
   Status Error(const std::string& what) const;
   // An error about path_ that is not a SQLite failure.
@@ -254,6 +309,7 @@ class ResultsStore {
   Statement begin_, commit_, rollback_;
   Statement insert_campaign_, finish_campaign_, campaign_exists_;
   Statement insert_case_, insert_failure_, cases_of_campaign_, find_case_;
+  Statement find_trace_, insert_trace_;
   Statement insert_matrix_, insert_matrix_campaign_, finish_matrix_;
   Statement insert_soak_, insert_soak_campaign_, soak_elapsed_, finish_soak_;
 };

@@ -131,6 +131,7 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
     const int64_t of = Count(db, "SELECT coalesce(max(id), 0) FROM main.failures");
     const int64_t om = Count(db, "SELECT coalesce(max(id), 0) FROM main.matrices");
     const int64_t os = Count(db, "SELECT coalesce(max(id), 0) FROM main.soaks");
+    const int64_t ot = Count(db, "SELECT coalesce(max(id), 0) FROM main.traces");
     const std::string steps[] = {
         "CREATE TEMP TABLE merge_skip AS SELECT s.id FROM src.campaigns s JOIN main.campaigns m "
         "ON m.started_at = s.started_at AND m.host = s.host AND m.command_line = s.command_line "
@@ -150,7 +151,8 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
     Result<std::string> copies[] = {
         CopySql(db, "campaigns", {{"id", oc}}, "id NOT IN (SELECT id FROM temp.merge_skip)"),
         CopySql(db, "cases", {{"id", ok}, {"campaign_id", oc}}, kept),
-        CopySql(db, "failures", {{"id", of}, {"case_id", ok}},
+        CopySql(db, "traces", {{"id", ot}, {"campaign_id", oc}}, kept),
+        CopySql(db, "failures", {{"id", of}, {"case_id", ok}, {"trace_id", ot}, {"shrunk_from", of}},
                 "case_id IN (SELECT id FROM src.cases WHERE " + kept + ")"),
         CopySql(db, "matrices", {{"id", om}}, "id NOT IN (SELECT id FROM temp.merge_skip_matrix)"),
         CopySql(db, "matrix_campaigns", {{"matrix_id", om}, {"campaign_id", oc}},

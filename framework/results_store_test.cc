@@ -79,6 +79,7 @@ class ResultsStoreTest : public testing::Test {
                         100,
                         "testhost",
                         "0.1.0",
+                        "",
                         ""};
   }
 
@@ -103,9 +104,10 @@ class ResultsStoreTest : public testing::Test {
     c.recovery_ms = 0.25 + static_cast<double>(index);
     c.total_ms = 40.125;
     if (c.violation) {
-      c.failure = FailureRecord{"prefix 5..7", "prefix 3", "missing txn 4, 5",
-                                std::string("panic: bad page\n\x01\xff") + '\0' + "after nul",
-                                std::string("CLTRACE\0\x01\xff", 10)};
+      c.failure = FailureRecord::Of(
+          "prefix 5..7", "prefix 3", "missing txn 4, 5",
+          std::string("panic: bad page\n\x01\xff") + '\0' + "after nul");
+      c.failure->trace = std::string("CLTRACE\0\x01\xff", 10);
     }
     return c;
   }
@@ -129,6 +131,11 @@ TEST_F(ResultsStoreTest, CreatesSchemaAndRecordsCases) {
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_GT((*got)[i].id, 0);
     expected[i].id = (*got)[i].id;
+    // A campaign's cases come without their failures' artifacts.
+    if ((*got)[i].failure) {
+      EXPECT_EQ((*got)[i].failure->trace, "");
+      ASSERT_TRUE(store->LoadArtifacts(*(*got)[i].failure).ok());
+    }
     EXPECT_EQ((*got)[i], expected[i]) << "case " << i;
   }
   RawDb raw(path_);
@@ -170,10 +177,59 @@ TEST_F(ResultsStoreTest, TracesAreStoredCompressed) {
   c.failure->trace = std::string("CLTRACE\0", 8) + std::string(1 << 20, 'p');
   ASSERT_TRUE(store->RecordCase(c).ok());
   RawDb raw(path_);
-  EXPECT_LT(std::stoll(raw.Query("SELECT length(trace) FROM failures")), 100000);
+  EXPECT_LT(std::stoll(raw.Query("SELECT length(data) FROM traces")), 100000);
   Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(*campaign);
   ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(store->LoadArtifacts(*(*got)[0].failure).ok());
   EXPECT_EQ((*got)[0].failure->trace, c.failure->trace);
+}
+
+// Failures sharing a trace (an exploration's) store it once; StoreTrace
+// returns the id they link.
+TEST_F(ResultsStoreTest, ATraceSharedByFailuresIsStoredOnce) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const int64_t campaign = store->BeginCampaign(Campaign()).value();
+  const std::string trace = std::string("CLTRACE\0", 8) + std::string(5000, 'q');
+  CaseRecord a = Case(campaign, "fsync", 0, "lost-acked");
+  a.failure->trace = trace;
+  CaseRecord b = Case(campaign, "fsync", 1, "lost-acked");
+  b.failure->trace = trace;
+  ASSERT_TRUE(store->RecordCases({a, b}).ok());
+  Result<int64_t> id = store->StoreTrace(campaign, trace);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  CaseRecord c = Case(campaign, "fsync", 2, "lost-acked");
+  c.failure->trace.clear();
+  c.failure->trace_id = *id;
+  ASSERT_TRUE(store->RecordCase(c).ok());
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM traces"), "1");
+  EXPECT_EQ(raw.Query("SELECT count(DISTINCT trace_id) FROM failures"), "1");
+  Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(campaign);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 3u);
+  for (CaseRecord& r : *got) {
+    ASSERT_TRUE(store->LoadArtifacts(*r.failure).ok());
+    EXPECT_EQ(r.failure->trace, trace);
+  }
+  // A shrunk failure links its original; crash files round-trip.
+  CaseRecord shrunk = Case(campaign, "fsync", 3, "lost-acked");
+  shrunk.failure->shrunk_from = (*got)[0].failure->id;
+  shrunk.failure->crash_files = "packed files";
+  ASSERT_TRUE(store->RecordCase(shrunk).ok());
+  Result<std::vector<int64_t>> children = store->ShrunkFrom((*got)[0].failure->id);
+  ASSERT_TRUE(children.ok());
+  ASSERT_EQ(children->size(), 1u);
+  Result<std::optional<StoredFailure>> found = store->FindFailure(children->front());
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->c.failure->crash_files, "packed files");
+  EXPECT_TRUE((*found)->c.failure->has_crash_files);
+  EXPECT_EQ((*found)->c.failure->shrunk_from, (*got)[0].failure->id);
+  shrunk.failure->shrunk_from = 999;
+  shrunk.case_index = 4;
+  Status dangling = store->RecordCase(shrunk);
+  EXPECT_NE(dangling.message().find("shrunk from is not recorded"), std::string::npos)
+      << dangling.message();
 }
 
 TEST_F(ResultsStoreTest, ReopenKeepsCases) {
@@ -191,6 +247,7 @@ TEST_F(ResultsStoreTest, ReopenKeepsCases) {
   ASSERT_TRUE(got.ok()) << got.status().message();
   ASSERT_EQ(got->size(), 2u);
   EXPECT_EQ((*got)[1].verdict, "torn-txn");
+  ASSERT_TRUE(store->LoadArtifacts(*(*got)[1].failure).ok());
   EXPECT_EQ((*got)[1].failure, Case(campaign, "fsync", 1, "torn-txn").failure);
 }
 
@@ -205,6 +262,7 @@ TEST_F(ResultsStoreTest, FailureRowStoredWithViolation) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_FALSE(got[0].failure.has_value());
   ASSERT_TRUE(got[1].failure.has_value());
+  ASSERT_TRUE(store->LoadArtifacts(*got[1].failure).ok());
   EXPECT_EQ(*got[1].failure, *Case(campaign, "fsync", 1, "hole").failure);
   RawDb raw(path_);
   EXPECT_EQ(raw.Query("SELECT count(*) FROM failures"), "1");
@@ -277,7 +335,7 @@ TEST_F(ResultsStoreTest, AcceptsEveryWordOfTheVocabulary) {
         c.crash_kind = Name(kind);
         c.violation = Violates(verdict, contract);
         if (!c.violation) c.failure.reset();
-        if (c.violation && !c.failure) c.failure = FailureRecord{"a", "b", "c", "d", ""};
+        if (c.violation && !c.failure) c.failure = FailureRecord::Of("a", "b", "c", "d");
         Status s = store->RecordCase(c);
         EXPECT_TRUE(s.ok()) << s.message();
       }
@@ -488,26 +546,27 @@ TEST_F(ResultsStoreTest, MigratesAVersion1FileKeepingEveryCaseAndFailure) {
   EXPECT_EQ(raw.Query("SELECT count(*) FROM failures"), "0");
 }
 
-// Version 3 added soaks: a version-2 file (here: a new file with the soak
-// tables dropped and its version set back) gains them and keeps its cases.
-TEST_F(ResultsStoreTest, MigratesAVersion2FileToVersion3AddingSoaks) {
-  {
-    std::unique_ptr<ResultsStore> store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    Result<int64_t> campaign = store->BeginCampaign(Campaign());
-    ASSERT_TRUE(campaign.ok());
-    ASSERT_TRUE(store->RecordCase(Case(*campaign, "fsync", 0)).ok());
-  }
-  RawDb(path_).Exec("DROP TABLE soak_campaigns; DROP TABLE soaks; PRAGMA user_version = 2");
+// Version 4 stores a trace once per campaign: a version-3 file (written by
+// the release before: an exploration's kill failures and a power-loss
+// campaign's, each with its trace inline) keeps every failure, and each
+// trace moves to `traces`, read back byte for byte.
+TEST_F(ResultsStoreTest, MigratesAVersion3FileMovingTracesOutOfFailures) {
+  std::filesystem::copy_file(CRASHLAB_TESTDATA "/results-v3.db", path_);
+  ASSERT_EQ(RawDb(path_).Query("PRAGMA user_version"), "3");
+  const std::string before = RawDb(path_).Query("SELECT count(*) FROM failures");
   std::unique_ptr<ResultsStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   RawDb raw(path_);
-  EXPECT_EQ(raw.Query("PRAGMA user_version"), "3");
-  EXPECT_EQ(raw.Query("SELECT count(*) FROM cases"), "1");
-  EXPECT_EQ(raw.Query("SELECT count(*) FROM soaks"), "0");
+  EXPECT_EQ(raw.Query("PRAGMA user_version"), std::to_string(ResultsStore::kSchemaVersion));
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM failures"), before);
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM failures WHERE trace IS NOT NULL"), "0");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM failures WHERE trace_id IS NULL"), "0");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM traces"), before);
   EXPECT_EQ(raw.Query("PRAGMA foreign_key_check"), "<none>");
-  Result<int64_t> soak = store->BeginSoak({"crashlab soak", "seed 1\n", 1, 60});
-  EXPECT_TRUE(soak.ok()) << soak.status().message();
+  Result<std::optional<StoredFailure>> f = store->FindFailure(1);
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_EQ((*f)->c.failure->trace.substr(0, 7), "CLTRACE");
+  EXPECT_EQ((*f)->campaign_workload, "");
 }
 
 TEST_F(ResultsStoreTest, MigratesAVersion1FileAllTheWayToSoaks) {

@@ -123,7 +123,8 @@ Status Conclude(const std::string& trace_path, const std::string& log, CaseClock
 
 TracedCaseResult NewResult(const TracedCaseSpec& spec) {
   TracedCaseResult r;
-  r.workload = GenerateWorkload(spec.seed, spec.case_index, spec.txns);
+  r.workload = spec.workload != nullptr ? *spec.workload
+                                        : GenerateWorkload(spec.seed, spec.case_index, spec.txns);
   r.crash = spec.crash;
   r.live = spec.live;
   r.contract = spec.variant->ContractFor(spec.crash);
@@ -139,7 +140,7 @@ TracedCaseResult NewResult(const TracedCaseSpec& spec) {
 Status ParseStoredPlan(const std::string& text, TracedCaseResult& r) {
   static const std::regex kPlan(
       "(live kill-at=(\\d+)( \\(run ended first\\))? )?"
-      "(explore workload=(\\d+) txns=(\\d+) )?"
+      "(explore workload=(\\d+|stored) txns=(\\d+) )?"
       "(kill event=(\\d+)|power-loss event=(\\d+)/\\d+ profile=(\\S+) unit=(\\d+) "
       "seed=(\\d+)( keep=0x([0-9a-f]+)( tear=([NOZG]+))?)?)");
   std::smatch m;
@@ -152,7 +153,7 @@ Status ParseStoredPlan(const std::string& text, TracedCaseResult& r) {
   r.killed = r.live && !m[3].matched;
   r.explore = m[4].matched;
   if (r.explore) {
-    r.explore_workload = std::stoll(m[5]);
+    r.explore_workload = m[5] == "stored" ? -1 : std::stoll(m[5]);
     r.explore_txns = std::stoull(m[6]);
   }
   if ((r.crash == CrashKind::kKill) != m[8].matched) {
@@ -178,7 +179,11 @@ Status ParseStoredPlan(const std::string& text, TracedCaseResult& r) {
 std::string TracedCaseResult::PlanText() const {
   std::string text;
   if (live) text = fmt::format("live kill-at={}{} ", kill_at, killed ? "" : " (run ended first)");
-  if (explore) text += fmt::format("explore workload={} txns={} ", explore_workload, explore_txns);
+  if (explore) {
+    text += fmt::format("explore workload={} txns={} ",
+                        explore_workload < 0 ? "stored" : std::to_string(explore_workload),
+                        explore_txns);
+  }
   if (crash == CrashKind::kKill) return text + fmt::format("kill event={}", plan.event);
   text += fmt::format("power-loss event={}/{} profile={} unit={} seed={}", plan.event, trace_events,
                       faults::ProfileName(plan.profile), plan.atomic_unit, plan.seed);
@@ -252,9 +257,13 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
   if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
   TracedCaseResult r = NewResult(spec);
   if (Status s = ParseStoredPlan(plan_text, r); !s.ok()) return s;
-  if (r.explore) {
+  if (r.explore && r.explore_workload >= 0) {
     r.workload =
         GenerateWorkload(spec.seed, static_cast<uint64_t>(r.explore_workload), r.explore_txns);
+  } else if (r.explore && spec.workload == nullptr) {
+    return Status::Error(
+        "the case ran its campaign's stored workload, and none was given: replay it by its "
+        "failure id (crashlab repro ID --db FILE)");
   }
   JudgedRun judged;
   judged.trace_path = spec.case_dir + "/trace.bin";

@@ -31,6 +31,9 @@ struct TracedCaseSpec {
   uint64_t seed = 0;
   uint64_t case_index = 0;
   std::size_t txns = 0;                     // transactions in the workload; 0: drawn by the seed
+  // The campaign's stored workload when it was given rather than drawn
+  // (CampaignInfo::workload), else null.
+  const Workload* workload = nullptr;
   CrashKind crash = CrashKind::kPowerLoss;  // kill needs `live`
   bool live = false;
   // Live only: crash at a hit of this named point ("any": of any point).
@@ -49,7 +52,8 @@ struct TracedCaseResult {
   CrashKind crash = CrashKind::kPowerLoss;
   bool live = false;
   faults::PowerLossPlan plan;  // plan.event: the crash point in the judged trace
-  // A state of `crashlab explore`, replayed: the workload it came from.
+  // A state of `crashlab explore`, replayed: the workload it came from
+  // (-1: the campaign's stored workload, `workload=stored`).
   bool explore = false;
   int64_t explore_workload = 0;
   std::size_t explore_txns = 0;

@@ -1,6 +1,9 @@
 #include "framework/workload.h"
 
 #include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
 
 namespace crashlab {
 namespace {
@@ -91,6 +94,85 @@ std::string Serialize(const Workload& workload) {
     }
   }
   return out;
+}
+
+std::string WorkloadText(const Workload& workload) {
+  std::string text;
+  for (std::size_t t = 0; t < workload.txns.size(); ++t) {
+    text += "# transaction " + std::to_string(t) + "\n";
+    if (workload.txns[t].checkpoint_before) text += "checkpoint\n";
+    text += RequestText(workload.txns[t]);
+  }
+  return text;
+}
+
+Result<Workload> ParseWorkloadText(std::string_view text, const std::string& source) {
+  Workload workload;
+  bool checkpoint = false;
+  std::size_t line_no = 0, ops_left = 0;
+  auto fail = [&](const std::string& what) {
+    return Status::Error(fmt::format(
+        "{} line {}: {}; a workload file holds what `crashlab workload` prints (`checkpoint`, "
+        "`txn N` and its N `put KEY VALUE` or `del KEY` lines, percent-encoded)",
+        source, line_no, what));
+  };
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    ++line_no;
+    if (ops_left == 0 && (line.empty() || line.front() == '#')) continue;
+    const std::vector<std::string_view> fields = protocol::SplitFields(line);
+    if (ops_left > 0) {
+      const bool put = fields[0] == "put" && fields.size() == 3;
+      if (!put && !(fields[0] == "del" && fields.size() == 2)) {
+        return fail(fmt::format("expected `put KEY VALUE` or `del KEY`, found \"{}\"",
+                                protocol::Readable(line, 80)));
+      }
+      protocol::Op op;
+      op.is_put = put;
+      Result<std::string> key = protocol::Decode(fields[1]);
+      if (!key.ok()) return fail(key.status().message());
+      op.key = std::move(*key);
+      if (put) {
+        Result<std::string> value = protocol::Decode(fields[2]);
+        if (!value.ok()) return fail(value.status().message());
+        op.value = std::move(*value);
+      }
+      std::vector<protocol::Op>& ops = workload.txns.back().ops;
+      for (const protocol::Op& earlier : ops) {
+        if (earlier.key == op.key) {
+          return fail("key " + protocol::Printable(op.key, 40) + " twice in one transaction");
+        }
+      }
+      ops.push_back(std::move(op));
+      --ops_left;
+      continue;
+    }
+    if (fields.size() == 1 && fields[0] == "checkpoint") {
+      checkpoint = true;
+      continue;
+    }
+    std::size_t count = 0;
+    const bool is_txn = fields.size() == 2 && fields[0] == "txn" &&
+                        std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(),
+                                        count)
+                                .ptr == fields[1].data() + fields[1].size();
+    if (!is_txn || count == 0 || count > protocol::kMaxTxnOps) {
+      return fail(fmt::format("expected `checkpoint` or `txn N` (1 <= N <= {}), found \"{}\"",
+                              protocol::kMaxTxnOps, protocol::Readable(line, 80)));
+    }
+    workload.txns.push_back(Txn{{}, checkpoint});
+    checkpoint = false;
+    ops_left = count;
+  }
+  if (ops_left > 0) return fail(fmt::format("the last transaction lacks {} operation(s)", ops_left));
+  if (workload.txns.empty()) {
+    return Status::Error(source +
+                         " holds no transaction; a workload file holds what `crashlab workload` "
+                         "prints");
+  }
+  return workload;
 }
 
 }  // namespace crashlab

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "framework/prng.h"
 #include "framework/protocol.h"
+#include "framework/status.h"
 
 namespace crashlab {
 
@@ -30,6 +32,18 @@ Workload GenerateWorkload(uint64_t campaign_seed, uint64_t case_index, std::size
 // A canonical byte form of `workload` (length-prefixed fields), used to
 // compare workloads for identity.
 std::string Serialize(const Workload& workload);
+
+// The text form of a workload, as `crashlab workload` prints it and
+// `explore --workload-file` reads it: for each transaction a `checkpoint` line
+// when one is sent before it, then its requests (RequestText). Lines starting
+// with '#' are comments. It is also how the results store keeps an explicit
+// workload (a shrunk case's).
+std::string WorkloadText(const Workload& workload);
+
+// The inverse of WorkloadText. Errors name `source`, the line and what is
+// wrong there: an unknown request, a count that does not match its lines, a
+// bad percent-encoding, a key twice in a transaction, no transaction at all.
+[[nodiscard]] Result<Workload> ParseWorkloadText(std::string_view text, const std::string& source);
 
 // The protocol requests that send `txn`: `txn <n>` and its n operation lines,
 // each ending in '\n' (docs/engine-protocol.md).

@@ -71,5 +71,47 @@ TEST(Workload, FixedTransactionCountExtendsTheDrawnWorkload) {
   EXPECT_EQ(Serialize(prefix), Serialize(drawn));
 }
 
+TEST(WorkloadText, RoundTripsEveryDrawnWorkload) {
+  for (uint64_t index = 0; index < 50; ++index) {
+    const Workload w = GenerateWorkload(9, index);
+    Result<Workload> back = ParseWorkloadText(WorkloadText(w), "w.txt");
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(Serialize(*back), Serialize(w)) << index;
+  }
+}
+
+TEST(WorkloadText, NamesTheLineAndTheProblem) {
+  struct Bad {
+    const char* text;
+    const char* says;
+  } const cases[] = {
+      {"", "w.txt holds no transaction"},
+      {"# only a comment\n", "w.txt holds no transaction"},
+      {"txn 2\nput a b\n", "line 2: the last transaction lacks 1 operation"},
+      {"txn 1\nget a\n", "line 2: expected `put KEY VALUE` or `del KEY`"},
+      {"txn 0\n", "line 1: expected `checkpoint` or `txn N`"},
+      {"txn x\n", "line 1: expected `checkpoint` or `txn N`"},
+      {"txn 2\nput a 1\ndel a\n", "line 3: key a twice in one transaction"},
+      {"txn 1\nput a %zz\n", "line 2: bad escape"},
+      {"checkpoint\nhello\n", "line 2: expected `checkpoint` or `txn N`"},
+  };
+  for (const Bad& bad : cases) {
+    Result<Workload> w = ParseWorkloadText(bad.text, "w.txt");
+    ASSERT_FALSE(w.ok()) << bad.text;
+    EXPECT_NE(w.status().message().find(bad.says), std::string::npos) << w.status().message();
+  }
+}
+
+TEST(WorkloadText, ReadsCheckpointsAndEmptyValues) {
+  Result<Workload> w = ParseWorkloadText("txn 1\nput k%20x \ncheckpoint\ntxn 1\ndel k%20x\n", "-");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  ASSERT_EQ(w->txns.size(), 2u);
+  EXPECT_FALSE(w->txns[0].checkpoint_before);
+  EXPECT_EQ(w->txns[0].ops[0].key, "k x");
+  EXPECT_EQ(w->txns[0].ops[0].value, "");
+  EXPECT_TRUE(w->txns[1].checkpoint_before);
+  EXPECT_FALSE(w->txns[1].ops[0].is_put);
+}
+
 }  // namespace
 }  // namespace crashlab

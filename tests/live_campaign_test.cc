@@ -68,7 +68,7 @@ TEST(LiveCampaign, LivePowerLossCatchesAnUnsyncedJournal_AndReproReplaysItsTrace
   EXPECT_FALSE(Query(c.db, "SELECT 1 FROM cases WHERE verdict = 'lost-acked'").empty());
   const auto failed = Query(c.db,
                             "SELECT c.case_index, c.verdict, c.crash_state FROM cases c JOIN "
-                            "failures f ON f.case_id = c.id WHERE f.trace IS NOT NULL LIMIT 1");
+                            "failures f ON f.case_id = c.id WHERE f.trace_id IS NOT NULL LIMIT 1");
   ASSERT_EQ(failed.size(), 1u);
   CommandResult repro = RunCrashlab(
       {"repro", "--engine", "pagejournal", "--variant", "journal-no-sync", "--seed", "11", "--case",

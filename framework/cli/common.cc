@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -101,6 +102,25 @@ void SetShard(const std::string& shard, CampaignOptions& o) {
   o.shard_index = 0;
   o.shard_count = 1;
   if (!shard.empty()) ParseShard(shard, o.shard_index, o.shard_count);
+}
+
+std::string FlagValue(const std::string& command_line, const std::string& flag) {
+  std::istringstream words(command_line);
+  std::string word;
+  while (words >> word) {
+    if (word == flag && words >> word) return word;
+    if (word.rfind(flag + "=", 0) == 0) return word.substr(flag.size() + 1);
+  }
+  return "";
+}
+
+bool HasFlag(const std::string& command_line, const std::string& flag) {
+  std::istringstream words(command_line);
+  std::string word;
+  while (words >> word) {
+    if (word == flag) return true;
+  }
+  return false;
 }
 
 std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_id) {

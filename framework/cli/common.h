@@ -62,6 +62,11 @@ bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& cam
 // find the right one, and returns nothing.
 std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_id);
 
+// The value after `flag` in a campaign's command line as recorded ("" if
+// absent): the options a case's rerun needs that the case row does not keep.
+std::string FlagValue(const std::string& command_line, const std::string& flag);
+bool HasFlag(const std::string& command_line, const std::string& flag);
+
 // Checks --crash: kill, power-loss, or both comma-separated.
 CLI::Validator CrashKindsValidator();
 
@@ -90,6 +95,7 @@ void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_
 void AddSoakCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
 void AddExplainCommand(CLI::App& app, int& exit_code);
+void AddShrinkCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddProbeCommand(CLI::App& app, int& exit_code);

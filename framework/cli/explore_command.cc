@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "framework/case_steps.h"
 #include "framework/cli/common.h"
 #include "framework/explore.h"
 #include "framework/interrupt.h"
@@ -18,6 +19,7 @@ namespace {
 
 struct ExploreArgs {
   std::string engine, variant, db = "crashlab.db", workdir, preload, engines_dir, shard, junit;
+  std::string workload_file;
   std::string crash = "kill,power-loss";
   uint64_t seed = 0;
   int64_t workload = 0;
@@ -65,6 +67,16 @@ int Explore(const ExploreArgs& a, const std::string& command_line) {
   o.seed = a.seed;
   o.workload = a.workload;
   o.txns = a.txns;
+  if (!a.workload_file.empty()) {
+    Result<std::string> text = ReadWholeFile(a.workload_file);
+    Result<Workload> given = text.ok() ? ParseWorkloadText(*text, a.workload_file)
+                                       : Result<Workload>(text.status());
+    if (!given.ok()) {
+      fmt::print(stderr, "crashlab: --workload-file: {}\n", given.status().message());
+      return kExitUsage;
+    }
+    o.given_workload = std::move(*given);
+  }
   o.crashes = *ParseCrashKinds(a.crash);
   o.subset_limit = a.subsets;
   o.samples = a.samples;
@@ -106,12 +118,19 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
   cmd->add_option("--engine", a->engine, "Engine name or path to a variants.ini")->required();
   cmd->add_option("--variant", a->variant, "Variant to explore")->required();
   AddSeedOption(*cmd, a->seed);
-  cmd->add_option("--case", a->workload, "The workload's case index, as in `run`")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
-  cmd->add_option("--txns", a->txns, "Transactions in the workload; 0 lets the seed draw 4 to 24")
-      ->capture_default_str()
-      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
+  CLI::Option* case_option =
+      cmd->add_option("--case", a->workload, "The workload's case index, as in `run`")
+          ->capture_default_str()
+          ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
+  CLI::Option* txns =
+      cmd->add_option("--txns", a->txns, "Transactions in the workload; 0 lets the seed draw 4 to 24")
+          ->capture_default_str()
+          ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
+  cmd->add_option("--workload-file", a->workload_file,
+                  "Run this workload rather than the seed's: the text `crashlab workload` prints "
+                  "(or `crashlab shrink` leaves); the results database keeps a copy")
+      ->excludes(case_option)
+      ->excludes(txns);
   cmd->add_option("--crash", a->crash, "Crash kinds to explore: kill, power-loss, or both")
       ->capture_default_str()
       ->check(CrashKindsValidator());

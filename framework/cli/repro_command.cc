@@ -36,7 +36,21 @@ struct ReproArgs {
   bool keep_cases = false;
   std::string keep;  // write the crash state here, and say how to start the engine on it
   bool coordinates_given = false;  // --seed and --case
+  std::optional<Workload> workload;  // the campaign's stored workload, if it has one
 };
+
+// The campaign's stored workload (CampaignInfo::workload) into a.workload;
+// false, having said why, if it cannot be read.
+bool SetStoredWorkload(const std::string& text, ReproArgs& a) {
+  if (text.empty()) return true;
+  Result<Workload> w = ParseWorkloadText(text, "the workload stored in " + a.db);
+  if (!w.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", w.status().message());
+    return false;
+  }
+  a.workload = std::move(*w);
+  return true;
+}
 
 // The most recent recorded case with these coordinates in --db, if any.
 std::optional<CaseRecord> FindRecorded(const ReproArgs& a, const std::string& engine_name) {
@@ -54,7 +68,13 @@ std::optional<CaseRecord> FindRecorded(const ReproArgs& a, const std::string& en
       return std::nullopt;
     }
     for (CaseRecord& c : *cases) {
-      if (c.case_index == a.case_index && c.crash_kind == a.crash) return std::move(c);
+      if (c.case_index != a.case_index || c.crash_kind != a.crash) continue;
+      if (c.failure) {
+        if (Status s = (*store)->LoadArtifacts(*c.failure); !s.ok()) {
+          fmt::print("(cannot read {}: {})\n", a.db, s.message());
+        }
+      }
+      return std::move(c);
     }
     return std::nullopt;
   }
@@ -98,27 +118,6 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
   }
 }
 
-// The value after `flag` in a campaign's command line as recorded ("" if
-// absent): the options a case's rerun needs that the case row does not keep.
-std::string FlagValue(const std::string& command_line, const std::string& flag) {
-  std::istringstream words(command_line);
-  std::string word;
-  while (words >> word) {
-    if (word == flag && words >> word) return word;
-    if (word.rfind(flag + "=", 0) == 0) return word.substr(flag.size() + 1);
-  }
-  return "";
-}
-
-bool HasFlag(const std::string& command_line, const std::string& flag) {
-  std::istringstream words(command_line);
-  std::string word;
-  while (words >> word) {
-    if (word == flag) return true;
-  }
-  return false;
-}
-
 // Fills every coordinate of failure `a.failure` from --db: engine (unless
 // --engine was given), variant, seed, case, crash kind, campaign, and the
 // campaign options that shaped it.
@@ -148,6 +147,7 @@ bool FromStoredFailure(ReproArgs& a) {
     a.atomic_unit = static_cast<uint32_t>(std::stoul(unit));
   }
   if (HasFlag(line, "--live")) a.live = true;
+  if (!SetStoredWorkload(f.campaign_workload, a)) return false;
   fmt::print("failure {}: {}/{} seed {} case {} ({}), campaign {}: {}\n", a.failure, f.c.engine,
              a.variant, a.seed, a.case_index, a.crash, a.campaign, line);
   return true;
@@ -238,6 +238,11 @@ int Repro(ReproArgs a) {
   }
   const std::string case_dir = tmpl + "/case";
   const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name);
+  if (recorded && recorded->failure && a.failure == 0) {
+    // Found by coordinates: the campaign may have run a stored workload.
+    const std::optional<StoredFailure> f = LoadFailure(a.db, recorded->failure->id);
+    if (!f || !SetStoredWorkload(f->campaign_workload, a)) return kExitUsage;
+  }
   const bool replay =
       !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
   if (recorded && recorded->crash_plan.rfind("explore ", 0) == 0 && !replay) {
@@ -253,8 +258,10 @@ int Repro(ReproArgs a) {
   auto run = [&]() -> Result<CaseOutcome> {
     if (!replay) return RunOneCase(o, variant, *points, a.case_index, case_dir);
     fmt::print("replaying the trace stored in {} (--rerun runs the workload again)\n", a.db);
-    Result<TracedCaseResult> r = ReplayTracedCase(TracedSpecFor(o, variant, a.case_index, case_dir),
-                                                  recorded->failure->trace, recorded->crash_plan);
+    TracedCaseSpec spec = TracedSpecFor(o, variant, a.case_index, case_dir);
+    if (a.workload) spec.workload = &*a.workload;
+    Result<TracedCaseResult> r =
+        ReplayTracedCase(spec, recorded->failure->trace, recorded->crash_plan);
     if (!r.ok()) return r.status();
     return CaseOutcome{ToCaseRecord(*r, engine.name, a.variant, a.seed, a.case_index),
                        r->judgement.verdict};

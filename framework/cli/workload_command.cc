@@ -29,11 +29,7 @@ void AddWorkloadCommand(CLI::App& app, int& exit_code) {
     const Workload w = GenerateWorkload(a->seed, index, a->txns);
     fmt::print("# seed {} case {}: {} transactions; {}\n", a->seed, a->case_index, w.txns.size(),
                PlanKill(a->seed, index, w.txns.size()).ToString());
-    for (std::size_t t = 0; t < w.txns.size(); ++t) {
-      fmt::print("# transaction {}\n", t);
-      if (w.txns[t].checkpoint_before) fmt::print("checkpoint\n");
-      fmt::print("{}", RequestText(w.txns[t]));
-    }
+    fmt::print("{}", WorkloadText(w));
     exit_code = kExitHeld;
   });
 }
