@@ -77,10 +77,12 @@ int64_t Count(sqlite3* db, const std::string& sql) {
 }
 
 // INSERT INTO main.<table> SELECT ... FROM src.<table> WHERE <where>, with the
-// id columns in `shifted` moved by their offsets (new ids, no collisions).
+// id columns in `shifted` moved by their offsets (new ids, no collisions) and
+// the columns in `computed` given by their SQL expressions.
 Result<std::string> CopySql(sqlite3* db, const std::string& table,
                             const std::vector<std::pair<std::string, int64_t>>& shifted,
-                            const std::string& where) {
+                            const std::string& where,
+                            const std::vector<std::pair<std::string, std::string>>& computed = {}) {
   Result<std::vector<std::string>> columns = Columns(db, table);
   if (!columns.ok()) return columns.status();
   std::string names, values;
@@ -90,10 +92,30 @@ Result<std::string> CopySql(sqlite3* db, const std::string& table,
     for (const auto& [column, offset] : shifted) {
       if (column == c) value = fmt::format("{} + {}", c, offset);
     }
+    for (const auto& [column, expression] : computed) {
+      if (column == c) value = expression;
+    }
     values += (values.empty() ? "" : ", ") + value;
   }
   return fmt::format("INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} WHERE {3};", table, names,
                      values, where);
+}
+
+// A copied failure's `shrunk_from`: the copy of the original when the
+// original is copied too, else the failure this store already holds for the
+// original's case (its campaign was skipped as already merged).
+std::string ShrunkFromSql(int64_t failure_offset) {
+  return fmt::format(
+      "CASE WHEN src.failures.shrunk_from IS NULL THEN NULL "
+      "WHEN src.failures.shrunk_from IN (SELECT f.id FROM src.failures f JOIN src.cases c ON c.id "
+      "= f.case_id "
+      "WHERE c.campaign_id NOT IN (SELECT id FROM temp.merge_skip)) THEN src.failures.shrunk_from "
+      "+ {} "
+      "ELSE (SELECT mf.id FROM src.failures sf JOIN src.cases sc ON sc.id = sf.case_id "
+      "JOIN temp.merge_skip k ON k.id = sc.campaign_id JOIN main.cases mc ON mc.campaign_id = "
+      "k.main_id AND mc.variant = sc.variant AND mc.case_index = sc.case_index "
+      "JOIN main.failures mf ON mf.case_id = mc.id WHERE sf.id = src.failures.shrunk_from) END",
+      failure_offset);
 }
 
 }  // namespace
@@ -133,7 +155,8 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
     const int64_t os = Count(db, "SELECT coalesce(max(id), 0) FROM main.soaks");
     const int64_t ot = Count(db, "SELECT coalesce(max(id), 0) FROM main.traces");
     const std::string steps[] = {
-        "CREATE TEMP TABLE merge_skip AS SELECT s.id FROM src.campaigns s JOIN main.campaigns m "
+        "CREATE TEMP TABLE merge_skip AS SELECT s.id, m.id AS main_id FROM src.campaigns s JOIN "
+        "main.campaigns m "
         "ON m.started_at = s.started_at AND m.host = s.host AND m.command_line = s.command_line "
         "AND m.seed = s.seed AND m.shard = s.shard;",
         "CREATE TEMP TABLE merge_skip_matrix AS SELECT s.id FROM src.matrices s JOIN "
@@ -152,8 +175,9 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
         CopySql(db, "campaigns", {{"id", oc}}, "id NOT IN (SELECT id FROM temp.merge_skip)"),
         CopySql(db, "cases", {{"id", ok}, {"campaign_id", oc}}, kept),
         CopySql(db, "traces", {{"id", ot}, {"campaign_id", oc}}, kept),
-        CopySql(db, "failures", {{"id", of}, {"case_id", ok}, {"trace_id", ot}, {"shrunk_from", of}},
-                "case_id IN (SELECT id FROM src.cases WHERE " + kept + ")"),
+        CopySql(db, "failures", {{"id", of}, {"case_id", ok}, {"trace_id", ot}},
+                "case_id IN (SELECT id FROM src.cases WHERE " + kept + ")",
+                {{"shrunk_from", ShrunkFromSql(of)}}),
         CopySql(db, "matrices", {{"id", om}}, "id NOT IN (SELECT id FROM temp.merge_skip_matrix)"),
         CopySql(db, "matrix_campaigns", {{"matrix_id", om}, {"campaign_id", oc}},
                 kept + " AND matrix_id NOT IN (SELECT id FROM temp.merge_skip_matrix)"),

@@ -104,9 +104,8 @@ class ResultsStoreTest : public testing::Test {
     c.recovery_ms = 0.25 + static_cast<double>(index);
     c.total_ms = 40.125;
     if (c.violation) {
-      c.failure = FailureRecord::Of(
-          "prefix 5..7", "prefix 3", "missing txn 4, 5",
-          std::string("panic: bad page\n\x01\xff") + '\0' + "after nul");
+      c.failure = FailureRecord::Of("prefix 5..7", "prefix 3", "missing txn 4, 5",
+                                    std::string("panic: bad page\n\x01\xff") + '\0' + "after nul");
       c.failure->trace = std::string("CLTRACE\0\x01\xff", 10);
     }
     return c;
@@ -658,6 +657,54 @@ TEST_F(ResultsStoreTest, MergeCarriesSoaksUnderNewIdsOnce) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->soaks, 0);
   EXPECT_EQ(raw.Query("SELECT count(*) FROM soak_campaigns"), "2");
+  EXPECT_EQ(raw.Query("PRAGMA foreign_key_check"), "<none>");
+}
+
+// Merged failures keep their traces and their shrink links: to the copy of
+// the original, or, when the original's campaign was merged before, to the
+// failure already there.
+TEST_F(ResultsStoreTest, MergeCarriesTracesAndShrinkLinks) {
+  const std::string other = dir_ + "/other.db";
+  auto src = ResultsStore::Open(other);
+  ASSERT_TRUE(src.ok());
+  auto campaign = [&](const std::string& name) {
+    CampaignInfo info = Campaign();
+    info.command_line = name;
+    return (*src)->BeginCampaign(info).value();
+  };
+  const int64_t found = campaign("crashlab explore");
+  CaseRecord original = Case(found, "fsync", 0, "lost-acked");
+  original.failure->trace = std::string("CLTRACE\0", 8) + "events";
+  ASSERT_TRUE((*src)->RecordCase(original).ok());
+  const int64_t original_id = (*src)->CasesOfCampaign(found).value()[0].failure->id;
+  auto shrink = [&](const std::string& name) {
+    CaseRecord shrunk = Case(campaign(name), "fsync", 0, "lost-acked");
+    shrunk.failure->shrunk_from = original_id;
+    ASSERT_TRUE((*src)->RecordCase(shrunk).ok());
+  };
+  shrink("crashlab shrink 1");
+
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const int64_t mine = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->RecordCase(Case(mine, "fsync", 0, "hole")).ok());  // failure 1 is taken
+  Result<ResultsStore::MergeStats> merged = store->MergeFrom(other);
+  ASSERT_TRUE(merged.ok()) << merged.status().message();
+  RawDb raw(path_);
+  const std::string copy = raw.Query(
+      "SELECT f.id FROM failures f JOIN cases c ON c.id = f.case_id JOIN campaigns k ON k.id = "
+      "c.campaign_id WHERE k.command_line = 'crashlab explore'");
+  EXPECT_NE(copy, "1");
+  EXPECT_EQ(raw.Query("SELECT group_concat(shrunk_from) FROM failures WHERE shrunk_from IS NOT "
+                      "NULL"),
+            copy);
+  Result<std::optional<StoredFailure>> f = store->FindFailure(std::stoll(copy));
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_EQ((*f)->c.failure->trace, original.failure->trace);
+
+  shrink("crashlab shrink 1 --budget 30");
+  ASSERT_TRUE(store->MergeFrom(other).ok());
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM failures WHERE shrunk_from = " + copy), "2");
   EXPECT_EQ(raw.Query("PRAGMA foreign_key_check"), "<none>");
 }
 
