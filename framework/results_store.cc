@@ -486,13 +486,15 @@ Status ResultsStore::InsertCase(const CaseRecord& c) {
     bind_failure.Int(case_id).Text(c.failure->expected).Text(c.failure->recovered);
     bind_failure.Text(c.failure->difference).Text(c.failure->engine_stderr).Int(trace_id);
     // (Bound without a copy: it must outlive the step.)
-    const std::string files = c.failure->crash_files.empty() ? "" : Compress(c.failure->crash_files);
+    const std::string files =
+        c.failure->crash_files.empty() ? "" : Compress(c.failure->crash_files);
     bind_failure.BlobOrNull(files).Int(c.failure->shrunk_from);
     if (!bind_failure.ok() || sqlite3_step(*stmt) != SQLITE_DONE) {
       if (sqlite3_extended_errcode(db_.get()) == SQLITE_CONSTRAINT_FOREIGNKEY) {
-        return Fail(fmt::format("{}: its trace {} or the failure {} it was shrunk from is not "
-                                "recorded",
-                                what, trace_id, c.failure->shrunk_from));
+        return Fail(
+            fmt::format("{}: its trace {} or the failure {} it was shrunk from is not "
+                        "recorded",
+                        what, trace_id, c.failure->shrunk_from));
       }
       return Error(what + ": storing its failure");
     }
@@ -631,6 +633,23 @@ Result<std::optional<CaseRecord>> ResultsStore::FindCase(const std::string& engi
     if (Status s = LoadArtifacts(*c.failure); !s.ok()) return s;
   }
   return std::optional<CaseRecord>(std::move(c));
+}
+
+Result<std::vector<CaseRecord>> ResultsStore::Failures(int64_t campaign_id) {
+  const std::string what = "listing failures";
+  const std::string sql = std::string(kSelectCase) +
+                          "WHERE f.id IS NOT NULL AND (?1 = 0 OR c.campaign_id = ?1) ORDER BY f.id";
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+    return Error(what);
+  }
+  Statement stmt(raw);
+  if (sqlite3_bind_int64(raw, 1, campaign_id) != SQLITE_OK) return Error(what);
+  std::vector<CaseRecord> cases;
+  int rc;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) cases.push_back(ReadCase(raw));
+  if (rc != SQLITE_DONE) return Error(what);
+  return cases;
 }
 
 Result<std::optional<StoredFailure>> ResultsStore::FindFailure(int64_t failure_id) {

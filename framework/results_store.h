@@ -254,6 +254,11 @@ class ResultsStore {
   // CasesOfCampaign. Errors: a damaged blob, database errors.
   [[nodiscard]] Status LoadArtifacts(FailureRecord& failure);
 
+  // The cases that failed (artifacts not loaded), ordered by failure id: of
+  // campaign `campaign_id`, or of every campaign when it is 0. Errors:
+  // database errors.
+  [[nodiscard]] Result<std::vector<CaseRecord>> Failures(int64_t campaign_id);
+
   // The failures shrunk from failure `failure_id` (crashlab shrink), oldest
   // first. Errors: database errors.
   [[nodiscard]] Result<std::vector<int64_t>> ShrunkFrom(int64_t failure_id);

@@ -104,6 +104,12 @@ TEST(Shrink, AFailureOfASeededCampaignShrinksToo) {
                                "f.case_id WHERE c.verdict = 'lost-acked'")[0]
                              .at("id");
   ASSERT_FALSE(id.empty()) << found.out;
+  // `crashlab failures` lists it with the id shrink takes.
+  CommandResult listed = RunCrashlab({"failures", "--db", db});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("pagejournal/journal-no-sync"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("\n" + std::string(6 - id.size(), ' ') + id + " "), std::string::npos)
+      << listed.out;
   ExpectShrinks(db, id, "run campaign");
 }
 

@@ -142,9 +142,8 @@ std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_
   }
   if (!found->has_value()) {
     fmt::print(stderr,
-               "crashlab: {} holds no failure {}: list them with sqlite3 {} 'SELECT f.id, "
-               "c.engine, c.variant, c.verdict FROM failures f JOIN cases c ON c.id = f.case_id'\n",
-               db, failure_id, db);
+               "crashlab: {} holds no failure {}: list them with crashlab failures --db {}\n", db,
+               failure_id, db);
   }
   return std::move(*found);
 }
