@@ -51,6 +51,7 @@ struct StateEntry {
   std::optional<KvState> recovered;
   std::optional<std::string> check_error;
   std::optional<EngineFault> fault;
+  std::string engine_stderr;  // written while recovering it, usually nothing
   double recovery_ms = 0;
   std::vector<Candidate> waiting;                 // judged once verified
   std::vector<std::pair<CrashKind, int>> judged;  // (kind, ack context) already judged
@@ -190,6 +191,7 @@ Status Explorer::Drain(bool wait) {
     entry.check_error = std::move(outcome.check_error);
     entry.fault = std::move(outcome.fault);
     entry.recovery_ms = outcome.recovery_ms;
+    entry.engine_stderr = std::move(outcome.engine_stderr);
     std::vector<Candidate> waiting;
     waiting.swap(entry.waiting);
     for (const Candidate& candidate : waiting) {
@@ -256,7 +258,7 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
       if (!id.ok()) return id.status();
       trace_id_ = *id;
     }
-    record.failure = FailureRecord::Of(j.expected, j.recovered, j.difference, "");
+    record.failure = FailureRecord::Of(j.expected, j.recovered, j.difference, entry.engine_stderr);
     record.failure->trace_id = trace_id_;
     fmt::print(out_, "VIOLATION {}/{} state {}: {} ({} contract, {}) - {}\n  repro: {}\n",
                o_.engine.name, variant_.name, record.case_index, record.verdict, record.contract,
@@ -302,9 +304,9 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   } cleanup{*workdir};
 
   ExploreSummary summary;
-  const Workload workload = o.given_workload
-                                ? *o.given_workload
-                                : GenerateWorkload(o.seed, static_cast<uint64_t>(o.workload), o.txns);
+  const Workload workload =
+      o.given_workload ? *o.given_workload
+                       : GenerateWorkload(o.seed, static_cast<uint64_t>(o.workload), o.txns);
   TracedRunSpec run;
   run.variant = variant;
   run.preload_path = o.preload_path;
@@ -349,9 +351,9 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
              "s; crash {}, every subset of up to {} pending changes, {} samples beyond, {} "
              "verifier(s)\n",
              summary.campaign_id, o.engine.name, o.variant, o.seed,
-             o.given_workload ? "given" : std::to_string(o.workload),
-             workload.txns.size(), summary.trace_events, summary.trace_seconds,
-             CrashKindsName(o.crashes), o.subset_limit, o.samples, o.jobs);
+             o.given_workload ? "given" : std::to_string(o.workload), workload.txns.size(),
+             summary.trace_events, summary.trace_seconds, CrashKindsName(o.crashes), o.subset_limit,
+             o.samples, o.jobs);
   std::fflush(out);
 
   const auto explore_start = CaseClock::now();

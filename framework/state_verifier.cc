@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -69,6 +70,31 @@ std::optional<Status> VerifierPool::error() {
   return error_;
 }
 
+namespace {
+
+constexpr std::size_t kStderrTail = 4096;
+
+uintmax_t LogSize(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// The bytes `path` gained past `from`: the last kStderrTail of them.
+std::string LogSince(const std::string& path, uintmax_t from) {
+  const uintmax_t size = LogSize(path);
+  if (size <= from) return "";
+  const uintmax_t start = std::max<uintmax_t>(from, size > kStderrTail ? size - kStderrTail : 0);
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string bytes(static_cast<std::size_t>(size - start), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return start > from ? "...\n" + bytes : bytes;
+}
+
+}  // namespace
+
 void VerifierPool::Work(int worker) {
   const std::string log = fmt::format("{}/verifier-{}.stderr", options_.workdir, worker);
   const std::string dir = fmt::format("{}/verifier-{}", options_.workdir, worker);
@@ -101,6 +127,7 @@ void VerifierPool::Work(int worker) {
     }
     VerifyOutcome outcome;
     outcome.id = job.id;
+    const uintmax_t log_before = LogSize(log);
     const auto start = CaseClock::now();
     if (engine == nullptr) {
       Result<std::unique_ptr<EngineProcess>> started =
@@ -133,6 +160,7 @@ void VerifierPool::Work(int worker) {
       engine.reset();
     }
     fs::remove_all(dir, ec);
+    outcome.engine_stderr = LogSince(log, log_before);
     std::lock_guard lock(mu_);
     outcomes_.push_back(std::move(outcome));
     finished_.notify_all();

@@ -35,6 +35,9 @@ struct VerifyOutcome {
   std::optional<std::string> check_error;
   std::optional<EngineFault> fault;  // the engine failed to recover or answer
   double recovery_ms = 0;
+  // What the engine wrote to stderr while it recovered this state (the
+  // last 4 KiB); usually nothing.
+  std::string engine_stderr;
 };
 
 struct VerifierOptions {

@@ -71,6 +71,23 @@ TEST(Explore, FindsTheBugAndItsStateReplaysByteForByte) {
       << repro.out;
 }
 
+// A failure keeps what the engine wrote to stderr while it recovered that
+// very state (the fake engine says how many keys it opened).
+TEST(Explore, AFailureKeepsTheEnginesStderrOfItsRecovery) {
+  TempDir dir;
+  CommandResult r = RunCrashlab(
+      Explore(dir, CRASHLAB_FAKE_ENGINE, "ack-before-write", "6", {"--crash", "kill", "--first"}));
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const std::vector<Row> f =
+      Query(dir / "explore.db", "SELECT engine_stderr FROM failures ORDER BY id LIMIT 1");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].at("engine_stderr").find("crashlab-fake-engine: opened "), std::string::npos)
+      << f[0].at("engine_stderr");
+  // Its own recovery only: one open, not the verifier's whole log.
+  const std::string& text = f[0].at("engine_stderr");
+  EXPECT_EQ(text.find("opened "), text.rfind("opened ")) << text;
+}
+
 // An engine without `reopen` gets a fresh process per state; the shards of
 // an exploration together verify what it verifies whole.
 TEST(Explore, FreshProcessPerStateAndShards) {

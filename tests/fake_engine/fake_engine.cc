@@ -61,6 +61,8 @@ class FakeEngine : public adapter::Engine {
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
     state_ = std::move(state.value());
+    // Something on stderr at each open, for the tests of what failures keep.
+    std::fprintf(stderr, "crashlab-fake-engine: opened %zu keys\n", state_.size());
     if (mode_ == "ack-before-write") StartFlusher();
     return Status::Ok();
   }
