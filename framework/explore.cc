@@ -18,6 +18,7 @@
 #include "framework/interrupt.h"
 #include "framework/results_store.h"
 #include "framework/state_verifier.h"
+#include "framework/trace_cost.h"
 #include "framework/traced_run.h"
 
 namespace crashlab {
@@ -115,7 +116,8 @@ class Explorer {
   std::unordered_map<int64_t, uint64_t> by_id_;
   int64_t recorded_ = 0;
   std::vector<CaseRecord> pending_;
-  int64_t trace_id_ = 0;  // the trace's id in the store, once a failure needs it
+  int64_t trace_id_ = 0;      // the trace's id in the store, once a failure needs it
+  std::vector<IoCost> cost_;  // the run's I/O before each crash point
 };
 
 Status Explorer::Run(const std::string& workdir) {
@@ -125,6 +127,7 @@ Status Explorer::Run(const std::string& workdir) {
   vo.workdir = workdir;
   vo.deadline = o_.deadline;
   pool_ = std::make_unique<VerifierPool>(vo);
+  cost_ = CumulativeCost(trace_);
   StateEnumerator enumerator(
       trace_, o_, [this](Candidate c, uint64_t digest, const StateEnumerator::Builder& build) {
         return Offer(std::move(c), digest, build);
@@ -247,6 +250,8 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   record.recovered_prefix = j.matched_prefix;
   record.recovery_ms = entry.recovery_ms;
   record.crash_state = entry.digest;
+  record.syncs = cost_[candidate.event].syncs;
+  record.bytes_written = cost_[candidate.event].bytes_written;
   if (violation) {
     ++summary_.violations;
     if (!o_.stop_verdict || *o_.stop_verdict == j.verdict) ++summary_.stopping_violations;

@@ -27,7 +27,7 @@ using results_store_sql::SeedTooLarge;
 // never changes: databases in the field were built by it. The vocabulary lists
 // in the CHECK constraints are spelled out here rather than generated from
 // vocabulary.h for the same reason; a new word needs a new migration.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 0 -> 1: campaigns, cases, failures. Times are UTC ISO-8601 with milliseconds.
     R"sql(
 CREATE TABLE campaigns (
@@ -164,6 +164,12 @@ UPDATE failures SET trace_id = (SELECT t.id FROM traces t WHERE t.digest = 'v3-f
   WHERE trace IS NOT NULL;
 CREATE INDEX failures_by_shrunk_from ON failures (shrunk_from);
 )sql",
+    // 4 -> 5: what a traced case's run cost its storage up to the crash
+    // point (syncs, bytes written), for reports; NULL for a real kill.
+    R"sql(
+ALTER TABLE cases ADD COLUMN syncs INTEGER;
+ALTER TABLE cases ADD COLUMN bytes_written INTEGER;
+)sql",
 };
 static_assert(kMigrations.size() == ResultsStore::kSchemaVersion,
               "one migration step per schema version");
@@ -176,7 +182,8 @@ constexpr std::string_view kSelectCase =
     "c.crash_plan, c.contract, c.verdict, c.violation, c.details, c.txns_sent, c.txns_acked, "
     "c.recovered_prefix, c.workload_ms, c.recovery_ms, c.total_ms, c.crash_state, f.id, "
     "f.expected, f.recovered, f.difference, f.engine_stderr, coalesce(f.trace_id, 0), "
-    "f.crash_files IS NOT NULL, coalesce(f.shrunk_from, 0) "
+    "f.crash_files IS NOT NULL, coalesce(f.shrunk_from, 0), coalesce(c.syncs, -1), "
+    "coalesce(c.bytes_written, -1) "
     "FROM cases c LEFT JOIN failures f ON f.case_id = c.id ";
 
 CaseRecord ReadCase(sqlite3_stmt* stmt) {
@@ -200,6 +207,8 @@ CaseRecord ReadCase(sqlite3_stmt* stmt) {
   c.recovery_ms = sqlite3_column_double(stmt, 16);
   c.total_ms = sqlite3_column_double(stmt, 17);
   c.crash_state = ColumnText(stmt, 18);
+  c.syncs = sqlite3_column_int64(stmt, 27);
+  c.bytes_written = sqlite3_column_int64(stmt, 28);
   if (sqlite3_column_type(stmt, 19) != SQLITE_NULL) {
     FailureRecord& f = c.failure.emplace();
     f.id = sqlite3_column_int64(stmt, 19);
@@ -447,8 +456,9 @@ Status ResultsStore::InsertCase(const CaseRecord& c) {
   constexpr const char* insert_case =
       "INSERT INTO cases (campaign_id, engine, variant, seed, case_index, crash_kind, crash_plan, "
       "contract, verdict, violation, details, txns_sent, txns_acked, recovered_prefix, "
-      "workload_ms, recovery_ms, total_ms, crash_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+      "workload_ms, recovery_ms, total_ms, crash_state, syncs, bytes_written) VALUES (?1, ?2, "
+      "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, nullif(?19, -1), "
+      "nullif(?20, -1))";
   {
     Result<sqlite3_stmt*> stmt = Prepared(insert_case_, insert_case);
     if (!stmt.ok()) return stmt.status();
@@ -458,7 +468,7 @@ Status ResultsStore::InsertCase(const CaseRecord& c) {
     bind.Int(c.case_index).Text(c.crash_kind).Text(c.crash_plan).Text(c.contract);
     bind.Text(c.verdict).Int(c.violation ? 1 : 0).Text(c.details).Int(c.txns_sent);
     bind.Int(c.txns_acked).Int(c.recovered_prefix).Real(c.workload_ms).Real(c.recovery_ms);
-    bind.Real(c.total_ms).Text(c.crash_state);
+    bind.Real(c.total_ms).Text(c.crash_state).Int(c.syncs).Int(c.bytes_written);
     if (!bind.ok()) return Error(what);
     if (sqlite3_step(*stmt) != SQLITE_DONE) {
       int code = sqlite3_extended_errcode(db_.get());

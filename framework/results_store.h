@@ -103,6 +103,9 @@ struct CaseRecord {
   // Digest of the crash state the engine recovered (faults::DigestDirTree),
   // "" when no plan rebuilds it (a real kill): repro compares it.
   std::string crash_state;
+  // A traced case's I/O up to its crash point (trace_cost.h); -1 (NULL)
+  // for a real kill, which no trace measures.
+  int64_t syncs = -1, bytes_written = -1;
   std::optional<FailureRecord> failure;  // present only when `violation`
   int64_t id = 0;                        // filled when read back; ignored by RecordCase
   bool operator==(const CaseRecord&) const = default;
@@ -152,7 +155,7 @@ struct StoredFailure {
 class ResultsStore {
  public:
   // The schema version this build writes; PRAGMA user_version of the file.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens the database at `path`, creating it if missing: WAL mode, synchronous
   // FULL, foreign keys on, 10 s busy timeout, schema created or migrated to

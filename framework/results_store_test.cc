@@ -715,11 +715,18 @@ TEST_F(ResultsStoreTest, RecordsACrashStateDigest) {
   ASSERT_TRUE(campaign.ok());
   CaseRecord c = Case(*campaign, "fsync", 0);
   c.crash_state = "0123456789abcdef";
+  c.syncs = 7;
+  c.bytes_written = 123456;
   ASSERT_TRUE(store->RecordCase(c).ok());
+  ASSERT_TRUE(store->RecordCase(Case(*campaign, "fsync", 1)).ok());  // a real kill: no cost
   Result<std::vector<CaseRecord>> cases = store->CasesOfCampaign(*campaign);
   ASSERT_TRUE(cases.ok());
-  ASSERT_EQ(cases->size(), 1u);
+  ASSERT_EQ(cases->size(), 2u);
   EXPECT_EQ((*cases)[0].crash_state, "0123456789abcdef");
+  EXPECT_EQ((*cases)[0].syncs, 7);
+  EXPECT_EQ((*cases)[0].bytes_written, 123456);
+  EXPECT_EQ((*cases)[1].syncs, -1);
+  EXPECT_EQ(RawDb(path_).Query("SELECT count(*) FROM cases WHERE syncs IS NULL"), "1");
 }
 
 TEST_F(ResultsStoreTest, RefusesACrashKindListOutOfOrderOrRepeated) {

@@ -12,6 +12,7 @@
 #include "faults/trace_file.h"
 #include "framework/case_steps.h"
 #include "framework/prng.h"
+#include "framework/trace_cost.h"
 #include "framework/traced_run.h"
 
 namespace crashlab {
@@ -89,6 +90,9 @@ Result<std::string> BuildCrashState(const JudgedRun& run, const TracedCaseResult
 Status JudgeCrash(const TracedCaseSpec& spec, const JudgedRun& run, const std::string& log,
                   TracedCaseResult& r, OracleInput& input) {
   r.trace_events = run.trace.events.size();
+  const IoCost cost = CumulativeCost(run.trace)[r.plan.event];
+  r.syncs = cost.syncs;
+  r.bytes_written = cost.bytes_written;
   r.sent = AckedBefore(run.trace, r.plan.event, run.requests, r.workload, input);
   r.acked = input.acked;
   const std::string crash_dir = spec.case_dir + "/crash";

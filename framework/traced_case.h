@@ -30,7 +30,7 @@ struct TracedCaseSpec {
   const VariantSpec* variant = nullptr;
   uint64_t seed = 0;
   uint64_t case_index = 0;
-  std::size_t txns = 0;                     // transactions in the workload; 0: drawn by the seed
+  std::size_t txns = 0;  // transactions in the workload; 0: drawn by the seed
   // The campaign's stored workload when it was given rather than drawn
   // (CampaignInfo::workload), else null.
   const Workload* workload = nullptr;
@@ -63,6 +63,7 @@ struct TracedCaseResult {
   std::size_t sent = 0;       // transactions the engine had received by the crash point
   std::size_t acked = 0;      // of those, acknowledged before it (a prefix)
   std::string crash_state;    // faults::DigestDirTree of the state recovered
+  int64_t syncs = -1, bytes_written = -1;  // the run's I/O up to the crash point (trace_cost.h)
   Judgement judgement;
   Contract contract = Contract::kDurable;
   bool violation = false;
