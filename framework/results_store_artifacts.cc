@@ -28,8 +28,8 @@ Result<int64_t> ResultsStore::TraceId(int64_t campaign_id, const std::string& tr
                                       const std::string& what) {
   const std::string digest = TraceDigest(trace);
   {
-    Result<sqlite3_stmt*> find = Prepared(
-        find_trace_, "SELECT id FROM traces WHERE campaign_id = ?1 AND digest = ?2");
+    Result<sqlite3_stmt*> find =
+        Prepared(find_trace_, "SELECT id FROM traces WHERE campaign_id = ?1 AND digest = ?2");
     if (!find.ok()) return find.status();
     ResetOnExit reset{*find};
     Binder bind(*find);
@@ -39,8 +39,8 @@ Result<int64_t> ResultsStore::TraceId(int64_t campaign_id, const std::string& tr
     if (rc == SQLITE_ROW) return sqlite3_column_int64(*find, 0);
     if (rc != SQLITE_DONE) return Error(what + ": finding its trace");
   }
-  Result<sqlite3_stmt*> insert = Prepared(
-      insert_trace_, "INSERT INTO traces (campaign_id, digest, data) VALUES (?1, ?2, ?3)");
+  Result<sqlite3_stmt*> insert =
+      Prepared(insert_trace_, "INSERT INTO traces (campaign_id, digest, data) VALUES (?1, ?2, ?3)");
   if (!insert.ok()) return insert.status();
   ResetOnExit reset{*insert};
   // Traces are a few MB of mostly repeated page images: zlib stores them in
