@@ -96,6 +96,7 @@ void AddSoakCommand(CLI::App& app, int& exit_code, const std::string& command_li
 void AddWorkloadCommand(CLI::App& app, int& exit_code);
 void AddExplainCommand(CLI::App& app, int& exit_code);
 void AddFailuresCommand(CLI::App& app, int& exit_code);
+void AddReportCommand(CLI::App& app, int& exit_code);
 void AddShrinkCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command_line);
 void AddBenchCommand(CLI::App& app, int& exit_code);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   crashlab::cli::AddReproCommand(app, exit_code);
   crashlab::cli::AddExplainCommand(app, exit_code);
   crashlab::cli::AddFailuresCommand(app, exit_code);
+  crashlab::cli::AddReportCommand(app, exit_code);
   crashlab::cli::AddShrinkCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));
   crashlab::cli::AddMergeCommand(app, exit_code);
   crashlab::cli::AddMatrixCommand(app, exit_code, crashlab::cli::CommandLine(argc, argv));

@@ -8,6 +8,8 @@
 //   exit-in-open      exits during open
 //   garbage           answers every request with binary junk
 //   raw-syscall       correct, but writes its log past libc (a tracer cannot see it)
+//   err-script        correct until a recovery, which it refuses with an error
+//                     message that is HTML (for the report's escaping test)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -61,6 +63,10 @@ class FakeEngine : public adapter::Engine {
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
     state_ = std::move(state.value());
+    if (mode_ == "err-script" && !state_.empty()) {
+      std::fprintf(stderr, "<img src=x onerror=alert(2)> refused %zu keys\n", state_.size());
+      return Status::Error("<script>alert(1)</script>");
+    }
     // Something on stderr at each open, for the tests of what failures keep.
     std::fprintf(stderr, "crashlab-fake-engine: opened %zu keys\n", state_.size());
     if (mode_ == "ack-before-write") StartFlusher();
