@@ -120,6 +120,8 @@ CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
                         const std::string& variant, uint64_t seed, int64_t case_index) {
   CaseRecord c = CommonRecord(r, CrashKind::kKill, engine, variant, seed, case_index);
   c.crash_plan = r.plan.ToString();
+  c.crash_state = r.crash_state;
+  if (c.failure) c.failure->crash_files = r.crash_files;
   return c;
 }
 
@@ -128,6 +130,8 @@ CaseRecord ToCaseRecord(const TracedCaseResult& r, const std::string& engine,
   CaseRecord c = CommonRecord(r, r.crash, engine, variant, seed, case_index);
   c.crash_plan = r.PlanText();
   c.crash_state = r.crash_state;
+  c.syncs = r.syncs;
+  c.bytes_written = r.bytes_written;
   if (c.failure) c.failure->trace = r.trace;
   return c;
 }
@@ -251,9 +255,13 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
       VariantTally& tally =
           tallies[std::find(o.crashes.begin(), o.crashes.end(), o.CrashOfCase(i)) -
                   o.crashes.begin()];
-      // A trace is 0.1 to a few MB: the first failures of each variant and
-      // kind keep theirs for an exact replay, later ones repro by rerunning.
-      if (record.failure && tally.violations >= kTracesKeptPerTally) record.failure->trace.clear();
+      // A trace is 0.1 to a few MB, crash files up to 4 MiB: the first
+      // failures of each variant and kind keep theirs for an exact replay,
+      // later ones repro by rerunning.
+      if (record.failure && tally.violations >= kTracesKeptPerTally) {
+        record.failure->trace.clear();
+        record.failure->crash_files.clear();
+      }
       if (Status s = (*store)->RecordCase(record); !s.ok()) {
         return interrupted(s);
       }

@@ -11,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "faults/crash_state.h"
 #include "framework/case_steps.h"
+#include "framework/crash_files.h"
 #include "framework/engine_client.h"
 
 namespace crashlab {
@@ -179,45 +181,48 @@ Result<std::vector<std::string>> ProbeEngine(const std::string& engine_name,
   return points;
 }
 
-Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
-  const auto start = Clock::now();
-  // A new directory: a case must never recover from another case's files.
+namespace {
+
+// A new directory: a case must never recover from another case's files.
+Status MakeCaseDir(const KillCaseSpec& spec) {
   if (mkdir(spec.case_dir.c_str(), 0755) != 0) {
     return Status::Error("cannot create case directory " + spec.case_dir + ": " +
                          std::strerror(errno) + "; choose a new, writable --workdir");
   }
-  const std::string data_dir = spec.case_dir + "/data";
-  const std::string log = spec.case_dir + "/engine.stderr";
+  return Status::Ok();
+}
 
+// The case's workload, plan and contract, all decided by its seed.
+KillCaseResult NewResult(const KillCaseSpec& spec) {
   KillCaseResult r;
   r.workload = GenerateWorkload(spec.seed, spec.case_index, spec.txns);
   r.plan = spec.point.empty() ? PlanKill(spec.seed, spec.case_index, r.workload.txns.size())
                               : PlanPointKill(spec.seed, spec.case_index, r.workload.txns.size(),
                                               spec.point, spec.engine_points);
-  const std::vector<std::string> armed{"CRASHLAB_KILL_AT=" + r.plan.point + ":" +
-                                       std::to_string(r.plan.hit)};
-  auto start_engine = [&](bool arm) {
-    return EngineProcess::Start(spec.variant->argv, log, arm ? armed : std::vector<std::string>{});
-  };
   r.contract = spec.variant->ContractFor(CrashKind::kKill);
+  return r;
+}
 
-  OracleInput input;
-  AppendLog(log, "run until the kill: " + r.plan.ToString());
-  {
-    auto engine = start_engine(r.plan.at_point() && !r.plan.in_recovery());
-    if (!engine.ok()) return engine.status();
-    input.fault = DriveUntilKill(spec, **engine, data_dir, r, input.sent);
-  }
-  r.workload_ms = MsSince(start);
-  // No restart when the engine could not be driven to the crash (a hang, a
-  // protocol error): its fault is the verdict. A second restart happens
-  // only after a planned kill inside recovery.
+// The environment that makes the engine SIGKILL itself at the plan's point.
+std::vector<std::string> ArmedEnv(const KillPlan& plan) {
+  return {"CRASHLAB_KILL_AT=" + plan.point + ":" + std::to_string(plan.hit)};
+}
+
+// The part of a case after the kill: a fresh engine recovers `data_dir`,
+// dumps and checks it (a plan that kills inside recovery arms the first
+// restart, and a second one recovers again), then `input` is judged and `r`
+// concluded. No restart when `input` already holds the fault that decides
+// the verdict. An error means the engine could not be started.
+Status RecoverAndJudge(const KillCaseSpec& spec, const std::string& data_dir,
+                       const std::string& log, CaseClock::time_point start, KillCaseResult& r,
+                       OracleInput& input) {
   for (int restart = 0; restart < 2 && !input.fault; ++restart) {
     const bool arm = restart == 0 && r.plan.in_recovery();
-    AppendLog(log, arm ? "restart with " + armed[0] + ": recovery, dump, check"
+    AppendLog(log, arm ? "restart with " + ArmedEnv(r.plan)[0] + ": recovery, dump, check"
                        : "restart: recovery, dump, check");
     const auto restarted = Clock::now();
-    auto engine = start_engine(arm);
+    auto engine = EngineProcess::Start(spec.variant->argv, log,
+                                       arm ? ArmedEnv(r.plan) : std::vector<std::string>{});
     if (!engine.ok()) return engine.status();
     bool killed_in_open = false;
     input.fault = VerifyRecovery(**engine, spec.deadline, data_dir, "the crash", restarted, input,
@@ -232,6 +237,70 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   r.violation = Violates(r.judgement.verdict, r.contract);
   r.total_ms = MsSince(start);
   r.stderr_tail = FileTail(log, 4096);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
+  const auto start = Clock::now();
+  if (Status s = MakeCaseDir(spec); !s.ok()) return s;
+  const std::string data_dir = spec.case_dir + "/data";
+  const std::string log = spec.case_dir + "/engine.stderr";
+
+  KillCaseResult r = NewResult(spec);
+  OracleInput input;
+  AppendLog(log, "run until the kill: " + r.plan.ToString());
+  {
+    const bool arm = r.plan.at_point() && !r.plan.in_recovery();
+    auto engine = EngineProcess::Start(spec.variant->argv, log,
+                                       arm ? ArmedEnv(r.plan) : std::vector<std::string>{});
+    if (!engine.ok()) return engine.status();
+    input.fault = DriveUntilKill(spec, **engine, data_dir, r, input.sent);
+  }
+  r.workload_ms = MsSince(start);
+  // The engine is dead and reaped (KillGroup, or its destructor just now),
+  // so the directory holds what the kill left until the restart recovers
+  // it. After a fault there is nothing to recover, so nothing to keep.
+  std::optional<PackedCrashState> state;
+  if (!input.fault) {
+    // Unreadable (a symbolic link, a socket): no digest and nothing kept;
+    // the case itself goes on.
+    Result<std::optional<PackedCrashState>> read = PackDirectory(data_dir, kCrashFilesReadLimit);
+    if (read.ok()) state = std::move(*read);
+  }
+  if (state) r.crash_state = state->digest;
+  if (Status s = RecoverAndJudge(spec, data_dir, log, start, r, input); !s.ok()) return s;
+  if (r.violation && state && state->non_zero_bytes <= kCrashFilesLimit) {
+    r.crash_files = std::move(state->packed);
+  }
+  return r;
+}
+
+Result<KillCaseResult> ReplayKillCase(const KillCaseSpec& spec, const faults::DirTree& state,
+                                      std::size_t sent, std::size_t acked) {
+  const auto start = Clock::now();
+  if (Status s = MakeCaseDir(spec); !s.ok()) return s;
+  const std::string data_dir = spec.case_dir + "/data";
+  const std::string log = spec.case_dir + "/engine.stderr";
+
+  KillCaseResult r = NewResult(spec);
+  if (sent > r.workload.txns.size() || acked > sent) {
+    return Status::Error(fmt::format(
+        "the recorded case sent {} transaction(s) and had {} acknowledged, but its workload "
+        "(seed {} case {}) has {}: give the --txns its campaign ran with, or, if it did, the "
+        "results database is damaged",
+        sent, acked, spec.seed, spec.case_index, r.workload.txns.size()));
+  }
+  AppendLog(log, "replay of the stored crash state of " + r.plan.ToString());
+  if (Status s = faults::WriteDirTree(state, data_dir); !s.ok()) return s;
+  r.crash_state = faults::DigestDirTree(state);
+  r.sent = sent;
+  r.acked = acked;
+  OracleInput input;
+  input.sent.assign(r.workload.txns.begin(),
+                    r.workload.txns.begin() + static_cast<std::ptrdiff_t>(sent));
+  if (Status s = RecoverAndJudge(spec, data_dir, log, start, r, input); !s.ok()) return s;
   return r;
 }
 

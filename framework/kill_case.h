@@ -1,11 +1,16 @@
 // One kill case from start to verdict: run the engine on a fresh directory
 // under the case's seeded workload, SIGKILL its process group at the planned
 // point, start it again so that it recovers, read back its state and judge it.
+// The directory the kill left is read before recovery touches it (when its
+// files hold at most kCrashFilesReadLimit bytes): its digest names the crash
+// state, and a violation keeps its files (at most kCrashFilesLimit bytes of
+// them), from which ReplayKillCase recovers the very same bytes again.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "faults/persistence_model.h"
 #include "framework/crash_plan.h"
 #include "framework/engine_process.h"
 #include "framework/oracle.h"
@@ -40,6 +45,15 @@ struct KillCaseResult {
   std::string notes;  // what else happened (an err reply, an engine that died by itself)
   double workload_ms = 0, recovery_ms = 0, total_ms = 0;
   std::string stderr_tail;  // the last few KiB the engine wrote to stderr
+  // faults::DigestDirTree of the directory the kill left, before recovery;
+  // "" when it was not read: its files hold more than kCrashFilesReadLimit
+  // bytes, it holds something other than files and directories, or the
+  // engine could not be driven to the crash (a hang, a protocol error).
+  std::string crash_state;
+  // That directory's files packed (PackDirTree), kept only for a violation
+  // and only when they hold at most kCrashFilesLimit bytes outside blocks
+  // of zeros (crash_files.h); "" otherwise.
+  std::string crash_files;
 };
 
 // Says hello to the variant's engine once, before its cases, and returns its
@@ -56,5 +70,21 @@ struct KillCaseResult {
 // case directory cannot be created, the program cannot be started); it is
 // never a verdict.
 [[nodiscard]] Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec);
+
+// Replays a recorded kill case from the crash state its violation kept:
+// writes `state` to <case_dir>/data, then recovers and judges it exactly as
+// RunKillCase does after the kill (a point plan inside recovery is armed
+// again), against the first `sent` transactions of the case's workload of
+// which the first `acked` were acknowledged. No workload runs, so the state
+// is the recorded one byte for byte, whatever the engine's threads did.
+// An absent directory (a kill inside the first open) comes back as an empty
+// one. The result has no notes from the workload's run, and a transaction the
+// engine refused in that run counts as sent with its operations (the store
+// does not say which ones it refused). An error means the case could not be
+// replayed: the case directory, the program, or `sent`/`acked` that do not
+// fit the workload (another --txns, or a damaged database).
+[[nodiscard]] Result<KillCaseResult> ReplayKillCase(const KillCaseSpec& spec,
+                                                    const faults::DirTree& state, std::size_t sent,
+                                                    std::size_t acked);
 
 }  // namespace crashlab

@@ -82,7 +82,12 @@ Status SoakCaseLoop::RecordCase(std::size_t s, CaseOutcome& outcome, const std::
   CaseRecord& record = outcome.record;
   record.campaign_id = campaign.id;
   VariantTally& tally = TallyOf(slot, campaign.options.CrashOfCase(i));
-  if (record.failure && tally.violations >= kTracesKeptPerTally) record.failure->trace.clear();
+  // Artifacts (a trace, crash files) for the first failures of a tally only:
+  // the rest replay by rerunning, and the database stays small.
+  if (record.failure && tally.violations >= kTracesKeptPerTally) {
+    record.failure->trace.clear();
+    record.failure->crash_files.clear();
+  }
   if (Status st = run_.store.RecordCase(record); !st.ok()) return st;
   rotation_.CountCase(s);
   slot.next_index += run_.options.base.shard_count;

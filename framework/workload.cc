@@ -154,10 +154,10 @@ Result<Workload> ParseWorkloadText(std::string_view text, const std::string& sou
       continue;
     }
     std::size_t count = 0;
-    const bool is_txn = fields.size() == 2 && fields[0] == "txn" &&
-                        std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(),
-                                        count)
-                                .ptr == fields[1].data() + fields[1].size();
+    const bool is_txn =
+        fields.size() == 2 && fields[0] == "txn" &&
+        std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), count).ptr ==
+            fields[1].data() + fields[1].size();
     if (!is_txn || count == 0 || count > protocol::kMaxTxnOps) {
       return fail(fmt::format("expected `checkpoint` or `txn N` (1 <= N <= {}), found \"{}\"",
                               protocol::kMaxTxnOps, protocol::Readable(line, 80)));
@@ -166,7 +166,8 @@ Result<Workload> ParseWorkloadText(std::string_view text, const std::string& sou
     checkpoint = false;
     ops_left = count;
   }
-  if (ops_left > 0) return fail(fmt::format("the last transaction lacks {} operation(s)", ops_left));
+  if (ops_left > 0)
+    return fail(fmt::format("the last transaction lacks {} operation(s)", ops_left));
   if (workload.txns.empty()) {
     return Status::Error(source +
                          " holds no transaction; a workload file holds what `crashlab workload` "

@@ -69,8 +69,8 @@ int Explore(const ExploreArgs& a, const std::string& command_line) {
   o.txns = a.txns;
   if (!a.workload_file.empty()) {
     Result<std::string> text = ReadWholeFile(a.workload_file);
-    Result<Workload> given = text.ok() ? ParseWorkloadText(*text, a.workload_file)
-                                       : Result<Workload>(text.status());
+    Result<Workload> given =
+        text.ok() ? ParseWorkloadText(*text, a.workload_file) : Result<Workload>(text.status());
     if (!given.ok()) {
       fmt::print(stderr, "crashlab: --workload-file: {}\n", given.status().message());
       return kExitUsage;
@@ -122,10 +122,10 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
       cmd->add_option("--case", a->workload, "The workload's case index, as in `run`")
           ->capture_default_str()
           ->check(CLI::Range(int64_t{0}, int64_t{INT64_MAX}));
-  CLI::Option* txns =
-      cmd->add_option("--txns", a->txns, "Transactions in the workload; 0 lets the seed draw 4 to 24")
-          ->capture_default_str()
-          ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
+  CLI::Option* txns = cmd->add_option("--txns", a->txns,
+                                      "Transactions in the workload; 0 lets the seed draw 4 to 24")
+                          ->capture_default_str()
+                          ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
   cmd->add_option("--workload-file", a->workload_file,
                   "Run this workload rather than the seed's: the text `crashlab workload` prints "
                   "(or `crashlab shrink` leaves); the results database keeps a copy")

@@ -1,7 +1,9 @@
 // crashlab repro: reruns one case of a campaign from its seed and shows the
 // verdict with the expected-versus-recovered difference. A traced failure
-// whose trace is in the results store is replayed from that trace, so its
-// crash state is rebuilt byte for byte whatever the engine's threads do.
+// whose trace is in the results store is replayed from that trace, and a
+// real kill's failure whose crash files are there is recovered from those
+// files, so its crash state is rebuilt byte for byte whatever the engine's
+// threads do.
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include "framework/campaign.h"
 #include "framework/case_steps.h"
 #include "framework/cli/common.h"
+#include "framework/crash_files.h"
 #include "framework/interrupt.h"
 #include "framework/traced_case.h"
 
@@ -35,7 +38,7 @@ struct ReproArgs {
   int64_t deadline_ms = 10000;
   bool keep_cases = false;
   std::string keep;  // write the crash state here, and say how to start the engine on it
-  bool coordinates_given = false;  // --seed and --case
+  bool coordinates_given = false;    // --seed and --case
   std::optional<Workload> workload;  // the campaign's stored workload, if it has one
 };
 
@@ -109,12 +112,15 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
         "cannot be compared (compare the verdicts)\n",
         rerun.crash_state, c.crash_state);
   } else if (!c.crash_state.empty() && !rerun.crash_state.empty()) {
-    fmt::print("{}\n", c.crash_state == rerun.crash_state
-                           ? "crash state: rebuilt byte for byte (digest " + c.crash_state +
-                                 ", as recorded)"
-                           : "crash state: DIFFERS from the recorded one (digest " +
-                                 rerun.crash_state + ", recorded " + c.crash_state +
-                                 "): the rerun's trace differs, so this is another case");
+    fmt::print(
+        "{}\n",
+        c.crash_state == rerun.crash_state
+            ? "crash state: rebuilt byte for byte (digest " + c.crash_state + ", as recorded)"
+            : "crash state: DIFFERS from the recorded one (digest " + rerun.crash_state +
+                  ", recorded " + c.crash_state + "): " +
+                  (c.crash_plan.rfind("kill ", 0) == 0 ? "thread timing moved the real kill"
+                                                       : "the rerun's trace differs") +
+                  ", so this is another case");
   }
 }
 
@@ -166,28 +172,19 @@ std::string ShellLine(const std::vector<std::string>& argv) {
   return line;
 }
 
-// --keep DIR: writes the crash state the case recovered (rebuilt from its
-// trace and plan, before any recovery touched it) to `dir`, and prints how to
-// start the engine on it by hand and under gdb.
-bool KeepCrashState(const std::string& dir, const std::string& trace_bytes,
-                    const std::string& plan_text, CrashKind crash, const VariantSpec& variant) {
-  Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the case's trace");
-  TracedCaseResult plan;
-  plan.crash = crash;
-  Status parsed = trace.ok() ? ParseStoredPlan(plan_text, plan) : trace.status();
-  Result<faults::DirTree> tree = !parsed.ok() ? Result<faults::DirTree>(parsed)
-                                 : crash == CrashKind::kKill
-                                     ? faults::ModelKill(*trace, plan.plan.event, {})
-                                     : faults::ModelPowerLoss(*trace, plan.plan, {}, nullptr);
-  Status written = tree.ok() ? faults::WriteDirTree(*tree, dir) : tree.status();
-  if (!written.ok()) {
+// --keep DIR: writes `tree`, the crash state as the crash left it (before
+// any recovery touched it), to `dir`, and prints how to start the engine on
+// it by hand and under gdb.
+bool KeepCrashState(const std::string& dir, const faults::DirTree& tree,
+                    const VariantSpec& variant) {
+  if (Status written = faults::WriteDirTree(tree, dir); !written.ok()) {
     fmt::print(stderr, "crashlab: --keep {}: {}\n", dir, written.message());
     return false;
   }
   std::error_code ec;
   const std::string abs = fs::absolute(dir, ec).string();
   fmt::print("crash state kept in {} (digest {}), as the crash left it.\n", abs,
-             faults::DigestDirTree(*tree));
+             faults::DigestDirTree(tree));
   fmt::print(
       "start the engine on it by hand (recovery runs at open; it changes the "
       "directory, so copy it first to keep this state):\n  {}\n  then type:  hello,  "
@@ -197,6 +194,44 @@ bool KeepCrashState(const std::string& dir, const std::string& trace_bytes,
   gdb.insert(gdb.end(), variant.argv.begin(), variant.argv.end());
   fmt::print("under gdb:\n  {}\n", ShellLine(gdb));
   return true;
+}
+
+// The crash state a traced case's trace and plan rebuild.
+Result<faults::DirTree> TracedCrashState(const std::string& trace_bytes,
+                                         const std::string& plan_text, CrashKind crash) {
+  Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the case's trace");
+  if (!trace.ok()) return trace.status();
+  TracedCaseResult plan;
+  plan.crash = crash;
+  if (Status s = ParseStoredPlan(plan_text, plan); !s.ok()) return s;
+  return crash == CrashKind::kKill ? faults::ModelKill(*trace, plan.plan.event, {})
+                                   : faults::ModelPowerLoss(*trace, plan.plan, {}, nullptr);
+}
+
+// The crash state --keep writes, as the crash left it: the `stored` files a
+// replay recovered, the state a trace rebuilds (`replayed_trace`, else the
+// one a traced rerun recorded in `case_dir`), or the files a real kill
+// rerun kept for its violation. nullopt when there is none: a real kill
+// that held its contract or left more than kCrashFilesLimit bytes.
+Result<std::optional<faults::DirTree>> StateToKeep(std::optional<faults::DirTree> stored,
+                                                   std::string trace, const std::string& case_dir,
+                                                   const CaseRecord& r, CrashKind crash) {
+  if (stored) return stored;
+  if (trace.empty()) {
+    std::error_code ec;
+    const std::string live = case_dir + "/live/trace.bin";
+    Result<std::string> bytes =
+        ReadWholeFile(fs::exists(live, ec) ? live : case_dir + "/trace.bin");
+    if (bytes.ok()) trace = std::move(*bytes);
+  }
+  if (trace.empty() && !(r.failure && !r.failure->crash_files.empty())) {
+    return std::optional<faults::DirTree>();
+  }
+  Result<faults::DirTree> tree =
+      !trace.empty() ? TracedCrashState(trace, r.crash_plan, crash)
+                     : UnpackDirTree(r.failure->crash_files, "the crash files of this rerun");
+  if (!tree.ok()) return tree.status();
+  return std::optional<faults::DirTree>(std::move(*tree));
 }
 
 int Repro(ReproArgs a) {
@@ -245,6 +280,21 @@ int Repro(ReproArgs a) {
   }
   const bool replay =
       !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
+  // A real kill's failure keeps the files the kill left (when they were
+  // small enough): recovering those is exact where a rerun is not.
+  std::optional<faults::DirTree> stored_state;
+  if (!a.rerun && !replay && recorded && recorded->crash_kind == "kill" && recorded->failure &&
+      !recorded->failure->crash_files.empty()) {
+    Result<faults::DirTree> tree = UnpackDirTree(
+        recorded->failure->crash_files,
+        fmt::format("the crash files of failure {} in {}", recorded->failure->id, a.db));
+    if (!tree.ok()) {
+      fmt::print(stderr, "crashlab: {}\n", tree.status().message());
+      fs::remove_all(tmpl, ec);
+      return kExitUsage;
+    }
+    stored_state = std::move(*tree);
+  }
   if (recorded && recorded->crash_plan.rfind("explore ", 0) == 0 && !replay) {
     fmt::print(stderr,
                "crashlab: case {} of campaign {} is a state `crashlab explore` built from its "
@@ -256,6 +306,25 @@ int Repro(ReproArgs a) {
   }
   InstallInterruptHandlers();
   auto run = [&]() -> Result<CaseOutcome> {
+    if (stored_state) {
+      fmt::print("replaying the crash state stored in {} (--rerun runs the workload again)\n",
+                 a.db);
+      KillCaseSpec spec;
+      spec.variant = &variant;
+      spec.seed = a.seed;
+      spec.case_index = static_cast<uint64_t>(a.case_index);
+      spec.txns = a.txns;
+      spec.case_dir = case_dir;
+      spec.deadline = o.deadline;
+      spec.point = a.point;
+      spec.engine_points = *points;
+      Result<KillCaseResult> r =
+          ReplayKillCase(spec, *stored_state, static_cast<std::size_t>(recorded->txns_sent),
+                         static_cast<std::size_t>(recorded->txns_acked));
+      if (!r.ok()) return r.status();
+      return CaseOutcome{ToCaseRecord(*r, engine.name, a.variant, a.seed, a.case_index),
+                         r->judgement.verdict};
+    }
     if (!replay) return RunOneCase(o, variant, *points, a.case_index, case_dir);
     fmt::print("replaying the trace stored in {} (--rerun runs the workload again)\n", a.db);
     TracedCaseSpec spec = TracedSpecFor(o, variant, a.case_index, case_dir);
@@ -290,24 +359,22 @@ int Repro(ReproArgs a) {
     fmt::print("engine stderr (tail):\n{}\n", r.failure->engine_stderr);
   }
   if (!a.keep.empty()) {
-    // The replayed trace, or the one the rerun recorded (a live run's own).
-    std::string trace = replay ? recorded->failure->trace : "";
-    if (!replay) {
-      const std::string live = case_dir + "/live/trace.bin";
-      Result<std::string> bytes =
-          ReadWholeFile(fs::exists(live, ec) ? live : case_dir + "/trace.bin");
-      if (bytes.ok()) trace = std::move(*bytes);
+    Result<std::optional<faults::DirTree>> state =
+        StateToKeep(std::move(stored_state), replay ? recorded->failure->trace : "", case_dir, r,
+                    *ParseCrashKind(a.crash));
+    if (!state.ok()) {
+      fmt::print(stderr, "crashlab: --keep {}: {}\n", a.keep, state.status().message());
+      return kExitUsage;
     }
-    if (trace.empty()) {
+    if (!*state) {
       fmt::print(
-          "--keep: a timed or point kill records no trace, so its crash state cannot be "
-          "rebuilt; the recovered case directory is kept in {}\n",
+          "--keep: a timed or point kill records no trace, and keeps the files it left only "
+          "when it violates its contract (up to 4 MiB of them), so this case's crash state "
+          "cannot be rebuilt; the recovered case directory is kept in {}\n",
           case_dir);
       return r.violation ? kExitViolations : kExitHeld;
     }
-    if (!KeepCrashState(a.keep, trace, r.crash_plan, *ParseCrashKind(a.crash), variant)) {
-      return kExitUsage;
-    }
+    if (!KeepCrashState(a.keep, **state, variant)) return kExitUsage;
   }
   if (a.keep_cases) {
     fmt::print("case directory kept: {}\n", case_dir);
@@ -342,9 +409,9 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
   AddDeadlineOption(*cmd, a->deadline_ms);
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep the case directory and print its path");
   cmd->add_option("--keep", a->keep,
-                  "Write the case's crash state (rebuilt from its trace, as the crash left it) to "
-                  "this new or empty directory and print how to start the engine on it by hand "
-                  "and under gdb");
+                  "Write the case's crash state (rebuilt from its trace, or the files a real "
+                  "kill's failure stored, as the crash left it) to this new or empty directory "
+                  "and print how to start the engine on it by hand and under gdb");
   cmd->add_option("--point", a->point, "The --point the campaign ran with, if any");
   cmd->add_option("--crash", a->crash,
                   "The case's crash kind (in a kill,power-loss campaign, the one its `repro` line "
@@ -357,8 +424,8 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
                   "than take the most recent case with these coordinates")
       ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
   cmd->add_flag("--rerun", a->rerun,
-                "Run the workload again even when --db holds the failure's trace (by default "
-                "such a case is replayed from its stored trace)");
+                "Run the workload again even when --db holds the failure's trace or crash files "
+                "(by default such a case is replayed from them)");
   cmd->add_option("--profile", a->profile, "Power loss: the campaign's persistence profile")
       ->capture_default_str();
   cmd->add_option("--atomic-unit", a->atomic_unit, "Power loss: the campaign's atomic unit")
