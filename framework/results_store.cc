@@ -682,7 +682,8 @@ Result<std::optional<StoredFailure>> ResultsStore::FindFailure(int64_t failure_i
   if (Status s = LoadArtifacts(*failure.c.failure); !s.ok()) return s;
   sqlite3_stmt* campaign = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
-                         "SELECT command_line, coalesce(workload, '') FROM campaigns WHERE id = ?1",
+                         "SELECT command_line, coalesce(workload, ''), coalesce((SELECT txns FROM "
+                         "soak_campaigns WHERE campaign_id = ?1), -1) FROM campaigns WHERE id = ?1",
                          -1, &campaign, nullptr) != SQLITE_OK) {
     return Error(what);
   }
@@ -691,6 +692,7 @@ Result<std::optional<StoredFailure>> ResultsStore::FindFailure(int64_t failure_i
   if (sqlite3_step(campaign) == SQLITE_ROW) {
     failure.campaign_command_line = ColumnText(campaign, 0);
     failure.campaign_workload = ColumnBlob(campaign, 1);
+    failure.soak_txns = sqlite3_column_int64(campaign, 2);
   }
   return std::optional<StoredFailure>(std::move(failure));
 }

@@ -150,6 +150,9 @@ struct StoredFailure {
   CaseRecord c;  // with the failure's trace and crash files loaded
   std::string campaign_command_line;
   std::string campaign_workload;  // CampaignInfo::workload
+  // A soak campaign's --txns (soak_campaigns.txns: its shape's), which its
+  // command line, the soak's, does not say; -1 for any other campaign.
+  int64_t soak_txns = -1;
 };
 
 class ResultsStore {

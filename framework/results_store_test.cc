@@ -633,6 +633,27 @@ TEST_F(ResultsStoreTest, ASoakIsFoundForResumeUntilFinished) {
   EXPECT_FALSE(store->ReopenSoak(999).ok());
 }
 
+// A soak campaign's failure says its shape's transaction count, which the
+// soak's command line does not: repro and shrink rebuild its workload with it.
+TEST_F(ResultsStoreTest, ASoakFailureKnowsItsShapesTransactions) {
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const int64_t soak = store->BeginSoak({"crashlab soak --duration 1h", "", 1, 3600}).value();
+  const int64_t in_soak = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->AddCampaignToSoak(soak, in_soak, "long", 100).ok());
+  const int64_t alone = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->RecordCase(Case(in_soak, "fsync", 0, "lost-acked")).ok());
+  ASSERT_TRUE(store->RecordCase(Case(alone, "fsync", 0, "lost-acked")).ok());
+  Result<std::vector<CaseRecord>> failures = store->Failures(0);
+  ASSERT_TRUE(failures.ok());
+  ASSERT_EQ(failures->size(), 2u);
+  Result<std::optional<StoredFailure>> a = store->FindFailure((*failures)[0].failure->id);
+  Result<std::optional<StoredFailure>> b = store->FindFailure((*failures)[1].failure->id);
+  ASSERT_TRUE(a.ok() && a->has_value() && b.ok() && b->has_value());
+  EXPECT_EQ((*a)->soak_txns, 100);
+  EXPECT_EQ((*b)->soak_txns, -1);
+}
+
 TEST_F(ResultsStoreTest, MergeCarriesSoaksUnderNewIdsOnce) {
   const std::string other = dir_ + "/other.db";
   for (const std::string& path : {path_, other}) {

@@ -123,9 +123,11 @@ std::string Timeline(const std::string& id, const faults::Trace& trace, const Ti
     const int y = kTop + static_cast<int>(l) * kLane;
     const std::string title =
         fmt::format("<title>event {}: {}</title>", e.seq, Escape(DescribeEvent(e)));
-    const bool after = i >= c;
     std::string shape;
     const auto fate = fates.find(i);
+    // Events from the crash point on never happened, except the write in
+    // flight there, which a power loss may have torn.
+    const bool after = i >= c && fate == fates.end();
     if (IsWrite(e.kind) && fate != fates.end() && fate->second->fate == faults::WriteFate::kTorn) {
       const std::string& units = fate->second->units;
       const double w = static_cast<double>(kColumn - 4) / std::max<std::size_t>(units.size(), 1);

@@ -54,6 +54,20 @@ TEST(Timeline, APowerLossShowsVanishedAndTornWrites) {
   EXPECT_NE(svg.find("fill=\"#afb8c1\""), std::string::npos) << svg;  // an old unit
 }
 
+// The write in flight at the crash point is part of the crash, not faded.
+TEST(Timeline, TheWriteInFlightAtTheCrashPointIsNotFaded) {
+  faults::TraceBuilder b;
+  const faults::Trace trace = JournalTrace(b);
+  faults::CrashReport report;
+  report.writes.push_back({5, EventKind::kWrite, 1, faults::WriteFate::kTorn, "NO"});
+  TimelineOptions o;
+  o.crash_point = 5;
+  o.power_loss = &report;
+  const std::string svg = Timeline("t4", trace, o);
+  EXPECT_NE(svg.find("<g class=\"ev torn\">"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("<g opacity=\"0.3\"><g class=\"ev torn\">"), std::string::npos) << svg;
+}
+
 TEST(Timeline, AWindowAroundALateCrashPoint) {
   faults::TraceBuilder b;
   b.Create("journal", 1);

@@ -145,6 +145,7 @@ bool FromStoredFailure(ReproArgs& a) {
   if (const std::string txns = FlagValue(line, "--txns"); !txns.empty()) {
     a.txns = std::stoul(txns);
   }
+  if (f.soak_txns >= 0) a.txns = static_cast<std::size_t>(f.soak_txns);
   if (const std::string point = FlagValue(line, "--point"); !point.empty()) a.point = point;
   if (const std::string profile = FlagValue(line, "--profile"); !profile.empty()) {
     a.profile = profile;

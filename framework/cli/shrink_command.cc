@@ -45,8 +45,10 @@ Result<Workload> FailureWorkload(const StoredFailure& f, uint32_t& atomic_unit) 
     w = GenerateWorkload(c.seed, static_cast<uint64_t>(plan.explore_workload), plan.explore_txns);
   } else {
     const std::string txns = FlagValue(f.campaign_command_line, "--txns");
-    w = GenerateWorkload(c.seed, static_cast<uint64_t>(c.case_index),
-                         txns.empty() ? 0 : std::stoul(txns));
+    const std::size_t count = f.soak_txns >= 0 ? static_cast<std::size_t>(f.soak_txns)
+                              : txns.empty()   ? 0
+                                               : std::stoul(txns);
+    w = GenerateWorkload(c.seed, static_cast<uint64_t>(c.case_index), count);
   }
   const auto sent = static_cast<std::size_t>(std::max<int64_t>(c.txns_sent, 1));
   if (w.txns.size() > sent) w.txns.resize(sent);
