@@ -65,7 +65,8 @@ pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-w
 )css";
 
 // Sorts a table's rows by the clicked header's column: data-sort values,
-// numerically when both are numbers.
+// numerically when both are numbers. A link ending in #sort=TABLE:COLUMN
+// (or TABLE:COLUMN:desc) opens the page sorted that way.
 constexpr std::string_view kScript = R"js(
 document.querySelectorAll('table.sortable th').forEach(function (th) {
   th.addEventListener('click', function () {
@@ -88,6 +89,14 @@ document.querySelectorAll('table.sortable th').forEach(function (th) {
     rows.forEach(function (r) { body.appendChild(r); });
   });
 });
+(function () {
+  var m = /^#sort=([\w-]+):(\d+)(:desc)?$/.exec(location.hash);
+  var table = m && document.getElementById(m[1]);
+  var th = table && table.tHead.rows[0].cells[Number(m[2])];
+  if (!th) return;
+  th.click();
+  if (m[3]) th.click();
+})();
 )js";
 
 }  // namespace

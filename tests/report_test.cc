@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 // The DOM after the page's script ran, from headless Chromium; and a
 // screenshot at `width` pixels in the test artifacts directory.
 std::string RenderInChromium(const TempDir& dir, const std::string& html, const std::string& shot,
-                             int width) {
-  const std::string url = "file://" + html;
+                             int width, const std::string& fragment = "") {
+  const std::string url = "file://" + html + fragment;
   const std::vector<std::string> common = {
       "chromium",      "--headless",        "--no-sandbox",
       "--disable-gpu", "--hide-scrollbars", "--user-data-dir=" + dir / "chromium-profile"};
@@ -98,6 +98,20 @@ TEST(Report, ComparesVariantsAndTellsAFailureWithItsTimelineInABrowser) {
   EXPECT_NE(dom.find("<b>3</b> campaign(s), <b>2</b> engine(s), <b>5</b> variant(s)"),
             std::string::npos);
   RenderInChromium(dir, html, "report-phone.png", 390);
+
+  // Sorting by a header, in the browser: cases, most first, then fewest.
+  auto first_row = [](const std::string& sorted) {
+    const std::size_t table = sorted.find("id=\"variant-comparison\"");
+    const std::size_t row = sorted.find("<tbody><tr><td>", table);
+    return sorted.substr(row + 15, sorted.find("</td>", row) - row - 15);
+  };
+  const std::string most =
+      RenderInChromium(dir, html, "report-sorted.png", 1280, "#sort=variant-comparison:1:desc");
+  EXPECT_EQ(first_row(most), "pagejournal/correct");  // 14 cases: 6 kill and 8 power loss
+  const std::string fewest =
+      RenderInChromium(dir, html, "report-sorted.png", 1280, "#sort=variant-comparison:1");
+  EXPECT_NE(first_row(fewest), "pagejournal/correct");
+  EXPECT_NE(fewest.find("aria-sort=\"ascending\""), std::string::npos);
 }
 
 TEST(Report, AnEnginesHtmlReachesTheReportEscaped) {
