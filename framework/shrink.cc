@@ -96,6 +96,7 @@ class Shrinker {
   std::FILE* devnull_ = nullptr;
   Workload w_;
   int trials_ = 0;
+  std::string last_error_;  // why the last exploration could not run, if it could not
 };
 
 ExploreOptions Shrinker::Trial(const Workload& w, bool first) const {
@@ -123,7 +124,10 @@ Result<bool> Shrinker::Fails(const Workload& w) {
   if (InterruptSignal() != 0) return Status::Error("interrupted; nothing was recorded");
   // A workload the engine cannot even run (it fails before any crash) is
   // another failure, not a smaller form of this one.
-  if (!s.ok()) return false;
+  if (!s.ok()) {
+    last_error_ = s.status().message();
+    return false;
+  }
   const auto kind = s->verdicts.find(o_.crash);
   if (kind == s->verdicts.end()) return false;
   const auto found = kind->second.find(o_.verdict);
@@ -282,6 +286,9 @@ Result<ShrinkResult> Shrinker::Run() {
   w_ = o_.workload;
   Result<bool> fails = Fails(w_);
   if (!fails.ok()) return fails.status();
+  if (!*fails && !last_error_.empty()) {
+    return Status::Error("exploring the failure's own workload could not run: " + last_error_);
+  }
   if (!*fails) {
     return Status::Error(fmt::format(
         "exploring the failure's own workload ({} transactions) finds no {} under {}: the "
