@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -36,6 +38,19 @@ std::string Hostname() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "unknown";
   return name;
+}
+
+Result<std::string> MemoryWorkdir(const std::string& what) {
+  std::error_code ec;
+  const bool shm = fs::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK) == 0;
+  std::string tmpl = ((shm ? fs::path("/dev/shm") : fs::temp_directory_path(ec)) /
+                      ("crashlab-" + what + "-XXXXXX"))
+                         .string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return Status::Error("cannot create a temporary work directory " + tmpl + ": " +
+                         std::strerror(errno) + "; set TMPDIR to a writable directory");
+  }
+  return tmpl;
 }
 
 Result<std::string> PrepareWorkdir(const std::string& requested, bool may_hold_earlier_cases) {

@@ -92,6 +92,12 @@ std::string Hostname();
 [[nodiscard]] Result<std::string> PrepareWorkdir(const std::string& requested,
                                                  bool may_hold_earlier_cases = false);
 
+// A new directory named crashlab-`what`-XXXXXX in memory (/dev/shm), for
+// work written and removed thousands of times (crash states, trial
+// databases); under TMPDIR where /dev/shm is not writable. The caller
+// removes it.
+[[nodiscard]] Result<std::string> MemoryWorkdir(const std::string& what);
+
 [[nodiscard]] Result<CampaignSummary> RunCampaign(const CampaignOptions& options, std::FILE* out);
 
 struct CaseOutcome {

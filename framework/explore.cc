@@ -59,15 +59,7 @@ struct StateEntry {
 };
 
 Result<std::string> ExploreWorkdir(const std::string& requested) {
-  if (!requested.empty()) return PrepareWorkdir(requested);
-  std::error_code ec;
-  // Crash states are written and removed thousands of times: memory is the
-  // place for them.
-  if (fs::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK) == 0) {
-    std::string tmpl = "/dev/shm/crashlab-explore-XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) return tmpl;
-  }
-  return PrepareWorkdir("");
+  return requested.empty() ? MemoryWorkdir("explore") : PrepareWorkdir(requested);
 }
 
 class Explorer {

@@ -638,11 +638,7 @@ Result<std::optional<CaseRecord>> ResultsStore::FindCase(const std::string& engi
   int rc = sqlite3_step(*stmt);
   if (rc == SQLITE_DONE) return std::optional<CaseRecord>();
   if (rc != SQLITE_ROW) return Error(what);
-  CaseRecord c = ReadCase(*stmt);
-  if (c.failure) {
-    if (Status s = LoadArtifacts(*c.failure); !s.ok()) return s;
-  }
-  return std::optional<CaseRecord>(std::move(c));
+  return std::optional<CaseRecord>(ReadCase(*stmt));
 }
 
 Result<std::vector<CaseRecord>> ResultsStore::Failures(int64_t campaign_id) {

@@ -269,9 +269,9 @@ class ResultsStore {
   // first. Errors: database errors.
   [[nodiscard]] Result<std::vector<int64_t>> ShrunkFrom(int64_t failure_id);
 
-  // The most recently recorded case with these coordinates, in any campaign,
-  // with its failure's artifacts loaded; nullopt if none. Errors: seed >=
-  // 2^63, database errors.
+  // The most recently recorded case with these coordinates, in any campaign
+  // (artifacts not loaded: FindFailure has them); nullopt if none. Errors:
+  // seed >= 2^63, database errors.
   [[nodiscard]] Result<std::optional<CaseRecord>> FindCase(const std::string& engine,
                                                            const std::string& variant,
                                                            uint64_t seed, int64_t case_index,

@@ -1,7 +1,5 @@
 #include "framework/shrink.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <filesystem>
@@ -331,20 +329,16 @@ std::size_t OpCount(const Workload& workload) {
 Result<ShrinkResult> RunShrink(const ShrinkOptions& o, std::FILE* out) {
   // The trials' results go to a database of their own, in memory, removed
   // on every way out: only the shrunk case reaches the user's database.
-  std::string dir = fs::is_directory("/dev/shm") && access("/dev/shm", W_OK) == 0
-                        ? "/dev/shm/crashlab-shrink-XXXXXX"
-                        : (fs::temp_directory_path() / "crashlab-shrink-XXXXXX").string();
-  if (mkdtemp(dir.data()) == nullptr) {
-    return Status::Error("cannot create a temporary directory " + dir + "; set TMPDIR");
-  }
+  Result<std::string> dir = MemoryWorkdir("shrink");
+  if (!dir.ok()) return dir.status();
   struct RemoveOnExit {
     std::string dir;
     ~RemoveOnExit() {
       std::error_code ec;
       fs::remove_all(dir, ec);
     }
-  } cleanup{dir};
-  Shrinker shrinker(o, out, dir + "/trials.db");
+  } cleanup{*dir};
+  Shrinker shrinker(o, out, *dir + "/trials.db");
   return shrinker.Run();
 }
 

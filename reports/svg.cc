@@ -35,6 +35,21 @@ std::string Legend(const std::vector<std::pair<std::string, std::string>>& entri
   return html + "</div>";
 }
 
+// An <svg> of `w` x `h` with id `id`, its x and y axes around the plot
+// area (left, top, width, height) and the y axis' label.
+std::string Frame(const std::string& id, int w, int h, double left, double top, double pw,
+                  double ph, const std::string& y_label) {
+  return fmt::format(
+      "<svg class=\"chart\" id=\"{}\" role=\"img\" viewBox=\"0 0 {} {}\" width=\"{}\" "
+      "height=\"{}\" font-size=\"11\">"
+      "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#57606a\"/>"
+      "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#57606a\"/>"
+      "<text x=\"12\" y=\"{:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1f})\">"
+      "{}</text>",
+      Escape(id), w, h, w, h, left, top + ph, left + pw, top + ph, left, top, left, top + ph,
+      top + ph / 2, top + ph / 2, Escape(y_label));
+}
+
 }  // namespace
 
 std::string VerdictColour(const std::string& verdict) {
@@ -91,14 +106,7 @@ std::string Scatter(const std::string& id, const std::vector<Point>& points,
   max_x = NiceMax(max_x);
   max_y = NiceMax(max_y);
   const double pw = kW - kLeft - kRight, ph = kH - kTop - kBottom;
-  std::string svg = fmt::format(
-      "<svg class=\"chart\" id=\"{}\" role=\"img\" viewBox=\"0 0 {} {}\" width=\"{}\" "
-      "height=\"{}\" font-size=\"11\">",
-      Escape(id), kW, kH, kW, kH);
-  svg += fmt::format(
-      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#57606a\"/>"
-      "<line x1=\"{0}\" y1=\"{3}\" x2=\"{0}\" y2=\"{1}\" stroke=\"#57606a\"/>",
-      kLeft, kTop + ph, kLeft + pw, kTop);
+  std::string svg = Frame(id, kW, kH, kLeft, kTop, pw, ph, y_label);
   for (int t = 0; t <= 4; ++t) {
     const double fx = kLeft + pw * t / 4, fy = kTop + ph - ph * t / 4;
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", fx,
@@ -108,10 +116,6 @@ std::string Scatter(const std::string& id, const std::vector<Point>& points,
   }
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", kLeft + pw / 2,
                      kH - 6, Escape(x_label));
-  svg += fmt::format(
-      "<text x=\"12\" y=\"{:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1f})\">"
-      "{}</text>",
-      kTop + ph / 2, kTop + ph / 2, Escape(y_label));
   for (const Point& p : points) {
     const double x = kLeft + pw * p.x / max_x, y = kTop + ph - ph * p.y / max_y;
     svg += fmt::format(
@@ -137,14 +141,7 @@ std::string Lines(const std::string& id, const std::vector<std::string>& x_label
   const std::size_t n = x_labels.size();
   auto px = [&](std::size_t i) { return kLeft + (n <= 1 ? pw / 2 : pw * i / (n - 1)); };
   auto py = [&](double v) { return kTop + ph - ph * v / max_y; };
-  std::string svg = fmt::format(
-      "<svg class=\"chart\" id=\"{}\" role=\"img\" viewBox=\"0 0 {} {}\" width=\"{}\" "
-      "height=\"{}\" font-size=\"11\">",
-      Escape(id), kW, kH, kW, kH);
-  svg += fmt::format(
-      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#57606a\"/>"
-      "<line x1=\"{0}\" y1=\"{3}\" x2=\"{0}\" y2=\"{1}\" stroke=\"#57606a\"/>",
-      kLeft, kTop + ph, kLeft + pw, kTop);
+  std::string svg = Frame(id, kW, kH, kLeft, kTop, pw, ph, y_label);
   for (int t = 0; t <= 4; ++t) {
     svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 4,
                        py(max_y * t / 4) + 4, Number(max_y * t / 4));
@@ -154,10 +151,6 @@ std::string Lines(const std::string& id, const std::vector<std::string>& x_label
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", px(i),
                        kTop + ph + 14, Escape(x_labels[i]));
   }
-  svg += fmt::format(
-      "<text x=\"12\" y=\"{:.1f}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1f})\">"
-      "{}</text>",
-      kTop + ph / 2, kTop + ph / 2, Escape(y_label));
   std::vector<std::pair<std::string, std::string>> legend;
   for (const Series& s : series) {
     std::string path;

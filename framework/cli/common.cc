@@ -123,6 +123,11 @@ bool HasFlag(const std::string& command_line, const std::string& flag) {
   return false;
 }
 
+CLI::Option* AddFailureIdOption(CLI::App& cmd, int64_t& failure, const std::string& what) {
+  return cmd.add_option("failure", failure, "The failure's id in --db (failures.id)" + what)
+      ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
+}
+
 std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_id) {
   std::error_code ec;
   if (!std::filesystem::exists(db, ec)) {

@@ -60,6 +60,9 @@ bool WriteCampaignJUnit(const std::string& path, const std::vector<int64_t>& cam
 // Failure `failure_id` from the results database at `db`. When the file,
 // the database or the failure is not there, prints what is wrong and how to
 // find the right one, and returns nothing.
+// The positional FAILURE-ID of repro, shrink and explain (failures.id).
+CLI::Option* AddFailureIdOption(CLI::App& cmd, int64_t& failure, const std::string& what);
+
 std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_id);
 
 // The value after `flag` in a campaign's command line as recorded ("" if

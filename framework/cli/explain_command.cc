@@ -134,9 +134,7 @@ void AddExplainCommand(CLI::App& app, int& exit_code) {
       "explain",
       "Tell a stored failure: the events around its crash point, which pending writes "
       "survived, vanished or tore, what was acknowledged, and the keys that came back wrong");
-  cmd->add_option("failure", a->failure, "The failure's id in --db (failures.id)")
-      ->required()
-      ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
+  AddFailureIdOption(*cmd, a->failure, "")->required();
   cmd->add_option("--db", a->db, "Results database")->capture_default_str();
   cmd->add_option("--window", a->window, "Events shown on each side of the crash point")
       ->capture_default_str()

@@ -38,8 +38,9 @@ struct ReproArgs {
   int64_t deadline_ms = 10000;
   bool keep_cases = false;
   std::string keep;  // write the crash state here, and say how to start the engine on it
-  bool coordinates_given = false;    // --seed and --case
-  std::optional<Workload> workload;  // the campaign's stored workload, if it has one
+  bool coordinates_given = false;       // --seed and --case
+  std::optional<Workload> workload;     // the campaign's stored workload, if it has one
+  std::optional<StoredFailure> stored;  // the failure given by id, artifacts loaded
 };
 
 // The campaign's stored workload (CampaignInfo::workload) into a.workload;
@@ -55,8 +56,13 @@ bool SetStoredWorkload(const std::string& text, ReproArgs& a) {
   return true;
 }
 
-// The most recent recorded case with these coordinates in --db, if any.
-std::optional<CaseRecord> FindRecorded(const ReproArgs& a, const std::string& engine_name) {
+// The recorded case: the failure's, when repro was given its id; else the
+// case with these coordinates in --db (in --campaign, or the most recent).
+// A failure comes with its artifacts, loaded once, and sets a.workload;
+// `unusable` is set (having said why) when its stored workload is damaged.
+std::optional<CaseRecord> FindRecorded(ReproArgs& a, const std::string& engine_name,
+                                       bool& unusable) {
+  if (a.stored) return a.stored->c;
   std::error_code ec;
   if (!fs::exists(a.db, ec)) return std::nullopt;
   Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
@@ -64,6 +70,7 @@ std::optional<CaseRecord> FindRecorded(const ReproArgs& a, const std::string& en
     fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
     return std::nullopt;
   }
+  std::optional<CaseRecord> found;
   if (a.campaign != 0) {
     Result<std::vector<CaseRecord>> cases = (*store)->CasesOfCampaign(a.campaign);
     if (!cases.ok()) {
@@ -71,22 +78,26 @@ std::optional<CaseRecord> FindRecorded(const ReproArgs& a, const std::string& en
       return std::nullopt;
     }
     for (CaseRecord& c : *cases) {
-      if (c.case_index != a.case_index || c.crash_kind != a.crash) continue;
-      if (c.failure) {
-        if (Status s = (*store)->LoadArtifacts(*c.failure); !s.ok()) {
-          fmt::print("(cannot read {}: {})\n", a.db, s.message());
-        }
-      }
-      return std::move(c);
+      if (c.case_index == a.case_index && c.crash_kind == a.crash) found = std::move(c);
     }
-    return std::nullopt;
+  } else {
+    auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, a.crash);
+    if (!recorded.ok()) {
+      fmt::print("(cannot read {}: {})\n", a.db, recorded.status().message());
+      return std::nullopt;
+    }
+    found = std::move(*recorded);
   }
-  auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, a.crash);
-  if (!recorded.ok()) {
-    fmt::print("(cannot read {}: {})\n", a.db, recorded.status().message());
-    return std::nullopt;
+  if (!found || !found->failure) return found;
+  // The failure with its trace or files, and its campaign's stored workload.
+  Result<std::optional<StoredFailure>> f = (*store)->FindFailure(found->failure->id);
+  if (!f.ok() || !f->has_value()) {
+    fmt::print("(cannot read {}: {})\n", a.db,
+               f.ok() ? "the failure vanished" : f.status().message());
+    return found;
   }
-  return *recorded;
+  unusable = !SetStoredWorkload((*f)->campaign_workload, a);
+  return std::move((*f)->c);
 }
 
 void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded,
@@ -128,9 +139,9 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
 // --engine was given), variant, seed, case, crash kind, campaign, and the
 // campaign options that shaped it.
 bool FromStoredFailure(ReproArgs& a) {
-  const std::optional<StoredFailure> found = LoadFailure(a.db, a.failure);
-  if (!found) return false;
-  const StoredFailure& f = *found;
+  a.stored = LoadFailure(a.db, a.failure);
+  if (!a.stored) return false;
+  const StoredFailure& f = *a.stored;
   const std::string& line = f.campaign_command_line;
   if (a.engine.empty()) {
     a.engine = FlagValue(line, "--engine");
@@ -273,12 +284,9 @@ int Repro(ReproArgs a) {
     return kExitUsage;
   }
   const std::string case_dir = tmpl + "/case";
-  const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name);
-  if (recorded && recorded->failure && a.failure == 0) {
-    // Found by coordinates: the campaign may have run a stored workload.
-    const std::optional<StoredFailure> f = LoadFailure(a.db, recorded->failure->id);
-    if (!f || !SetStoredWorkload(f->campaign_workload, a)) return kExitUsage;
-  }
+  bool unusable = false;
+  const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name, unusable);
+  if (unusable) return kExitUsage;
   const bool replay =
       !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
   // A real kill's failure keeps the files the kill left (when they were
@@ -393,10 +401,7 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       "repro",
       "Rerun one case exactly as its campaign ran it and print the verdict with the "
       "expected-versus-recovered difference");
-  cmd->add_option("failure", a->failure,
-                  "A failure's id in --db (failures.id): replays it with every coordinate "
-                  "taken from the store")
-      ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
+  AddFailureIdOption(*cmd, a->failure, ": replays it with every coordinate taken from the store");
   cmd->add_option("--engine", a->engine,
                   "Engine name or path to a variants.ini (with a failure id: default the "
                   "campaign's)");

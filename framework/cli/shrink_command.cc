@@ -133,9 +133,7 @@ void AddShrinkCommand(CLI::App& app, int& exit_code, const std::string& command_
       "Minimise a stored failure: fewer and smaller transactions, then the earliest crash point "
       "with the fewest surviving and torn writes that still breaks the contract the same way; "
       "records the shrunk case linked to the original and prints it with its repro command");
-  cmd->add_option("failure", a->failure, "The failure's id in --db (failures.id)")
-      ->required()
-      ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
+  AddFailureIdOption(*cmd, a->failure, "")->required();
   cmd->add_option("--db", a->db, "Results database holding the failure")->capture_default_str();
   cmd->add_option("--engine", a->engine,
                   "Engine name or path to a variants.ini; default the failure's campaign's");
