@@ -67,6 +67,12 @@ struct Event {
 // [0, c) when c is a write, and of [0, c] otherwise.
 constexpr bool RecordedBeforeItsCall(EventKind kind) { return kind == EventKind::kWrite; }
 
+// Beside the trace at P, the tracer lists at P + kOutsideSuffix, one absolute
+// path per line, the regular files the engine opened for writing outside its
+// case directory: a crash of that directory does not reach them, so crash
+// states built from the trace would be fiction.
+inline constexpr char kOutsideSuffix[] = ".outside";
+
 struct Trace {
   uint32_t version = 1;
   std::string case_dir;  // the absolute directory the run was confined to

@@ -1,5 +1,6 @@
 #include "framework/campaign.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,23 @@ std::string Tally(const VariantTally& t, bool name_crash) {
   return fmt::format("{:<{}} {:>5} cases  contract {:<8} {:<40} {}", name, name_crash ? 40 : 28,
                      t.cases, Name(t.contract), verdicts,
                      t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
+}
+
+// Below this much free space the case directory's file system counts as full.
+constexpr uint64_t kFullBelowBytes = 256 * 1024;
+
+// A case that ran out of space judged how the engine handles ENOSPC, not how
+// it recovers from a crash: an error, so that no verdict of it is recorded.
+Status RoomLeftAfterCase(const std::string& case_dir, const std::string& what) {
+  struct statvfs fs {};
+  if (statvfs(case_dir.c_str(), &fs) != 0) return Status::Ok();  // the case removed it
+  const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free_bytes >= kFullBelowBytes) return Status::Ok();
+  return Status::Error(fmt::format(
+      "the file system of {} was full after {} ({} KiB free, below crashlab's {} KiB): the "
+      "case's verdict would judge how the engine copes with a full disk, not its recovery, so it "
+      "was not recorded; free space there or give --workdir a file system with room",
+      case_dir, what, free_bytes / 1024, kFullBelowBytes / 1024));
 }
 
 }  // namespace
@@ -174,9 +192,11 @@ Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& vari
                                const std::string& case_dir) {
   CaseOutcome out;
   const CrashKind crash = o.CrashOfCase(i);
+  const std::string what = fmt::format("{}/{} case {}", o.engine.name, variant.name, i);
   if (crash == CrashKind::kPowerLoss || o.live) {
     const TracedCaseSpec spec = TracedSpecFor(o, variant, i, case_dir);
     Result<TracedCaseResult> r = RunTracedCase(spec);
+    if (Status room = RoomLeftAfterCase(case_dir, what); !room.ok()) return room;
     if (!r.ok()) return r.status();
     out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
     out.verdict = r->judgement.verdict;
@@ -192,6 +212,7 @@ Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& vari
   spec.point = o.point;
   spec.engine_points = points;
   Result<KillCaseResult> r = RunKillCase(spec);
+  if (Status room = RoomLeftAfterCase(case_dir, what); !room.ok()) return room;
   if (!r.ok()) return r.status();
   out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
   out.verdict = r->judgement.verdict;

@@ -1,10 +1,12 @@
 #include "framework/engine_process.h"
 
 #include "framework/interrupt.h"
+#include "framework/orphans.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,8 +32,12 @@ void CloseFd(int& fd) {
 // fails, its errno goes to `exec_error_fd` (close-on-exec, so the parent
 // reads end-of-file when exec succeeds).
 [[noreturn]] void ExecChild(const std::vector<char*>& argv, const std::vector<char*>& envp,
-                            int in_fd, int out_fd, int err_fd, int exec_error_fd) {
+                            int in_fd, int out_fd, int err_fd, int exec_error_fd, pid_t parent) {
   setpgid(0, 0);
+  // A controller that is SIGKILLed cannot kill its engines: the kernel does,
+  // when the thread that started this one dies (unless it already has).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);
   dup2(in_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
@@ -88,8 +94,11 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  // Until the child is registered, no orphan sweep may take it for one.
+  auto children_lock = LockChildren();
+  const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(cargv, envp, to_child[0], from_child[1], err_fd, exec_error[1]);
+  if (pid == 0) ExecChild(cargv, envp, to_child[0], from_child[1], err_fd, exec_error[1], parent);
   const int fork_errno = errno;
   close(to_child[0]);
   close(from_child[1]);
@@ -124,6 +133,8 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(
   }
   setpgid(pid, pid);  // also in the parent, so the group exists before any kill
   RegisterGroup(pid);
+  AddStartedChild(pid);
+  children_lock.unlock();
   auto process = std::unique_ptr<EngineProcess>(new EngineProcess());
   process->pid_ = pid;
   process->stdin_fd_ = to_child[1];
@@ -231,6 +242,21 @@ void EngineProcess::KillGroup() {
     if (r == pid_ || (r < 0 && errno != EINTR)) break;
   }
   reaped_ = true;
+  {
+    auto lock = LockChildren();
+    ForgetStartedChild(pid_);
+  }
+  // The rest of the group (processes the engine forked) dies of the same
+  // SIGKILL and, as the leader is gone, is reparented to crashlab (the
+  // subreaper) to be reaped; so are processes that moved to a session of
+  // their own once their parent dies. The group's number stays taken while
+  // any member is left, so probing it is safe.
+  for (int i = 0; i < 2000 && kill(-pid_, 0) == 0; ++i) {
+    KillOrphans();
+    kill(-pid_, SIGKILL);
+    usleep(500);
+  }
+  KillOrphans();
 }
 
 void EngineProcess::AwaitExitThenKill(Millis grace) {

@@ -5,6 +5,8 @@
 
 #include <atomic>
 
+#include "framework/orphans.h"
+
 namespace crashlab {
 namespace {
 
@@ -45,6 +47,7 @@ void UnregisterGroup(pid_t pgid) {
 }
 
 void ReraiseInterrupt() {
+  KillOrphans();
   const int sig = InterruptSignal() != 0 ? InterruptSignal() : SIGTERM;
   signal(sig, SIG_DFL);
   raise(sig);

@@ -1,12 +1,16 @@
 #include "framework/traced_run.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fstream>
 
 #include "faults/crash_state.h"
 #include "faults/persistence_model.h"
 #include "faults/trace_file.h"
 #include "framework/case_steps.h"
 #include "framework/engine_client.h"
+#include "framework/protocol.h"
 
 namespace crashlab {
 
@@ -63,6 +67,18 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
   return run;
 }
 
+Status CheckNoWritesOutside(const std::string& trace_path, const std::string& variant) {
+  std::ifstream in(trace_path + faults::kOutsideSuffix);
+  std::vector<std::string> paths;
+  for (std::string line; paths.size() < 3 && std::getline(in, line);) paths.push_back(line);
+  if (paths.empty()) return Status::Ok();
+  return Status::Error(fmt::format(
+      "{} wrote outside the directory crashlab gave it ({}): a simulated power loss crashes only "
+      "that directory, so its verdicts would be fiction; keep every file of the engine under the "
+      "directory of the `open` request",
+      variant, protocol::Readable(fmt::format("{}", fmt::join(paths, ", ")), 400)));
+}
+
 std::vector<TracedRequest> RequestsOf(const Workload& workload) {
   std::vector<TracedRequest> requests(2);  // hello, open
   for (std::size_t t = 0; t < workload.txns.size(); ++t) {
@@ -73,6 +89,7 @@ std::vector<TracedRequest> RequestsOf(const Workload& workload) {
 }
 
 Result<faults::Trace> ReadRunTrace(const std::string& path, const std::string& variant) {
+  if (Status s = CheckNoWritesOutside(path, variant); !s.ok()) return s;
   Result<faults::Trace> trace = faults::ReadTraceFile(path);
   if (!trace.ok()) return trace.status();
   if (trace->events.empty()) {

@@ -58,9 +58,15 @@ struct TracedRun {
 [[nodiscard]] Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload);
 
 // Reads the trace at `path`; an empty one is an error naming the likely cause
-// (a static binary, or I/O that bypasses libc).
+// (a static binary, or I/O that bypasses libc), and so are writes outside the
+// engine's directory (CheckNoWritesOutside).
 [[nodiscard]] Result<faults::Trace> ReadRunTrace(const std::string& path,
                                                  const std::string& variant);
+
+// An error naming the first files the engine opened for writing outside its
+// directory, as the tracer listed them beside the trace (faults::kOutsideSuffix).
+[[nodiscard]] Status CheckNoWritesOutside(const std::string& trace_path,
+                                          const std::string& variant);
 
 // The trace must explain the directory its run left: replaying its first
 // `events` events must give exactly the files in `data_dir`. A file it does not

@@ -27,7 +27,12 @@ void NoteOpen(int fd, int dirfd, const char* path, int flags, bool existed) {
   if (abs.empty()) abs = Resolve(dirfd, path);
   std::string rel;
   struct stat st;
-  if (!UnderCaseDir(abs, rel) || ::fstat(fd, &st) != 0) return;
+  if (::fstat(fd, &st) != 0) return;
+  if (!UnderCaseDir(abs, rel)) {
+    const bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+    if (writes && S_ISREG(st.st_mode)) NoteWriteOutside(abs);
+    return;
+  }
   auto lock = Lock();
   uint32_t bits = OpenFlagBits(flags);
   if (!existed) bits |= faults::kOpenCreated;

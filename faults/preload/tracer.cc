@@ -38,7 +38,8 @@ uint64_t kill_at_event = UINT64_MAX;
 
 struct State {
   std::mutex mu;
-  std::string case_dir;  // absolute, no trailing slash
+  std::string case_dir;      // absolute, no trailing slash
+  std::string outside_path;  // CRASHLAB_TRACE + faults::kOutsideSuffix
   uint32_t threads = 0;
   uint64_t next_file = 0;
   std::map<std::pair<dev_t, ino_t>, uint64_t> inodes;
@@ -107,6 +108,7 @@ __attribute__((constructor)) void Init() {
   const char* dir = std::getenv("CRASHLAB_CASE_DIR");
   if (trace != nullptr && *trace != '\0' && dir != nullptr && *dir == '/') {
     S().case_dir = RealPathOr(Normalize(dir));
+    S().outside_path = std::string(trace) + faults::kOutsideSuffix;
     const long fd =
         syscall(SYS_openat, AT_FDCWD, trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     struct stat st;
@@ -295,6 +297,22 @@ bool UnderCaseDir(const std::string& abs, std::string& rel) {
   }
   rel = abs;  // outside: recorded absolute (a rename or link across the boundary)
   return false;
+}
+
+void NoteWriteOutside(const std::string& abs) {
+  for (const char* system : {"/dev/", "/proc/", "/sys/"}) {
+    if (abs.rfind(system, 0) == 0) return;
+  }
+  auto lock = Lock();
+  static int noted = 0;
+  if (noted >= 16) return;  // the first few name the problem well enough
+  ++noted;
+  const long fd = syscall(SYS_openat, AT_FDCWD, S().outside_path.c_str(),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  const std::string line = abs + "\n";
+  (void)syscall(SYS_write, fd, line.data(), line.size());
+  syscall(SYS_close, fd);
 }
 
 void SetSize(uint64_t file, uint64_t size) { S().sizes[file] = size; }

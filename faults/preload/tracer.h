@@ -107,6 +107,10 @@ std::string FdPath(int fd);
 // Sets `rel` to `abs` relative to the case directory ("." for the directory
 // itself) and returns true when `abs` is inside it.
 bool UnderCaseDir(const std::string& abs, std::string& rel);
+// Appends `abs`, a regular file the engine opened for writing outside the case
+// directory, to the trace's ".outside" list (faults/trace.h): no crash of the
+// case directory reaches such a file. /dev, /proc and /sys are not state.
+void NoteWriteOutside(const std::string& abs);
 
 // The file size the library believes, kept so that diffing a mapping never
 // touches a page past the end of its file (SIGBUS).

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "framework/cli/common.h"
+#include "framework/orphans.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -33,5 +34,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : crashlab::cli::kExitUsage;
   }
+  // Whatever an engine left behind (framework/orphans.h) goes with crashlab.
+  crashlab::KillOrphans();
   return exit_code;
 }

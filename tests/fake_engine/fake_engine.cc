@@ -10,7 +10,19 @@
 //   raw-syscall       correct, but writes its log past libc (a tracer cannot see it)
 //   err-script        correct until a recovery, which it refuses with an error
 //                     message that is HTML (for the report's escaping test)
+//   flood-stdout      from open on, writes lines nobody asked for, without end
+//   long-line         answers open with one 100 MB line
+//   fork-child        correct, but each open leaves two processes behind: one in
+//                     its process group, one in a session of its own
+//   ignore-sigterm    correct, but ignores SIGTERM, SIGINT and SIGHUP and never
+//                     exits by itself once its input ends
+//   write-outside     correct, but also keeps a copy of its log beside its
+//                     case directory (a file no crash of that directory touches)
+//   fill-disk         correct, but first fills its file system with a ballast file
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -59,10 +71,19 @@ class FakeEngine : public adapter::Engine {
       while (true) pause();
     }
     if (mode_ == "exit-in-open") _exit(3);
+    if (mode_ == "flood-stdout") StartFlood();
+    if (mode_ == "long-line") WriteLongLine();
+    if (mode_ == "fork-child") LeaveProcessesBehind();
+    if (mode_ == "fill-disk") FillFileSystem(dir);
     CRASHLAB_POINT(points::kOpenBefore);
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
     state_ = std::move(state.value());
+    if (mode_ == "write-outside") {
+      // The bug: state kept where the harness's crash of `dir` cannot reach.
+      Result<std::map<std::string, std::string>> copy = outside_.Open(dir + ".outside");
+      if (!copy.ok()) return copy.status();
+    }
     if (mode_ == "err-script" && !state_.empty()) {
       std::fprintf(stderr, "<img src=x onerror=alert(2)> refused %zu keys\n", state_.size());
       return Status::Error("<script>alert(1)</script>");
@@ -100,6 +121,7 @@ class FakeEngine : public adapter::Engine {
     }
     CRASHLAB_POINT(points::kCommitBefore);
     Status s = log_.Append(ops);
+    if (s.ok() && mode_ == "write-outside") s = outside_.Append(ops);
     CRASHLAB_POINT(points::kCommitAfter);
     return s;
   }
@@ -144,9 +166,57 @@ class FakeEngine : public adapter::Engine {
     pending_.clear();
   }
 
+  // Unrequested lines on stdout from a thread of their own, until killed.
+  void StartFlood() {
+    std::thread([] {
+      for (uint64_t n = 0;; ++n)
+        std::fprintf(stdout, "log: flushed page %llu\n", static_cast<unsigned long long>(n));
+    }).detach();
+  }
+
+  // "ok " and 100 MB more on one line, the reply to open.
+  static void WriteLongLine() {
+    std::string chunk(1 << 20, 'x');
+    std::fputs("ok ", stdout);
+    for (int i = 0; i < 100; ++i) std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  }
+
+  // A child that stays in the engine's process group, and a grandchild that
+  // moves to a session of its own (as a daemon does) through a child that
+  // exits at once; both sleep forever and keep stdout open.
+  static void LeaveProcessesBehind() {
+    if (fork() == 0) {
+      while (true) pause();
+    }
+    const pid_t middle = fork();
+    if (middle == 0) {
+      setsid();
+      if (fork() == 0) {
+        while (true) pause();
+      }
+      _exit(0);
+    }
+    int ignored;
+    waitpid(middle, &ignored, 0);
+  }
+
+  // Writes a ballast file beside the log until the file system is full.
+  static void FillFileSystem(const std::string& dir) {
+    mkdir(dir.c_str(), 0755);
+    const int fd = open((dir + "/ballast").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0) return;
+    const std::string chunk(1 << 16, 'b');
+    while (write(fd, chunk.data(), chunk.size()) > 0) {
+    }
+    close(fd);
+  }
+
   std::string mode_;
   bool reopen_ = true;
   OpLog log_;
+  OpLog outside_;  // write-outside's copy beside the case directory
   std::map<std::string, std::string> state_;
   std::mutex mu_;
   std::vector<std::vector<adapter::Op>> pending_;
@@ -184,6 +254,13 @@ int main(int argc, char** argv) {
   }
   if (!crashlab::faults::ArmFromEnvironment()) return 2;
   if (mode == "garbage") return crashlab::fake::ServeGarbage();
+  if (mode == "ignore-sigterm") {
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) signal(sig, SIG_IGN);
+  }
   crashlab::fake::FakeEngine engine(mode, reopen);
-  return crashlab::adapter::Serve(engine, stdin, stdout);
+  const int status = crashlab::adapter::Serve(engine, stdin, stdout);
+  if (mode == "ignore-sigterm") {
+    while (true) pause();  // its input ended: a well-behaved engine exits here
+  }
+  return status;
 }

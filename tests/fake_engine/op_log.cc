@@ -87,6 +87,13 @@ Result<std::map<std::string, std::string>> OpLog::Open(const std::string& dir) {
   // DURABILITY: the truncation must reach the disk before new records are
   // appended after it (a kill does not need it; a power loss would).
   if (fdatasync(fd_) != 0) return Errno("cannot sync", path_);
+  // DURABILITY: the log's name, new or not, must be in the directory on disk
+  // before any record in it is acknowledged; fsync of the directory does it.
+  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Errno("cannot open", dir);
+  const bool synced = fsync(dir_fd) == 0;
+  close(dir_fd);
+  if (!synced) return Errno("cannot sync", dir);
   lseek(fd_, static_cast<off_t>(size_), SEEK_SET);
   return state;
 }

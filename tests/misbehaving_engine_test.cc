@@ -1,0 +1,178 @@
+// Engines that misbehave in ways a storage engine under development does:
+// each gets a defined verdict or a clear error, crashlab goes on, and nothing
+// the engine started outlives the campaign.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "tests/e2e_support.h"
+
+namespace crashlab::e2e {
+namespace {
+
+const std::string kFake = CRASHLAB_FAKE_ENGINE;
+
+struct Campaign {
+  TempDir dir;
+  std::string db = dir / "results.db";
+  std::string workdir = dir / "cases";
+  CommandResult result;
+  double seconds = 0;
+
+  void Run(const std::string& variant, int cases, const std::string& crash = "kill",
+           std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"run",    "--engine", kFake,     "--variant",           variant,
+                                  "--seed", "3",        "--cases", std::to_string(cases), "--crash",
+                                  crash,    "--db",     db,        "--workdir",           workdir};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto start = std::chrono::steady_clock::now();
+    result = RunCrashlab(args, {{"CRASHLAB_TEST_MARKER", dir.path()}});
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  std::vector<Row> Cases() { return Query(db, "SELECT * FROM cases ORDER BY case_index"); }
+  int LeftRunning() { return CountProcessesWithEnv("CRASHLAB_TEST_MARKER=" + dir.path()); }
+};
+
+TEST(MisbehavingEngine, FloodingStdout_IsAProtocolErrorAndTheFloodIsStopped) {
+  Campaign c;
+  c.Run("flood-stdout", 3);
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 3u);
+  for (const Row& row : cases) {
+    EXPECT_EQ(row.at("verdict"), "protocol-error");
+    EXPECT_NE(row.at("details").find("log: flushed page"), std::string::npos) << row.at("details");
+  }
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(MisbehavingEngine, HundredMegabyteLine_IsAProtocolErrorReadOnlyUpToTheLimit) {
+  Campaign c;
+  c.Run("long-line", 2);
+  EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 2u);
+  for (const Row& row : cases) {
+    EXPECT_EQ(row.at("verdict"), "protocol-error");
+    EXPECT_NE(row.at("details").find("longer than"), std::string::npos) << row.at("details");
+    // What is kept of the line is bounded, not 100 MB.
+    EXPECT_LT(row.at("details").size(), 4096u);
+  }
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(MisbehavingEngine, ProcessesAnEngineForks_DieWithItEvenInASessionOfTheirOwn) {
+  Campaign c;
+  c.Run("fork-child", 4);
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 4u);
+  for (const Row& row : cases) EXPECT_EQ(row.at("verdict"), "pass") << row.at("details");
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(MisbehavingEngine, ForkingEngineUnderTheTracer_LeavesNothingRunning) {
+  Campaign c;
+  c.Run("fork-child", 3, "power-loss");
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  EXPECT_EQ(c.Cases().size(), 3u);
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(MisbehavingEngine, IgnoringSigtermAndNotExiting_CostsOneDeadlinePerProcessThenItIsKilled) {
+  Campaign c;
+  c.Run("ignore-sigterm", 3, "kill", {"--deadline-ms", "400"});
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  const auto cases = c.Cases();
+  ASSERT_EQ(cases.size(), 3u);
+  for (const Row& row : cases) EXPECT_EQ(row.at("verdict"), "pass") << row.at("details");
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(MisbehavingEngine, SigtermToCrashlab_StillKillsAnEngineThatIgnoresIt) {
+  Campaign c;
+  const auto r =
+      RunCrashlabKilledAfter({"run", "--engine", kFake, "--variant", "ignore-sigterm", "--seed",
+                              "1", "--cases", "1000", "--db", c.db, "--workdir", c.workdir},
+                             1500, {{"CRASHLAB_TEST_MARKER", c.dir.path()}}, SIGTERM);
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r.out << r.err;
+  EXPECT_EQ(c.LeftRunning(), 0);
+  EXPECT_EQ(Query(c.db, "SELECT status FROM campaigns").at(0).at("status"), "interrupted");
+}
+
+TEST(MisbehavingEngine, WritingOutsideItsDirectory_UnderPowerLossIsAnErrorNotAVerdict) {
+  Campaign c;
+  c.Run("write-outside", 3, "power-loss");
+  EXPECT_EQ(c.result.exit_code, 2) << c.result.out << c.result.err;
+  EXPECT_NE(c.result.err.find("wrote outside the directory crashlab gave it"), std::string::npos)
+      << c.result.err;
+  EXPECT_NE(c.result.err.find(".outside/log"), std::string::npos) << c.result.err;
+  EXPECT_TRUE(c.Cases().empty());
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(MisbehavingEngine, WritingOutsideItsDirectory_IsHarmlessToAKill) {
+  // A killed process's files survive wherever they are, so kill verdicts stay
+  // true; only a simulated power loss, which crashes one directory, cannot be.
+  Campaign c;
+  c.Run("write-outside", 3, "kill");
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  EXPECT_EQ(c.Cases().size(), 3u);
+}
+
+// A tmpfs of `size` mounted at `dir` for the test's lifetime. Needs root (CI
+// runs as root); without it the test is skipped, saying why.
+class SmallFileSystem {
+ public:
+  SmallFileSystem(const std::string& dir, const std::string& size) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    mounted_ = mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+  }
+  ~SmallFileSystem() {
+    if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+TEST(MisbehavingEngine, FillingTheDisk_IsAClearErrorAndNoVerdictOfAFullDiskIsRecorded) {
+  Campaign c;
+  SmallFileSystem small(c.dir / "small", "8m");
+  if (!small.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root (CI runs as root)";
+  c.workdir = c.dir / "small/cases";
+  c.Run("fill-disk", 5);
+  EXPECT_EQ(c.result.exit_code, 2) << c.result.out << c.result.err;
+  EXPECT_NE(c.result.err.find("was full after fake/fill-disk case 0"), std::string::npos)
+      << c.result.err;
+  EXPECT_NE(c.result.err.find("give --workdir a file system with room"), std::string::npos);
+  EXPECT_TRUE(c.Cases().empty());
+  EXPECT_EQ(Query(c.db, "SELECT status FROM campaigns").at(0).at("status"), "interrupted");
+  EXPECT_EQ(c.LeftRunning(), 0);
+}
+
+TEST(CrashlabFaults, CaseDirectoryOnAFullFileSystem_IsAClearErrorNeverAFalseVerdict) {
+  // A correct engine, and a file system too small for crashlab's own case
+  // directories: whatever fails first, nothing is recorded as a verdict.
+  for (const std::string crash : {"kill", "power-loss"}) {
+    Campaign c;
+    SmallFileSystem small(c.dir / "small", "96k");
+    if (!small.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root (CI runs as root)";
+    c.workdir = c.dir / "small/cases";
+    c.Run("correct", 5, crash);
+    EXPECT_EQ(c.result.exit_code, 2) << crash << c.result.out << c.result.err;
+    EXPECT_TRUE(c.result.err.find("full") != std::string::npos ||
+                c.result.err.find("No space left on device") != std::string::npos)
+        << c.result.err;
+    EXPECT_TRUE(Query(c.db, "SELECT 1 FROM cases WHERE verdict != 'pass'").empty()) << crash;
+    EXPECT_EQ(c.LeftRunning(), 0);
+  }
+}
+
+}  // namespace
+}  // namespace crashlab::e2e
