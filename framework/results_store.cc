@@ -300,18 +300,19 @@ Status ResultsStore::Fail(const std::string& message) const {
   return Status::Error("results store " + path_ + ": " + message);
 }
 
-Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const std::string& path) {
+Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const std::string& path,
+                                                         const ResultsStoreOptions& options) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   // The handle exists even when opening failed, and must be closed either way.
   std::unique_ptr<ResultsStore> store(new ResultsStore(path, db));
   if (db == nullptr) return store->Fail("cannot open: out of memory");
   if (rc != SQLITE_OK) return store->Error("cannot open or create the database");
-  if (Status s = store->Configure(); !s.ok()) return s;
+  if (Status s = store->Configure(options); !s.ok()) return s;
   return store;
 }
 
-Status ResultsStore::Configure() {
+Status ResultsStore::Configure(const ResultsStoreOptions& options) {
   sqlite3_extended_result_codes(db_.get(), 1);
   sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
   // Checked before anything writes, so a foreign or newer file is left as it was.
@@ -339,7 +340,10 @@ Status ResultsStore::Configure() {
   // loss of the controller's machine could drop cases the controller already
   // reported and a resumed campaign believed recorded. FULL syncs the WAL at
   // every commit: a case recorded is a case kept.
-  if (Result<std::string> r = QueryOne("PRAGMA synchronous = FULL", "setting synchronous");
+  if (Result<std::string> r =
+          QueryOne(options.sync_each_commit ? "PRAGMA synchronous = FULL"
+                                            : "PRAGMA synchronous = NORMAL",  // tests only
+                   "setting synchronous");
       !r.ok()) {
     return r.status();
   }
