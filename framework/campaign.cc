@@ -92,10 +92,15 @@ Result<std::string> PrepareWorkdir(const std::string& requested, bool may_hold_e
                            "or empty directory (a resumed soak: its own): pass another or empty "
                            "it");
     }
+    if (access(requested.c_str(), W_OK | X_OK) != 0) {
+      return Status::Error("--workdir " + requested + " is not writable (" + std::strerror(errno) +
+                           "); pass a directory crashlab may create case directories in");
+    }
     return fs::absolute(requested).string();
   }
   if (!fs::create_directories(requested, ec)) {
-    return Status::Error("cannot create --workdir " + requested + ": " + ec.message());
+    return Status::Error("cannot create --workdir " + requested + ": " + ec.message() +
+                         "; pass a --workdir whose parent is a writable directory");
   }
   return fs::absolute(requested).string();
 }

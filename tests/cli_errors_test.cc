@@ -1,6 +1,7 @@
 // Bad input to the crashlab executable: exit status 2 and a message that
 // names the problem and the fix, before any case runs.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include <filesystem>
 #include <fstream>
@@ -116,6 +117,55 @@ TEST(CliErrors, DatabaseThatIsNotCrashlabs_IsRefusedAndLeftAlone) {
                               "--cases", "1", "--db", dir / "db"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_EQ(ReadFile(dir / "db"), "this is not a database, it is a grocery list\n");
+}
+
+TEST(CliErrors, MalformedVariantsFile_NamesTheFileLineAndColumn) {
+  TempDir dir;
+  std::ofstream(dir / "variants.ini") << "[engine]\nname = mine\ncommand = /bin/true\n\n"
+                                         "[variant fast]\nkill = durable\npower-loss = durabel\n";
+  ExpectUsageError(
+      RunCrashlab({"run", "--engine", dir / "variants.ini", "--seed", "1"}),
+      dir / "variants.ini:7:14: unknown contract 'durabel'; use durable, prefix or none");
+}
+
+TEST(CliErrors, WorkdirThatCannotBeCreated_SaysWhyAndWhatToPass) {
+  TempDir dir;
+  std::ofstream(dir / "file") << "x";
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-full", "--seed", "1",
+                                "--cases", "1", "--db", dir / "db", "--workdir", dir / "file/w"}),
+                   "Not a directory; pass a --workdir whose parent is a writable directory");
+}
+
+TEST(CliErrors, WorkdirOnAReadOnlyFileSystem_IsRefusedBeforeAnyCase) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "ro");
+  if (mount("tmpfs", (dir / "ro").c_str(), "tmpfs", MS_RDONLY, "size=1m") != 0) {
+    GTEST_SKIP() << "mounting a read-only tmpfs needs root (CI runs as root)";
+  }
+  const auto r = RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-full", "--seed", "1",
+                              "--cases", "1", "--db", dir / "db", "--workdir", dir / "ro"});
+  umount2((dir / "ro").c_str(), MNT_DETACH);
+  ExpectUsageError(r, "is not writable (Read-only file system); pass a directory");
+  EXPECT_TRUE(Query(dir / "db", "SELECT 1 FROM cases").empty());
+}
+
+TEST(CliErrors, PowerLossOptionsWithoutPowerLoss_AreAConflict) {
+  ExpectUsageError(RunCrashlab({"run", "--engine", "sqlite", "--seed", "1", "--crash", "kill",
+                                "--profile", "ext4-ordered"}),
+                   "add power-loss to --crash or drop them");
+}
+
+TEST(CliErrors, DatabaseOfANewerCrashlab_IsRefusedAndLeftAlone) {
+  TempDir dir;
+  ASSERT_EQ(RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-full", "--seed", "1",
+                         "--cases", "1", "--db", dir / "db"})
+                .exit_code,
+            0);
+  ASSERT_EQ(RunProgram({"sqlite3", dir / "db", "PRAGMA user_version = 99"}).exit_code, 0);
+  const auto r = RunCrashlab({"run", "--engine", "sqlite", "--variant", "wal-full", "--seed", "1",
+                              "--cases", "1", "--db", dir / "db"});
+  ExpectUsageError(r, "99");
+  EXPECT_EQ(Query(dir / "db", "SELECT count(*) AS n FROM cases").at(0).at("n"), "1");
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ struct RunArgs {
   std::string engines_dir;
   std::string shard;
   std::string junit;
+  bool power_loss_options_given = false;  // --profile or --atomic-unit on the command line
 };
 
 int Run(const RunArgs& a, const std::string& command_line) {
@@ -41,6 +42,13 @@ int Run(const RunArgs& a, const std::string& command_line) {
     fmt::print(stderr,
                "crashlab: --point needs --crash kill, or --live (a traced run killed for real at "
                "the point); drop --point or change --crash\n");
+    return kExitUsage;
+  }
+  if (!o.Traced() && a.power_loss_options_given) {
+    fmt::print(stderr,
+               "crashlab: --profile and --atomic-unit shape simulated power losses, and --crash {} "
+               "has none; add power-loss to --crash or drop them\n",
+               a.crash);
     return kExitUsage;
   }
   if (o.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) {
@@ -123,7 +131,10 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);
-  cmd->callback([a, &exit_code, command_line] { exit_code = Run(*a, command_line); });
+  cmd->callback([a, cmd, &exit_code, command_line] {
+    a->power_loss_options_given = cmd->count("--profile") + cmd->count("--atomic-unit") > 0;
+    exit_code = Run(*a, command_line);
+  });
 }
 
 }  // namespace crashlab::cli
