@@ -248,13 +248,16 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   if (o.matrix_id != 0) {
     if (Status s = (*store)->AddCampaignToMatrix(o.matrix_id, *campaign); !s.ok()) return s;
   }
+  bool kept_any = false;
   // A setup failure mid-campaign leaves the recorded cases and marks the
-  // campaign interrupted rather than running forever.
+  // campaign interrupted rather than running forever; a temporary workdir
+  // goes unless it holds the case directory of a violation.
   auto interrupted = [&](const Status& why) -> Status {
     (void)(*store)->FinishCampaign(summary.campaign_id, "interrupted");
+    std::error_code ec;
+    if (o.workdir.empty() && !kept_any && !o.keep_cases) fs::remove_all(*workdir, ec);
     return why;
   };
-  bool kept_any = false;
   int64_t recorded = 0;
   fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash {}{}{}, seed {}\n",
              summary.campaign_id, o.engine.name, o.variants.size(), o.cases,

@@ -148,6 +148,18 @@ Result<std::vector<std::string>> ProbeEngine(const std::string& engine_name,
                     "protocol v1 (docs/engine-protocol.md)",
                     engine_name, variant.name, e.message));
   }
+  if (e.kind == Exchange::kDied) {
+    // Before any workload or crash: a wrong command line or a missing library,
+    // not a recovery failure to record case after case.
+    (*process)->AwaitExitThenKill(kExitGrace);
+    const std::string tail = FileTail(log, 300);
+    return Status::Error(fmt::format(
+        "engine {} variant {} {} before answering hello ({}); check the variants file's command "
+        "and args by running the engine by hand",
+        engine_name, variant.name, (*process)->ExitDescription(),
+        tail.empty() ? "it wrote nothing to stderr"
+                     : "its stderr ends: '" + protocol::Readable(tail, 300) + "'"));
+  }
   if (!e.ok() && !point.empty()) {
     return Status::Error(
         fmt::format("engine {} variant {}: it did not answer hello properly ({}), "

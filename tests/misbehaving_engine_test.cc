@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/e2e_support.h"
 
@@ -35,6 +36,24 @@ struct Campaign {
   std::vector<Row> Cases() { return Query(db, "SELECT * FROM cases ORDER BY case_index"); }
   int LeftRunning() { return CountProcessesWithEnv("CRASHLAB_TEST_MARKER=" + dir.path()); }
 };
+
+TEST(MisbehavingEngine, ExitingAtOnce_IsASetupErrorNotAVerdictPerCase) {
+  // An engine that cannot even answer hello has a wrong command line or a
+  // missing library: one clear error, not a recovery failure per case.
+  TempDir dir;
+  std::ofstream(dir / "variants.ini")
+      << "[engine]\nname = quitter\ncommand = /bin/sh\n\n"
+         "[variant v]\nargs = -c \"echo no such table >&2; exit 4\"\n"
+         "kill = durable\npower-loss = durable\n";
+  const auto r = RunCrashlab(
+      {"run", "--engine", dir / "variants.ini", "--seed", "1", "--cases", "5", "--db", dir / "db"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("engine quitter variant v exited with status 4 before answering hello "
+                       "(its stderr ends: 'no such table"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(Query(dir / "db", "SELECT 1 FROM cases").empty());
+}
 
 TEST(MisbehavingEngine, FloodingStdout_IsAProtocolErrorAndTheFloodIsStopped) {
   Campaign c;
