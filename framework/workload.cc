@@ -134,10 +134,21 @@ Result<Workload> ParseWorkloadText(std::string_view text, const std::string& sou
       Result<std::string> key = protocol::Decode(fields[1]);
       if (!key.ok()) return fail(key.status().message());
       op.key = std::move(*key);
+      // The controller never sends what the protocol's limits forbid
+      // (docs/engine-protocol.md, "Limits"): an engine would refuse the
+      // transaction, and the case would judge the refusal, not the engine.
+      if (op.key.empty() || op.key.size() > protocol::kMaxKeyBytes) {
+        return fail(fmt::format("a key of {} bytes (keys hold 1 to {} bytes)", op.key.size(),
+                                protocol::kMaxKeyBytes));
+      }
       if (put) {
         Result<std::string> value = protocol::Decode(fields[2]);
         if (!value.ok()) return fail(value.status().message());
         op.value = std::move(*value);
+        if (op.value.size() > protocol::kMaxValueBytes) {
+          return fail(fmt::format("a value of {} bytes (values hold at most {} bytes)",
+                                  op.value.size(), protocol::kMaxValueBytes));
+        }
       }
       std::vector<protocol::Op>& ops = workload.txns.back().ops;
       for (const protocol::Op& earlier : ops) {

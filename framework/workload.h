@@ -42,7 +42,8 @@ std::string WorkloadText(const Workload& workload);
 
 // The inverse of WorkloadText. Errors name `source`, the line and what is
 // wrong there: an unknown request, a count that does not match its lines, a
-// bad percent-encoding, a key twice in a transaction, no transaction at all.
+// bad percent-encoding, a key or value outside the protocol's limits (an
+// empty key among them), a key twice in a transaction, no transaction at all.
 [[nodiscard]] Result<Workload> ParseWorkloadText(std::string_view text, const std::string& source);
 
 // The protocol requests that send `txn`: `txn <n>` and its n operation lines,

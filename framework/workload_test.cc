@@ -102,6 +102,32 @@ TEST(WorkloadText, NamesTheLineAndTheProblem) {
   }
 }
 
+// Found by tests/fuzz/workload_text_fuzzer.cc: `put  1` (two spaces) was read
+// as a put of the empty key, which no engine may accept.
+TEST(WorkloadText, KeysAndValuesOutsideTheProtocolLimitsAreErrors) {
+  const std::string longest_key(protocol::kMaxKeyBytes, 'k');
+  struct Bad {
+    std::string text;
+    const char* says;
+  } const cases[] = {
+      {"txn 3\nput  1\nput b 2\nput c %00%ff%0a", "line 2: a key of 0 bytes (keys hold 1 to 1024"},
+      {"txn 1\ndel \n", "line 2: a key of 0 bytes"},
+      {"txn 1\nput " + longest_key + "k v\n", "line 2: a key of 1025 bytes"},
+      {"txn 1\nput k " + std::string(protocol::kMaxValueBytes + 1, 'v') + "\n",
+       "line 2: a value of 1048577 bytes (values hold at most 1048576"},
+  };
+  for (const Bad& bad : cases) {
+    Result<Workload> w = ParseWorkloadText(bad.text, "w.txt");
+    ASSERT_FALSE(w.ok()) << bad.says;
+    EXPECT_NE(w.status().message().find(bad.says), std::string::npos) << w.status().message();
+  }
+  const std::string at_limits =
+      "txn 1\nput " + longest_key + " " + std::string(protocol::kMaxValueBytes, 'v') + "\n";
+  Result<Workload> w = ParseWorkloadText(at_limits, "w.txt");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ(w->txns[0].ops[0].key, longest_key);
+}
+
 TEST(WorkloadText, ReadsCheckpointsAndEmptyValues) {
   Result<Workload> w = ParseWorkloadText("txn 1\nput k%20x \ncheckpoint\ntxn 1\ndel k%20x\n", "-");
   ASSERT_TRUE(w.ok()) << w.status().message();
