@@ -31,7 +31,9 @@ uint64_t ContentDigest(std::string_view bytes) {
   uint64_t h = Mix(Mix(lane[0], lane[1]), Mix(lane[2], lane[3]));
   for (; n >= 8; p += 8, n -= 8) h = Mix(h, Load(p));
   uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  // An empty view may hold a null pointer, and memcpy from null is undefined
+  // even for zero bytes.
+  if (n > 0) std::memcpy(&tail, p, n);
   return Mix(Mix(h, tail), bytes.size());
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <mutex>
@@ -140,8 +141,19 @@ void* RealSymbol(const char* name);
 
 }  // namespace crashlab::preload
 
-#define CRASHLAB_REAL(fn)                                                                       \
-  ([]() {                                                                                       \
-    static auto real = reinterpret_cast<decltype(&::fn)>(::crashlab::preload::RealSymbol(#fn)); \
-    return real;                                                                                \
+// The cache is a constant-initialised atomic, not a function-local static:
+// hooks also run inside other libraries' initialisers, before the process's
+// runtime is ready for the __cxa_guard_acquire of a guarded static (a
+// ThreadSanitizer runtime creates its log_path directory with mkdir while it
+// initialises, and crashes in its own __cxa_guard interceptor). Two threads
+// racing on the first call both look the symbol up; both get the same answer.
+#define CRASHLAB_REAL(fn)                                                              \
+  ([]() {                                                                              \
+    static std::atomic<decltype(&::fn)> real{nullptr};                                 \
+    auto found = real.load(std::memory_order_acquire);                                 \
+    if (found == nullptr) {                                                            \
+      found = reinterpret_cast<decltype(&::fn)>(::crashlab::preload::RealSymbol(#fn)); \
+      real.store(found, std::memory_order_release);                                    \
+    }                                                                                  \
+    return found;                                                                      \
   }())
