@@ -147,13 +147,15 @@ void* RealSymbol(const char* name);
 // ThreadSanitizer runtime creates its log_path directory with mkdir while it
 // initialises, and crashes in its own __cxa_guard interceptor). Two threads
 // racing on the first call both look the symbol up; both get the same answer.
-#define CRASHLAB_REAL(fn)                                                              \
-  ([]() {                                                                              \
-    static std::atomic<decltype(&::fn)> real{nullptr};                                 \
-    auto found = real.load(std::memory_order_acquire);                                 \
-    if (found == nullptr) {                                                            \
-      found = reinterpret_cast<decltype(&::fn)>(::crashlab::preload::RealSymbol(#fn)); \
-      real.store(found, std::memory_order_release);                                    \
-    }                                                                                  \
-    return found;                                                                      \
+// (An atomic of void*: one of the function's own pointer type would drop the
+// nonnull attributes glibc declares, which GCC warns about.)
+#define CRASHLAB_REAL(fn)                               \
+  ([]() {                                               \
+    static std::atomic<void*> real{nullptr};            \
+    void* found = real.load(std::memory_order_acquire); \
+    if (found == nullptr) {                             \
+      found = ::crashlab::preload::RealSymbol(#fn);     \
+      real.store(found, std::memory_order_release);     \
+    }                                                   \
+    return reinterpret_cast<decltype(&::fn)>(found);    \
   }())
