@@ -12,27 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "faults/temp_dir_for_tests.h"
+
 namespace crashlab::faults {
 namespace {
 
 constexpr std::size_t kPage = 4096;
-
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/coherence_probe_XXXXXX";
-    path_ = mkdtemp(pattern.data()) ? pattern : "";
-  }
-  ~TempDir() {
-    if (!path_.empty()) std::filesystem::remove_all(path_);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::vector<uint8_t> Page(uint64_t offset, uint64_t pass) {
   std::vector<uint8_t> page(kPage);

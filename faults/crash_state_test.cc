@@ -9,6 +9,7 @@
 #include <string>
 
 #include "faults/persistence_model.h"
+#include "faults/temp_dir_for_tests.h"
 #include "faults/trace.h"
 #include "faults/trace_builder_for_tests.h"
 
@@ -45,22 +46,6 @@ std::set<std::string> Outcomes(const Trace& trace, uint64_t event, const DirTree
   }
   return seen;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = (fs::temp_directory_path() /
-             ("crash_state_test." + std::to_string(getpid()) + "." + std::to_string(counter_++)))
-                .string();
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
 
 TEST(CrashStateTest, PowerLoss_UnsyncedWriteMayVanish) {
   TraceBuilder t;

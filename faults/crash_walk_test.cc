@@ -13,12 +13,12 @@
 namespace crashlab::faults {
 namespace {
 
-constexpr uint32_t kUnit = 4;
+constexpr uint32_t kWalkUnit = 4;
 
 // A trace with every kind of change: creations, appends and overwrites,
 // syncs of files, ranges and directories, a rename over an existing file,
 // an unlink.
-Trace MixedTrace() {
+Trace EveryChangeKindTrace() {
   TraceBuilder t;
   t.Mkdir("d", 1);
   t.Create("d/log", 2);
@@ -47,9 +47,9 @@ Trace MixedTrace() {
 }
 
 TEST(CrashWalkTest, EveryPointMatchesTheOneShotModel) {
-  const Trace trace = MixedTrace();
+  const Trace trace = EveryChangeKindTrace();
   const DirTree base;
-  CrashWalk walk(trace, base, Profile::kPosix, kUnit);
+  CrashWalk walk(trace, base, Profile::kPosix, kWalkUnit);
   for (uint64_t c = 0; c <= trace.events.size(); ++c) {
     ASSERT_EQ(walk.point(), c);
     Result<DirTree> kill = walk.Kill();
@@ -57,14 +57,14 @@ TEST(CrashWalkTest, EveryPointMatchesTheOneShotModel) {
     EXPECT_EQ(*kill, *ModelKill(trace, c, base)) << "kill at " << c;
     EXPECT_EQ(*walk.KillDigest(), FastDigest(*kill)) << "kill at " << c;
     for (uint64_t keep : {uint64_t{0}, uint64_t{0x5}, uint64_t{0x2a}, ~uint64_t{0}}) {
-      PowerLossPlan plan{c, 3, kUnit, Profile::kPosix, PowerLossChoices{keep, ""}};
+      PowerLossPlan plan{c, 3, kWalkUnit, Profile::kPosix, PowerLossChoices{keep, ""}};
       Result<DirTree> chosen = walk.PowerLoss(plan, nullptr);
       ASSERT_TRUE(chosen.ok()) << chosen.status().message();
       EXPECT_EQ(*chosen, *ModelPowerLoss(trace, plan, base, nullptr)) << "choices at " << c;
       EXPECT_EQ(*walk.PowerLossDigest(plan), FastDigest(*chosen)) << "choices at " << c;
     }
     for (uint64_t seed = 0; seed < 8; ++seed) {
-      PowerLossPlan plan{c, seed, kUnit, Profile::kPosix, std::nullopt};
+      PowerLossPlan plan{c, seed, kWalkUnit, Profile::kPosix, std::nullopt};
       Result<DirTree> walked = walk.PowerLoss(plan, nullptr);
       ASSERT_TRUE(walked.ok()) << walked.status().message();
       EXPECT_EQ(*walked, *ModelPowerLoss(trace, plan, base, nullptr))
@@ -78,9 +78,9 @@ TEST(CrashWalkTest, EveryPointMatchesTheOneShotModel) {
 // Every subset of the pending changes, chosen bit by bit, gives every state
 // the seeded draws give (seeds that do not tear), and no other.
 TEST(CrashWalkTest, ChoicesCoverTheSeededStates) {
-  const Trace trace = MixedTrace();
+  const Trace trace = EveryChangeKindTrace();
   const uint64_t c = 9;  // after "cc", before tmp's data: three pending writes and names
-  CrashWalk walk(trace, {}, Profile::kPosix, kUnit);
+  CrashWalk walk(trace, {}, Profile::kPosix, kWalkUnit);
   while (walk.point() < c) ASSERT_TRUE(walk.Next().ok());
   Result<PendingChanges> pending = walk.Pending();
   ASSERT_TRUE(pending.ok());
@@ -88,14 +88,14 @@ TEST(CrashWalkTest, ChoicesCoverTheSeededStates) {
   ASSERT_LE(pending->changes, 12);
   std::set<std::string> chosen;
   for (uint64_t mask = 0; mask < (uint64_t{1} << pending->changes); ++mask) {
-    PowerLossPlan plan{c, 0, kUnit, Profile::kPosix, PowerLossChoices{mask, ""}};
+    PowerLossPlan plan{c, 0, kWalkUnit, Profile::kPosix, PowerLossChoices{mask, ""}};
     chosen.insert(DigestDirTree(*walk.PowerLoss(plan, nullptr)));
   }
   std::set<std::string> seeded;
   for (uint64_t seed = 0; seed < 400; ++seed) {
     CrashReport report;
     DirTree tree =
-        *walk.PowerLoss(PowerLossPlan{c, seed, kUnit, Profile::kPosix, std::nullopt}, &report);
+        *walk.PowerLoss(PowerLossPlan{c, seed, kWalkUnit, Profile::kPosix, std::nullopt}, &report);
     if (report.ToString().find("torn") == std::string::npos) seeded.insert(DigestDirTree(tree));
   }
   EXPECT_EQ(chosen, seeded);
@@ -107,13 +107,13 @@ TEST(CrashWalkTest, ChosenTearOfTheWriteInFlight) {
   t.Write(1, 0, "oldoldol");
   t.Sync(EventKind::kFsync, 1);
   const uint64_t c = t.Write(1, 4, "NEWNEWNE");  // one unit over old data, one past its end
-  CrashWalk walk(t.trace(), {}, Profile::kPosix, kUnit);
+  CrashWalk walk(t.trace(), {}, Profile::kPosix, kWalkUnit);
   while (walk.point() < c) ASSERT_TRUE(walk.Next().ok());
   Result<PendingChanges> pending = walk.Pending();
   ASSERT_TRUE(pending.ok());
   EXPECT_EQ(pending->in_flight_units, 2u);
   auto file = [&](const std::string& tear) {
-    PowerLossPlan plan{c, 1, kUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, tear}};
+    PowerLossPlan plan{c, 1, kWalkUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, tear}};
     Result<DirTree> tree = walk.PowerLoss(plan, nullptr);
     EXPECT_TRUE(tree.ok()) << tree.status().message();
     return tree.ok() ? tree->files["f"] : "";
@@ -125,7 +125,8 @@ TEST(CrashWalkTest, ChosenTearOfTheWriteInFlight) {
   EXPECT_EQ(file("GN"), "oldoldolEWNE");
   // A tear must name each unit of the write in flight.
   Result<DirTree> wrong = walk.PowerLoss(
-      PowerLossPlan{c, 1, kUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, "NNN"}}, nullptr);
+      PowerLossPlan{c, 1, kWalkUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, "NNN"}},
+      nullptr);
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("has 3 units, the write in flight has 2"),
             std::string::npos);

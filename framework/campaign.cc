@@ -52,12 +52,6 @@ Status RoomLeftAfterCase(const std::string& case_dir, const std::string& what) {
 
 }  // namespace
 
-std::string Hostname() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
-  return name;
-}
-
 Result<std::string> MemoryWorkdir(const std::string& what) {
   std::error_code ec;
   const bool shm = fs::is_directory("/dev/shm", ec) && access("/dev/shm", W_OK) == 0;

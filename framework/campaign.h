@@ -80,12 +80,6 @@ struct CampaignSummary {
   std::string workdir;  // where failing (or, with keep_cases, all) cases remain; empty if none
 };
 
-// Runs the campaign, printing one line per violation and per finished variant
-// to `out`. Errors are setup failures (the database or the work directory
-// cannot be used, an engine cannot be started), never verdicts.
-// This machine's name, for the campaigns table.
-std::string Hostname();
-
 // The work directory: created fresh under TMPDIR when `requested` is empty;
 // an existing one must be empty unless `may_hold_earlier_cases` (a resumed
 // soak's own, holding the failures it kept). Returns its absolute path.
@@ -98,6 +92,9 @@ std::string Hostname();
 // removes it.
 [[nodiscard]] Result<std::string> MemoryWorkdir(const std::string& what);
 
+// Runs the campaign, printing one line per violation and per finished variant
+// to `out`. Errors are setup failures (the database or the work directory
+// cannot be used, an engine cannot be started), never verdicts.
 [[nodiscard]] Result<CampaignSummary> RunCampaign(const CampaignOptions& options, std::FILE* out);
 
 struct CaseOutcome {

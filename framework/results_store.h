@@ -164,6 +164,9 @@ struct ResultsStoreOptions {
   bool sync_each_commit = true;
 };
 
+// This machine's name, as campaigns and soaks record it (their host column).
+std::string Hostname();
+
 class ResultsStore {
  public:
   // The schema version this build writes; PRAGMA user_version of the file.

@@ -19,13 +19,13 @@ using results_store_sql::ResetOnExit;
 using results_store_sql::SeedFits;
 using results_store_sql::SeedTooLarge;
 
+}  // namespace
+
 std::string Hostname() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "unknown";
   return name;
 }
-
-}  // namespace
 
 Result<int64_t> ResultsStore::BeginSoak(const SoakInfo& info) {
   if (!SeedFits(info.seed)) return Fail("beginning a soak: " + SeedTooLarge(info.seed));

@@ -14,8 +14,6 @@
 namespace crashlab::e2e {
 namespace {
 
-const std::string kFake = CRASHLAB_FAKE_ENGINE;
-
 // What every state of the database, however the controller died, must hold.
 void ExpectOnlyWholeCases(const std::string& db, const std::string& when) {
   SCOPED_TRACE(when);
@@ -45,7 +43,7 @@ TEST(CrashlabFaults, ControllerSigkilledDozensOfTimes_ResumeFinishesTheSoakWithW
                                       "--duration",
                                       "25s",
                                       "--engine",
-                                      kFake,
+                                      kFakeEngine,
                                       "--variant",
                                       "correct",
                                       "--variant",
@@ -105,7 +103,7 @@ TEST(CrashlabFaults, TwoControllersWritingOneDatabase_BothRecordEveryCase) {
   TempDir dir;
   const std::string db = dir / "results.db";
   auto run = [&](const std::string& variant, const std::string& workdir) {
-    return std::string(CRASHLAB_BIN) + " run --engine " + kFake + " --variant " + variant +
+    return std::string(CRASHLAB_BIN) + " run --engine " + kFakeEngine + " --variant " + variant +
            " --seed 4 --cases 60 --crash kill,power-loss --db " + db + " --workdir " + workdir +
            " >" + workdir + ".out 2>&1";
   };

@@ -130,6 +130,10 @@ std::vector<Row> Query(const std::string& db, const std::string& sql) {
   return rows;
 }
 
+int64_t CountCasesWhere(const std::string& db, const std::string& where) {
+  return std::stoll(Query(db, "SELECT count(*) AS n FROM cases WHERE " + where)[0].at("n"));
+}
+
 int CountProcessesWithEnv(const std::string& entry) {
   int count = 0;
   std::error_code ec;

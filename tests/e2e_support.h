@@ -2,12 +2,16 @@
 // results database it wrote, and look for processes it left behind.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace crashlab::e2e {
+
+// The fake engine's variants file (tests/fake_engine/), for --engine.
+inline const std::string kFakeEngine = CRASHLAB_FAKE_ENGINE;
 
 struct CommandResult {
   int exit_code = -1;
@@ -42,6 +46,9 @@ CommandResult RunProgram(const std::vector<std::string>& argv);
 using Row = std::map<std::string, std::string>;
 // Runs `sql` on the SQLite file at `db`; every column as text (NULL as "").
 std::vector<Row> Query(const std::string& db, const std::string& sql);
+// The number of recorded cases of the database at `db` that match the SQL
+// condition `where` (on the cases table).
+int64_t CountCasesWhere(const std::string& db, const std::string& where);
 
 // Processes whose environment holds `entry` (e.g. "CRASHLAB_TEST_MARKER=x").
 int CountProcessesWithEnv(const std::string& entry);

@@ -25,10 +25,6 @@ std::vector<std::string> Explore(const TempDir& dir, const std::string& engine,
   return args;
 }
 
-int64_t Count(const std::string& db, const std::string& where) {
-  return std::stoll(Query(db, "SELECT count(*) AS n FROM cases WHERE " + where)[0].at("n"));
-}
-
 TEST(Explore, CorrectEngineHoldsInEveryDistinctState) {
   TempDir dir;
   CommandResult r = RunCrashlab(Explore(dir, "pagejournal", "correct", "12"));
@@ -36,14 +32,14 @@ TEST(Explore, CorrectEngineHoldsInEveryDistinctState) {
   EXPECT_NE(r.out.find("0 violation(s)"), std::string::npos) << r.out;
   const std::string db = dir / "explore.db";
   // Every distinct state is one recorded case, each with its own digest.
-  const int64_t states = Count(db, "1");
+  const int64_t states = CountCasesWhere(db, "1");
   EXPECT_GT(states, 50);
   EXPECT_EQ(std::stoll(Query(db, "SELECT count(DISTINCT crash_state) AS n FROM cases")[0].at("n")),
             states);
-  EXPECT_GT(Count(db, "crash_kind = 'kill'"), 10);
-  EXPECT_GT(Count(db, "crash_kind = 'power-loss' AND crash_plan LIKE '% keep=%'"), 10);
-  EXPECT_GT(Count(db, "crash_plan LIKE '% tear=%'"), 0);
-  EXPECT_EQ(Count(db, "violation = 1"), 0);
+  EXPECT_GT(CountCasesWhere(db, "crash_kind = 'kill'"), 10);
+  EXPECT_GT(CountCasesWhere(db, "crash_kind = 'power-loss' AND crash_plan LIKE '% keep=%'"), 10);
+  EXPECT_GT(CountCasesWhere(db, "crash_plan LIKE '% tear=%'"), 0);
+  EXPECT_EQ(CountCasesWhere(db, "violation = 1"), 0);
   EXPECT_NE(r.out.find(std::to_string(states) + " distinct"), std::string::npos) << r.out;
   // Nothing is left behind when every state held.
   EXPECT_FALSE(fs::exists(dir / "work"));
@@ -54,7 +50,7 @@ TEST(Explore, FindsTheBugAndItsStateReplaysByteForByte) {
   CommandResult r = RunCrashlab(Explore(dir, "pagejournal", "journal-no-sync", "12"));
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   const std::string db = dir / "explore.db";
-  ASSERT_GT(Count(db, "violation = 1 AND verdict = 'lost-acked'"), 0);
+  ASSERT_GT(CountCasesWhere(db, "violation = 1 AND verdict = 'lost-acked'"), 0);
   // Nothing stays in memory-backed /dev/shm: the store keeps the trace.
   EXPECT_FALSE(fs::exists(dir / "work"));
   const Row first = Query(db,
@@ -102,7 +98,7 @@ TEST(Explore, FreshProcessPerStateAndShards) {
       << "power-loss = durable\n";
   CommandResult whole = RunCrashlab(Explore(dir, variants, "correct", "6", {"--crash", "kill"}));
   ASSERT_EQ(whole.exit_code, 0) << whole.out << whole.err;
-  const int64_t states = Count(dir / "explore.db", "1");
+  const int64_t states = CountCasesWhere(dir / "explore.db", "1");
   EXPECT_NE(whole.out.find("verified by " + std::to_string(states) + " engine process(es)"),
             std::string::npos)
       << whole.out;
@@ -116,7 +112,7 @@ TEST(Explore, FreshProcessPerStateAndShards) {
   EXPECT_EQ(campaigns[1].at("shard"), "0/2");
   // Each crash point belongs to one shard; a state two points share may be
   // verified by both, so the shards hold at least the whole's states.
-  EXPECT_GE(Count(dir / "explore.db", "campaign_id > 1"), states);
+  EXPECT_GE(CountCasesWhere(dir / "explore.db", "campaign_id > 1"), states);
 }
 
 // Ctrl-C mid-exploration: the states judged before it stay recorded, none
@@ -135,7 +131,7 @@ TEST(Explore, InterruptedExplorationRecordsNoFalseVerdictAndLeavesNothing) {
   }
   if (!campaigns.empty()) {  // else the traced run itself was interrupted
     EXPECT_EQ(campaigns[0].at("status"), "interrupted");
-    EXPECT_EQ(Count(db, "violation = 1"), 0);
+    EXPECT_EQ(CountCasesWhere(db, "violation = 1"), 0);
   }
   EXPECT_NE(r.err.find("interrupted by signal"), std::string::npos) << r.err << r.out;
   EXPECT_FALSE(fs::exists(dir / "work"));

@@ -9,9 +9,7 @@
 namespace crashlab::e2e {
 namespace {
 
-const std::string kFake = CRASHLAB_FAKE_ENGINE;
-
-struct Campaign {
+struct KillRun {
   TempDir dir;
   std::string db = dir / "results.db";
   std::string marker = "CRASHLAB_TEST_MARKER=" + dir.path();
@@ -31,8 +29,8 @@ struct Campaign {
 };
 
 TEST(KillCampaign, CorrectEngine_EveryContractHolds) {
-  Campaign c;
-  c.Run(kFake, "correct", 20);
+  KillRun c;
+  c.Run(kFakeEngine, "correct", 20);
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   const auto cases = c.Cases();
   ASSERT_EQ(cases.size(), 20u);
@@ -41,8 +39,8 @@ TEST(KillCampaign, CorrectEngine_EveryContractHolds) {
 }
 
 TEST(KillCampaign, AckBeforeWrite_CaughtAsLostAcked) {
-  Campaign c;
-  c.Run(kFake, "ack-before-write", 10);
+  KillRun c;
+  c.Run(kFakeEngine, "ack-before-write", 10);
   EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
   const auto lost = Query(c.db,
                           "SELECT c.case_index, f.difference FROM cases c JOIN failures f "
@@ -57,16 +55,16 @@ TEST(KillCampaign, AckBeforeWrite_CaughtAsLostAcked) {
 }
 
 TEST(KillCampaign, TornWrites_CaughtAsTornTxn) {
-  Campaign c;
-  c.Run(kFake, "torn", 30);
+  KillRun c;
+  c.Run(kFakeEngine, "torn", 30);
   EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
   EXPECT_GE(Query(c.db, "SELECT 1 FROM cases WHERE verdict = 'torn-txn'").size(), 1u)
       << c.result.out;
 }
 
 TEST(KillCampaign, HangInOpen_IsHangAndEveryCaseIsRecorded) {
-  Campaign c;
-  c.Run(kFake, "hang-in-open", 3, {"--deadline-ms", "300"});
+  KillRun c;
+  c.Run(kFakeEngine, "hang-in-open", 3, {"--deadline-ms", "300"});
   EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
   const auto cases = c.Cases();
   ASSERT_EQ(cases.size(), 3u);
@@ -78,8 +76,8 @@ TEST(KillCampaign, HangInOpen_IsHangAndEveryCaseIsRecorded) {
 }
 
 TEST(KillCampaign, HangInTxn_IsHangAndTheEngineIsKilled) {
-  Campaign c;
-  c.Run(kFake, "hang-in-txn", 6, {"--deadline-ms", "300"});
+  KillRun c;
+  c.Run(kFakeEngine, "hang-in-txn", 6, {"--deadline-ms", "300"});
   EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
   EXPECT_GE(Query(c.db, "SELECT 1 FROM cases WHERE verdict = 'hang'").size(), 1u);
   EXPECT_EQ(c.Cases().size(), 6u);
@@ -87,8 +85,8 @@ TEST(KillCampaign, HangInTxn_IsHangAndTheEngineIsKilled) {
 }
 
 TEST(KillCampaign, ExitDuringOpen_IsRecoveryFailed) {
-  Campaign c;
-  c.Run(kFake, "exit-in-open", 3);
+  KillRun c;
+  c.Run(kFakeEngine, "exit-in-open", 3);
   EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
   const auto cases = c.Cases();
   ASSERT_EQ(cases.size(), 3u);
@@ -100,8 +98,8 @@ TEST(KillCampaign, ExitDuringOpen_IsRecoveryFailed) {
 }
 
 TEST(KillCampaign, Garbage_IsProtocolError) {
-  Campaign c;
-  c.Run(kFake, "garbage", 3);
+  KillRun c;
+  c.Run(kFakeEngine, "garbage", 3);
   EXPECT_EQ(c.result.exit_code, 1) << c.result.err;
   const auto cases = c.Cases();
   ASSERT_EQ(cases.size(), 3u);
@@ -109,7 +107,7 @@ TEST(KillCampaign, Garbage_IsProtocolError) {
 }
 
 TEST(KillCampaign, Sqlite_WalFullHoldsItsContract) {
-  Campaign c;
+  KillRun c;
   c.Run("sqlite", "wal-full", 10);
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   EXPECT_EQ(c.Cases().size(), 10u);
@@ -129,8 +127,8 @@ TEST(KillCampaign, SameSeedGivesByteIdenticalWorkloadsInTwoRuns) {
 TEST(KillCampaign, ControllerKilledMidCampaign_LeavesOnlyWholeCases) {
   TempDir dir;
   const auto r = RunCrashlabKilledAfter(
-      {"run", "--engine", kFake, "--variant", "ack-before-write", "--variant", "correct", "--seed",
-       "5", "--cases", "1000", "--db", dir / "db", "--workdir", dir / "w"},
+      {"run", "--engine", kFakeEngine, "--variant", "ack-before-write", "--variant", "correct",
+       "--seed", "5", "--cases", "1000", "--db", dir / "db", "--workdir", dir / "w"},
       1500);
   EXPECT_EQ(r.exit_code, 128 + 9) << r.out << r.err;
   EXPECT_EQ(Query(dir / "db", "PRAGMA integrity_check").at(0).at("integrity_check"), "ok");
@@ -147,8 +145,8 @@ TEST(KillCampaign, ControllerKilledMidCampaign_LeavesOnlyWholeCases) {
 }
 
 TEST(KillCampaign, PointKills_SpreadOverEveryPointAndTheCorrectEngineHolds) {
-  Campaign c;
-  c.Run(kFake, "correct", 30, {"--point", "any"});
+  KillRun c;
+  c.Run(kFakeEngine, "correct", 30, {"--point", "any"});
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   for (const char* point : {"recovery.open:before", "fake.commit:before", "fake.commit:after"}) {
     EXPECT_FALSE(Query(c.db, std::string("SELECT 1 FROM cases WHERE crash_plan LIKE 'kill point=") +
@@ -165,8 +163,8 @@ TEST(KillCampaign, PointKills_SpreadOverEveryPointAndTheCorrectEngineHolds) {
 }
 
 TEST(KillCampaign, PointKillAfterTheWriteBeforeTheAck_RecoversTheUnacknowledgedTransaction) {
-  Campaign c;
-  c.Run(kFake, "correct", 10, {"--point", "fake.commit:after"});
+  KillRun c;
+  c.Run(kFakeEngine, "correct", 10, {"--point", "fake.commit:after"});
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   // Killed after the record was synced but before `ok`: the transaction is
   // not acknowledged, yet recovery finds it.
@@ -174,10 +172,10 @@ TEST(KillCampaign, PointKillAfterTheWriteBeforeTheAck_RecoversTheUnacknowledgedT
 }
 
 TEST(KillCampaign, SigtermToCrashlab_KillsTheEngineAndRecordsNoHalfCase) {
-  Campaign c;
+  KillRun c;
   // The engine hangs in open for the whole 60 s deadline; SIGTERM comes first.
   const auto r = RunCrashlabKilledAfter(
-      {"run", "--engine", kFake, "--variant", "hang-in-open", "--seed", "1", "--cases", "3",
+      {"run", "--engine", kFakeEngine, "--variant", "hang-in-open", "--seed", "1", "--cases", "3",
        "--deadline-ms", "60000", "--db", c.db, "--workdir", c.dir / "cases"},
       1000, {{"CRASHLAB_TEST_MARKER", c.dir.path()}}, 15);
   EXPECT_EQ(r.exit_code, 128 + 15) << r.out << r.err;
@@ -216,10 +214,10 @@ for line in sys.stdin:
 }
 
 TEST(KillCampaign, ReproRerunsTheRecordedCase) {
-  Campaign c;
-  c.Run(kFake, "exit-in-open", 2);
-  const auto r = RunCrashlab({"repro", "--engine", kFake, "--variant", "exit-in-open", "--seed",
-                              "7", "--case", "1", "--db", c.db});
+  KillRun c;
+  c.Run(kFakeEngine, "exit-in-open", 2);
+  const auto r = RunCrashlab({"repro", "--engine", kFakeEngine, "--variant", "exit-in-open",
+                              "--seed", "7", "--case", "1", "--db", c.db});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("verdict:   recovery-failed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("recorded:  recovery-failed"), std::string::npos) << r.out;

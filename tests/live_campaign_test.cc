@@ -11,7 +11,7 @@
 namespace crashlab::e2e {
 namespace {
 
-struct Campaign {
+struct LiveRun {
   TempDir dir;
   std::string db = dir / "results.db";
   CommandResult result;
@@ -28,7 +28,7 @@ struct Campaign {
 };
 
 TEST(LiveCampaign, MixedLiveCampaign_AlternatesKindsAndRecordsEachState) {
-  Campaign c;
+  LiveRun c;
   c.Run("correct-flush-every", "power-loss,kill", 8, {"--live"});
   ASSERT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   EXPECT_EQ(Query(c.db, "SELECT crash_kind FROM campaigns")[0].at("crash_kind"), "kill,power-loss");
@@ -52,7 +52,7 @@ TEST(LiveCampaign, MixedLiveCampaign_AlternatesKindsAndRecordsEachState) {
 }
 
 TEST(LiveCampaign, LiveKillAtANamedPoint_KillsAtAHitOfThatPoint) {
-  Campaign c;
+  LiveRun c;
   c.Run("correct", "kill", 4, {"--live", "--point", "journal.write:after"});
   ASSERT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   EXPECT_EQ(Query(c.db, "SELECT 1 FROM cases").size(), 4u);
@@ -62,7 +62,7 @@ TEST(LiveCampaign, LiveKillAtANamedPoint_KillsAtAHitOfThatPoint) {
 // salts its WAL at random), so a rerun rarely rebuilds the same state: a
 // failure is replayed from the trace the results store keeps.
 TEST(LiveCampaign, LivePowerLossCatchesAnUnsyncedJournal_AndReproReplaysItsTrace) {
-  Campaign c;
+  LiveRun c;
   c.Run("journal-no-sync", "power-loss", 20, {"--live"});
   ASSERT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
   EXPECT_FALSE(Query(c.db, "SELECT 1 FROM cases WHERE verdict = 'lost-acked'").empty());

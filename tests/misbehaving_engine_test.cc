@@ -14,9 +14,7 @@
 namespace crashlab::e2e {
 namespace {
 
-const std::string kFake = CRASHLAB_FAKE_ENGINE;
-
-struct Campaign {
+struct MisbehavingRun {
   TempDir dir;
   std::string db = dir / "results.db";
   std::string workdir = dir / "cases";
@@ -25,9 +23,10 @@ struct Campaign {
 
   void Run(const std::string& variant, int cases, const std::string& crash = "kill",
            std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"run",    "--engine", kFake,     "--variant",           variant,
-                                  "--seed", "3",        "--cases", std::to_string(cases), "--crash",
-                                  crash,    "--db",     db,        "--workdir",           workdir};
+    std::vector<std::string> args{
+        "run",    "--engine", kFakeEngine, "--variant",           variant,
+        "--seed", "3",        "--cases",   std::to_string(cases), "--crash",
+        crash,    "--db",     db,          "--workdir",           workdir};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto start = std::chrono::steady_clock::now();
     result = RunCrashlab(args, {{"CRASHLAB_TEST_MARKER", dir.path()}});
@@ -56,7 +55,7 @@ TEST(MisbehavingEngine, ExitingAtOnce_IsASetupErrorNotAVerdictPerCase) {
 }
 
 TEST(MisbehavingEngine, FloodingStdout_IsAProtocolErrorAndTheFloodIsStopped) {
-  Campaign c;
+  MisbehavingRun c;
   c.Run("flood-stdout", 3);
   EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
   const auto cases = c.Cases();
@@ -69,7 +68,7 @@ TEST(MisbehavingEngine, FloodingStdout_IsAProtocolErrorAndTheFloodIsStopped) {
 }
 
 TEST(MisbehavingEngine, HundredMegabyteLine_IsAProtocolErrorReadOnlyUpToTheLimit) {
-  Campaign c;
+  MisbehavingRun c;
   c.Run("long-line", 2);
   EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
   const auto cases = c.Cases();
@@ -84,7 +83,7 @@ TEST(MisbehavingEngine, HundredMegabyteLine_IsAProtocolErrorReadOnlyUpToTheLimit
 }
 
 TEST(MisbehavingEngine, ProcessesAnEngineForks_DieWithItEvenInASessionOfTheirOwn) {
-  Campaign c;
+  MisbehavingRun c;
   c.Run("fork-child", 4);
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   const auto cases = c.Cases();
@@ -94,7 +93,7 @@ TEST(MisbehavingEngine, ProcessesAnEngineForks_DieWithItEvenInASessionOfTheirOwn
 }
 
 TEST(MisbehavingEngine, ForkingEngineUnderTheTracer_LeavesNothingRunning) {
-  Campaign c;
+  MisbehavingRun c;
   c.Run("fork-child", 3, "power-loss");
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   EXPECT_EQ(c.Cases().size(), 3u);
@@ -102,7 +101,7 @@ TEST(MisbehavingEngine, ForkingEngineUnderTheTracer_LeavesNothingRunning) {
 }
 
 TEST(MisbehavingEngine, IgnoringSigtermAndNotExiting_CostsOneDeadlinePerProcessThenItIsKilled) {
-  Campaign c;
+  MisbehavingRun c;
   c.Run("ignore-sigterm", 3, "kill", {"--deadline-ms", "400"});
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   const auto cases = c.Cases();
@@ -112,18 +111,18 @@ TEST(MisbehavingEngine, IgnoringSigtermAndNotExiting_CostsOneDeadlinePerProcessT
 }
 
 TEST(MisbehavingEngine, SigtermToCrashlab_StillKillsAnEngineThatIgnoresIt) {
-  Campaign c;
-  const auto r =
-      RunCrashlabKilledAfter({"run", "--engine", kFake, "--variant", "ignore-sigterm", "--seed",
-                              "1", "--cases", "1000", "--db", c.db, "--workdir", c.workdir},
-                             1500, {{"CRASHLAB_TEST_MARKER", c.dir.path()}}, SIGTERM);
+  MisbehavingRun c;
+  const auto r = RunCrashlabKilledAfter(
+      {"run", "--engine", kFakeEngine, "--variant", "ignore-sigterm", "--seed", "1", "--cases",
+       "1000", "--db", c.db, "--workdir", c.workdir},
+      1500, {{"CRASHLAB_TEST_MARKER", c.dir.path()}}, SIGTERM);
   EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r.out << r.err;
   EXPECT_EQ(c.LeftRunning(), 0);
   EXPECT_EQ(Query(c.db, "SELECT status FROM campaigns").at(0).at("status"), "interrupted");
 }
 
 TEST(MisbehavingEngine, WritingOutsideItsDirectory_UnderPowerLossIsAnErrorNotAVerdict) {
-  Campaign c;
+  MisbehavingRun c;
   c.Run("write-outside", 3, "power-loss");
   EXPECT_EQ(c.result.exit_code, 2) << c.result.out << c.result.err;
   EXPECT_NE(c.result.err.find("wrote outside the directory crashlab gave it"), std::string::npos)
@@ -136,7 +135,7 @@ TEST(MisbehavingEngine, WritingOutsideItsDirectory_UnderPowerLossIsAnErrorNotAVe
 TEST(MisbehavingEngine, WritingOutsideItsDirectory_IsHarmlessToAKill) {
   // A killed process's files survive wherever they are, so kill verdicts stay
   // true; only a simulated power loss, which crashes one directory, cannot be.
-  Campaign c;
+  MisbehavingRun c;
   c.Run("write-outside", 3, "kill");
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
   EXPECT_EQ(c.Cases().size(), 3u);
@@ -161,7 +160,7 @@ class SmallFileSystem {
 };
 
 TEST(MisbehavingEngine, FillingTheDisk_IsAClearErrorAndNoVerdictOfAFullDiskIsRecorded) {
-  Campaign c;
+  MisbehavingRun c;
   SmallFileSystem small(c.dir / "small", "8m");
   if (!small.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root (CI runs as root)";
   c.workdir = c.dir / "small/cases";
@@ -179,7 +178,7 @@ TEST(CrashlabFaults, CaseDirectoryOnAFullFileSystem_IsAClearErrorNeverAFalseVerd
   // A correct engine, and a file system too small for crashlab's own case
   // directories: whatever fails first, nothing is recorded as a verdict.
   for (const std::string crash : {"kill", "power-loss"}) {
-    Campaign c;
+    MisbehavingRun c;
     SmallFileSystem small(c.dir / "small", "96k");
     if (!small.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root (CI runs as root)";
     c.workdir = c.dir / "small/cases";

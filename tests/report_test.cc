@@ -44,7 +44,8 @@ std::string RenderInChromium(const TempDir& dir, const std::string& html, const 
   return dom.out;
 }
 
-int Count(const std::string& text, const std::string& what) {
+// How many times `what` occurs in `text`.
+int Occurrences(const std::string& text, const std::string& what) {
   int n = 0;
   for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
     ++n;
@@ -80,7 +81,7 @@ TEST(Report, ComparesVariantsAndTellsAFailureWithItsTimelineInABrowser) {
   EXPECT_EQ(page.find("http://"), std::string::npos);
   EXPECT_EQ(page.find("https://"), std::string::npos);
   EXPECT_EQ(page.find("<link"), std::string::npos);
-  EXPECT_EQ(Count(page, "<script"), 1);
+  EXPECT_EQ(Occurrences(page, "<script"), 1);
 
   const std::string dom = RenderInChromium(dir, html, "report-1280.png", 1280);
   for (const char* part :
@@ -93,7 +94,7 @@ TEST(Report, ComparesVariantsAndTellsAFailureWithItsTimelineInABrowser) {
   }
   // A power-loss failure's timeline names its files and shows lost writes.
   EXPECT_NE(dom.find(">journal"), std::string::npos);
-  EXPECT_GT(Count(dom, "class=\"failure\""), 1);
+  EXPECT_GT(Occurrences(dom, "class=\"failure\""), 1);
   // The counts: 4 campaigns... 3 here, and the variants compared side by side.
   EXPECT_NE(dom.find("<b>3</b> campaign(s), <b>2</b> engine(s), <b>5</b> variant(s)"),
             std::string::npos);
@@ -129,8 +130,8 @@ TEST(Report, AnEnginesHtmlReachesTheReportEscaped) {
   EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(page.find("&lt;img src=x onerror=alert(2)&gt;"), std::string::npos);
   const std::string dom = RenderInChromium(dir, html, "report-escaped.png", 1280);
-  EXPECT_EQ(Count(dom, "<script"), 1) << "only the report's own script";
-  EXPECT_EQ(Count(dom, "<img"), 0);
+  EXPECT_EQ(Occurrences(dom, "<script"), 1) << "only the report's own script";
+  EXPECT_EQ(Occurrences(dom, "<img"), 0);
   EXPECT_NE(dom.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
 }
 

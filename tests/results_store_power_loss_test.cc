@@ -13,10 +13,6 @@ namespace {
 
 const std::string kStore = CRASHLAB_RESULTS_STORE_ENGINE;
 
-int64_t Count(const std::string& db, const std::string& where) {
-  return std::stoll(Query(db, "SELECT count(*) AS n FROM cases WHERE " + where)[0].at("n"));
-}
-
 int64_t Sum(const std::string& db, const std::string& column) {
   return std::stoll(
       Query(db, "SELECT coalesce(sum(" + column + "), 0) AS n FROM cases")[0].at("n"));
@@ -46,15 +42,15 @@ TEST(ResultsStorePowerLoss, ExploreAsUsed_EveryCrashStateKeepsEveryRecordedCase)
   ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"((\d+) distinct, )"))) << r.out;
   const int64_t distinct = std::stoll(m[1]);
   EXPECT_GT(distinct, 100) << r.out;
-  EXPECT_EQ(Count(db, "1"), distinct);
-  EXPECT_EQ(Count(db, "violation = 1"), 0);
+  EXPECT_EQ(CountCasesWhere(db, "1"), distinct);
+  EXPECT_EQ(CountCasesWhere(db, "violation = 1"), 0);
   // Not vacuous: kills and power losses, torn writes, and states that had
   // recorded cases to keep, recovered up to the whole workload.
-  EXPECT_GT(Count(db, "crash_kind = 'kill'"), 10);
-  EXPECT_GT(Count(db, "crash_kind = 'power-loss' AND crash_plan LIKE '% keep=%'"), 10);
-  EXPECT_GT(Count(db, "crash_plan LIKE '% tear=%'"), 0);
-  EXPECT_GT(Count(db, "crash_kind = 'power-loss' AND txns_acked > 0"), 100);
-  EXPECT_GT(Count(db, "txns_acked = 8 AND recovered_prefix = 8"), 0);
+  EXPECT_GT(CountCasesWhere(db, "crash_kind = 'kill'"), 10);
+  EXPECT_GT(CountCasesWhere(db, "crash_kind = 'power-loss' AND crash_plan LIKE '% keep=%'"), 10);
+  EXPECT_GT(CountCasesWhere(db, "crash_plan LIKE '% tear=%'"), 0);
+  EXPECT_GT(CountCasesWhere(db, "crash_kind = 'power-loss' AND txns_acked > 0"), 100);
+  EXPECT_GT(CountCasesWhere(db, "txns_acked = 8 AND recovered_prefix = 8"), 0);
 }
 
 TEST(ResultsStorePowerLoss, PowerLossCampaignAsUsed_KeepsEveryRecordedCase) {
@@ -62,7 +58,7 @@ TEST(ResultsStorePowerLoss, PowerLossCampaignAsUsed_KeepsEveryRecordedCase) {
   CommandResult r = Campaign(dir, "as-used", "power-loss", 20);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string db = dir / "results.db";
-  EXPECT_EQ(Count(db, "crash_kind = 'power-loss' AND verdict = 'pass'"), 20);
+  EXPECT_EQ(CountCasesWhere(db, "crash_kind = 'power-loss' AND verdict = 'pass'"), 20);
   EXPECT_GT(Sum(db, "txns_acked"), 20);
   EXPECT_EQ(CountProcessesWithEnv("CRASHLAB_TEST_MARKER=" + dir.path()), 0);
 }
@@ -72,7 +68,7 @@ TEST(ResultsStorePowerLoss, KillCampaignAsUsed_KeepsEveryRecordedCase) {
   CommandResult r = Campaign(dir, "as-used", "kill", 20);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string db = dir / "results.db";
-  EXPECT_EQ(Count(db, "crash_kind = 'kill' AND verdict = 'pass'"), 20);
+  EXPECT_EQ(CountCasesWhere(db, "crash_kind = 'kill' AND verdict = 'pass'"), 20);
   EXPECT_GT(Sum(db, "txns_acked"), 20);
 }
 
@@ -83,9 +79,9 @@ TEST(ResultsStorePowerLoss, SyncNormal_PowerLossLosesRecordedCasesAndIsCaught) {
   CommandResult r = Campaign(dir, "sync-normal", "power-loss", 10);
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   const std::string db = dir / "results.db";
-  EXPECT_GT(Count(db, "verdict = 'lost-acked' AND violation = 1"), 0) << r.out;
+  EXPECT_GT(CountCasesWhere(db, "verdict = 'lost-acked' AND violation = 1"), 0) << r.out;
   // WAL keeps it consistent: only whole transactions from the end are lost.
-  EXPECT_EQ(Count(db, "verdict NOT IN ('pass', 'lost-acked')"), 0) << r.out;
+  EXPECT_EQ(CountCasesWhere(db, "verdict NOT IN ('pass', 'lost-acked')"), 0) << r.out;
 }
 
 }  // namespace

@@ -22,23 +22,10 @@ namespace crashlab::pagejournal {
 namespace {
 
 using testing_support::AsMap;
+using testing_support::Del;
+using testing_support::Put;
 using testing_support::TempDir;
 using State = std::map<std::string, std::string>;
-
-adapter::Op Put(std::string key, std::string value) {
-  adapter::Op op;
-  op.is_put = true;
-  op.key = std::move(key);
-  op.value = std::move(value);
-  return op;
-}
-
-adapter::Op Del(std::string key) {
-  adapter::Op op;
-  op.is_put = false;
-  op.key = std::move(key);
-  return op;
-}
 
 State DumpOf(adapter::Engine& engine) {
   auto pairs = engine.Dump();

@@ -18,7 +18,7 @@ namespace {
 
 constexpr uint64_t kHeaderMagic = 0x0000315244484A50ull;  // "PJHDR1\0\0"
 constexpr uint32_t kHeaderVersion = 1;
-constexpr std::size_t kChecksumAt = kHeaderBytes - 4;
+constexpr std::size_t kHeaderChecksumAt = kHeaderBytes - 4;
 constexpr char kA[] = "header.a";
 constexpr char kB[] = "header.b";
 constexpr char kTemp[] = "header.a.tmp";
@@ -59,8 +59,8 @@ void EncodeHeader(const Checkpoint& cp, uint8_t* block) {
   Store64(block + 32, cp.journal.file);
   Store64(block + 40, cp.journal.offset);
   Store64(block + 48, cp.page_count);
-  Store64(block + kChecksumAt - 8, cp.seq);  // the seq again, in the last sector
-  Store32(block + kChecksumAt, Crc32c(block, kChecksumAt));
+  Store64(block + kHeaderChecksumAt - 8, cp.seq);  // the seq again, in the last sector
+  Store32(block + kHeaderChecksumAt, Crc32c(block, kHeaderChecksumAt));
 }
 
 Result<Checkpoint> DecodeHeader(const uint8_t* block, std::size_t size) {
@@ -69,7 +69,7 @@ Result<Checkpoint> DecodeHeader(const uint8_t* block, std::size_t size) {
   if (Load32(block + 8) != kHeaderVersion)
     return Status::Error("header format version " + std::to_string(Load32(block + 8)) +
                          "; this engine reads version 1");
-  if (Crc32c(block, kChecksumAt) != Load32(block + kChecksumAt))
+  if (Crc32c(block, kHeaderChecksumAt) != Load32(block + kHeaderChecksumAt))
     return Status::Error("header checksum mismatch (torn write)");
   Checkpoint cp;
   cp.page_size = Load32(block + 12);

@@ -5,10 +5,12 @@
 #include <cstring>
 #include <vector>
 
+#include "engines/pagejournal/test_support.h"
+
 namespace crashlab::pagejournal {
 namespace {
 
-constexpr uint32_t kPage = 4096;
+using testing_support::kPage;
 
 std::vector<uint8_t> Page(uint8_t fill) { return std::vector<uint8_t>(kPage, fill); }
 

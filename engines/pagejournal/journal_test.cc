@@ -11,10 +11,9 @@
 namespace crashlab::pagejournal {
 namespace {
 
+using testing_support::kPage;
 using testing_support::Overwrite;
 using testing_support::TempDir;
-
-constexpr uint32_t kPage = 4096;
 
 // Records of `images` pages (4 KiB header block + images, padded) filled
 // with the transaction id.

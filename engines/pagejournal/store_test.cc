@@ -17,16 +17,9 @@ namespace {
 using testing_support::AsMap;
 using testing_support::CopyStore;
 using testing_support::Overwrite;
+using testing_support::Put;
 using testing_support::TempDir;
 using State = std::map<std::string, std::string>;
-
-protocol::Op Put(std::string key, std::string value) {
-  protocol::Op op;
-  op.is_put = true;
-  op.key = std::move(key);
-  op.value = std::move(value);
-  return op;
-}
 
 Options NoFlush() {
   Options o;

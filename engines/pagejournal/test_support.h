@@ -1,6 +1,6 @@
 // Helpers for pagejournal's unit tests: scratch directories, a simulated
 // process kill (copying a live store's files, which is what the page cache
-// holds), and byte surgery on journal files.
+// holds), byte surgery on journal files, and operations to apply.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,7 +15,12 @@
 #include <utility>
 #include <vector>
 
+#include "framework/protocol.h"
+
 namespace crashlab::pagejournal::testing_support {
+
+// The page size the tests' stores and journal records use.
+inline constexpr uint32_t kPage = 4096;
 
 // A fresh directory under the test's temporary directory, removed at the end.
 class TempDir {
@@ -62,6 +67,23 @@ using Pairs = std::vector<std::pair<std::string, std::string>>;
 // Order-insensitive form of a dump.
 inline std::map<std::string, std::string> AsMap(const Pairs& pairs) {
   return std::map<std::string, std::string>(pairs.begin(), pairs.end());
+}
+
+// A put of `key` = `value`, as a transaction's operation.
+inline protocol::Op Put(std::string key, std::string value) {
+  protocol::Op op;
+  op.is_put = true;
+  op.key = std::move(key);
+  op.value = std::move(value);
+  return op;
+}
+
+// A delete of `key`, as a transaction's operation.
+inline protocol::Op Del(std::string key) {
+  protocol::Op op;
+  op.is_put = false;
+  op.key = std::move(key);
+  return op;
 }
 
 }  // namespace crashlab::pagejournal::testing_support
