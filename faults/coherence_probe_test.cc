@@ -1,7 +1,6 @@
 #include "faults/coherence_probe.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>

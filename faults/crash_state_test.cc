@@ -1,7 +1,6 @@
 #include "faults/crash_state.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -415,7 +414,6 @@ TEST(CrashStateTest, Kill_KeepsEveryEventBeforeTheCrashPoint) {
   const uint64_t rename = t.Rename("tmp", "cur", 1);
   const uint64_t last = t.Write(1, 3, "d");
   TempDir base;
-  fs::create_directories(base.path());
   {
     TempDir out;
     ASSERT_TRUE(BuildKillState(t.trace(), rename, base.path(), out.path()).ok());
@@ -467,7 +465,6 @@ Trace MixedTrace() {
 TEST(CrashStateTest, SamePlanGivesTheSameBytesTwice) {
   const Trace trace = MixedTrace();
   TempDir base;
-  fs::create_directories(base.path());
   {
     std::ofstream(base.path() + "/cur") << "previous";
     std::ofstream(base.path() + "/old") << std::string(5000, 'o');
