@@ -18,15 +18,14 @@ namespace {
 
 using internal::ContentOp;
 using internal::EraseTree;
+using internal::GrowsFile;
+using internal::kFallocKeepSize;
 using internal::MoveTree;
 using internal::NameOp;
 using internal::Node;
 using internal::Parent;
 using internal::Replay;
 using internal::State;
-
-// FALLOC_FL_KEEP_SIZE as the tracer records it in Event::flags.
-constexpr uint32_t kFallocKeepSize = 0x01;
 
 bool KeepsSize(const ContentOp& op) { return (op.flags & kFallocKeepSize) != 0; }
 
@@ -298,26 +297,147 @@ struct NodeResult {
   uint64_t digest = 0;
 };
 
+// ext4's block size: mke2fs's default (mke2fs.conf, blocksize = 4096) for
+// every file system but the smallest. ext4 allocates, writes back and
+// exposes file data in blocks.
+constexpr uint64_t kExt4Block = 4096;
+
+// ext4-ordered, the on-disk size rule: how many of a file's pending writes
+// that grew it (GrowsFile, in trace order from `first`) survive. ext4 never
+// writes a file's size itself: its i_disksize is journaled when writeback
+// allocates the blocks under it (fs/ext4/inode.c, mpage_map_and_submit_extent:
+// "Update on-disk size after IO is submitted"), or at the write if the write
+// ends in an allocated block, so no earlier than the call and no later than
+// the next fsync or fdatasync of the file. i_disksize only grows, so the sizes
+// that survive are those of a prefix of the growing writes; and only a write
+// called before the journal's cut can have had its size journaled before it.
+// A kept replace-via-rename forces the writes before it (auto_da_alloc).
+std::size_t Ext4GrowthKept(const Node& node, std::size_t first, uint64_t journal_cut,
+                           uint64_t flush_before, Prng& prng) {
+  std::size_t eligible = 0;
+  std::size_t forced = 0;
+  for (std::size_t i = first; i < node.ops.size(); ++i) {
+    const ContentOp& op = node.ops[i];
+    if (op.durable || !GrowsFile(op)) continue;
+    if (op.journal_at_call > journal_cut) break;  // every later call is later still
+    ++eligible;
+    if (op.seq < flush_before) forced = eligible;
+  }
+  if (eligible == forced) return forced;
+  return static_cast<std::size_t>(
+      prng.Range(static_cast<int64_t>(forced), static_cast<int64_t>(eligible)));
+}
+
+// ext4-ordered, the one way an earlier append may read as zeros while a later
+// one is there: its bytes fell in a block that an earlier writeback had
+// already allocated (the block holding the file's old end). data=ordered
+// orders only newly allocated blocks before the commit that exposes them; a
+// block already allocated is rewritten whenever writeback reaches it, and
+// range-cyclic writeback may reach the next, new block first. On disk the old
+// block is as its last writeback left it: zeros past the end of file it had
+// then (linux-ext4, 2023-03-24, "ext4: defer updating i_disksize until endio",
+// reproduces "foo\0\0\0" after `echo -n foo >> f; sync; echo -n bar >> f`
+// and a crash). So per such block, the kept growing writes that started in it
+// from some point on (a suffix in time) lose their bytes there. Returns, per op
+// index, whether its units in its first block read as old.
+std::vector<bool> Ext4StaleTails(const Node& node, std::size_t first, std::size_t kept_growth,
+                                 uint64_t flush_before, Prng& prng) {
+  std::vector<bool> stale(node.ops.size(), false);
+  std::map<uint64_t, std::vector<std::size_t>> by_block;  // block -> ops that grew from inside it
+  std::size_t growth = 0;
+  for (std::size_t i = first; i < node.ops.size() && growth < kept_growth; ++i) {
+    const ContentOp& op = node.ops[i];
+    if (op.durable || !GrowsFile(op)) continue;
+    ++growth;
+    const uint64_t block = op.size_before / kExt4Block;
+    const bool starts_in_block = op.offset < (block + 1) * kExt4Block;
+    if (op.seq < flush_before || op.size_before % kExt4Block == 0 || !starts_in_block) continue;
+    by_block[block].push_back(i);
+  }
+  for (const auto& [block, ops] : by_block) {
+    if (!prng.Chance(1, kTearOneIn)) continue;
+    for (std::size_t j = prng.Below(ops.size()); j < ops.size(); ++j) stale[ops[j]] = true;
+  }
+  return stale;
+}
+
+// Marks old every unit of `op` that starts in the block holding its file's
+// old end (Ext4StaleTails): a snapshot of the block, zeros past the old end.
+void MarkStaleTail(const ContentOp& op, uint32_t unit, std::string& fate) {
+  if (fate.empty()) fate.assign(UnitCount(op, unit), 'N');
+  const uint64_t block_end = (op.size_before / kExt4Block + 1) * kExt4Block;
+  const uint64_t first = op.offset / unit;
+  for (std::size_t u = 0; u < fate.size() && (first + u) * unit < block_end; ++u) fate[u] = 'O';
+}
+
+// ext4-ordered: one file's pending changes (docs/persistence-model.md). The
+// file's on-disk size moves only by journaled metadata: truncates and
+// fallocates by their place before the journal's cut, growing writes by
+// Ext4GrowthKept; a write that did not grow the file cannot move it, so one
+// that reaches past the size on disk (an earlier growth was lost) is lost too.
+Result<NodeResult> Ext4Content(const Resolution& resolution, int id, const Node& node,
+                               std::string image, std::size_t first, const PowerLossPlan& plan,
+                               Decider& decider, CrashReport* report) {
+  Prng& prng = decider.prng();
+  const uint64_t flush_before = resolution.FlushBefore(id);
+  const std::size_t kept_growth =
+      Ext4GrowthKept(node, first, resolution.journal_cut, flush_before, prng);
+  const std::vector<bool> stale = Ext4StaleTails(node, first, kept_growth, flush_before, prng);
+  std::size_t growth = 0;
+  for (std::size_t i = first; i < node.ops.size(); ++i) {
+    const ContentOp& op = node.ops[i];
+    if (op.durable) {
+      Apply(op, "", 1, prng, image);
+      continue;
+    }
+    const bool forced = op.seq < flush_before;
+    bool keep = forced;
+    if (op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate) {
+      keep = keep || op.journal_ordinal < resolution.journal_cut;
+    } else if (GrowsFile(op)) {
+      keep = growth++ < kept_growth;
+    } else {
+      keep = (keep || decider.Keep()) && op.offset + op.data.size() <= image.size();
+    }
+    WriteOutcome outcome{op.seq, op.kind, op.file,
+                         keep ? WriteFate::kSurvived : WriteFate::kVanished, ""};
+    if (keep) {
+      std::string fate;
+      const bool can_tear = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
+      const uint64_t one_in = op.seq == plan.event ? kTearOneIn / 2 : kTearOneIn;
+      if (can_tear && !forced && prng.Chance(1, one_in)) {
+        fate = DrawTear(op, image.size(), plan, prng);
+      }
+      if (stale[i]) MarkStaleTail(op, plan.atomic_unit, fate);
+      if (!fate.empty()) {
+        outcome.fate = WriteFate::kTorn;
+        outcome.units = fate;
+      }
+      Apply(op, fate, plan.atomic_unit, prng, image);
+    }
+    if (report != nullptr) report->writes.push_back(outcome);
+  }
+  return NodeResult{std::move(image), 0};
+}
+
 // The seeded path: decisions and garbage bytes interleave in one stream, in
 // the order every earlier crashlab drew them, so stored plans rebuild the
 // same bytes.
 Result<NodeResult> SeededContent(const Resolution* resolution, int id, const Node& node,
                                  std::string image, std::size_t first, const PowerLossPlan* plan,
                                  Decider* decider, CrashReport* report) {
+  if (plan != nullptr && plan->profile == Profile::kExt4Ordered) {
+    return Ext4Content(*resolution, id, node, std::move(image), first, *plan, *decider, report);
+  }
   for (std::size_t i = first; i < node.ops.size(); ++i) {
     const ContentOp& op = node.ops[i];
     if (op.durable || plan == nullptr) {
       Apply(op, "", 1, decider->prng(), image);
       continue;
     }
+    // Only ext4's replace-via-rename forces a change (ResolveNames).
     const bool forced = op.seq < resolution->FlushBefore(id);
-    bool keep = forced;
-    if (!forced) {
-      const bool metadata_op = op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate;
-      keep = plan->profile == Profile::kExt4Ordered && metadata_op
-                 ? op.journal_ordinal < resolution->journal_cut
-                 : decider->Keep();
-    }
+    const bool keep = forced || decider->Keep();
     WriteOutcome outcome{op.seq, op.kind, op.file,
                          keep ? WriteFate::kSurvived : WriteFate::kVanished, ""};
     if (keep) {

@@ -31,7 +31,8 @@ std::string Normalize(const Trace& trace, std::string path) {
 }
 
 int NewNode(State& state, bool dir, std::string base = "") {
-  state.nodes.push_back(Node{dir, std::move(base), {}});
+  const uint64_t size = base.size();
+  state.nodes.push_back(Node{dir, std::move(base), {}, size});
   return static_cast<int>(state.nodes.size()) - 1;
 }
 
@@ -230,15 +231,25 @@ Status Step(const Trace& trace, uint64_t i, bool done, Profile profile, State& s
     case EventKind::kFallocate: {
       Result<int> node = NodeOf(state, e);
       if (!node.ok()) return node.status();
+      Node& n = state.nodes[*node];
       ContentOp op{i, e.kind, e.file, e.offset, e.length, e.data, e.flags, false, 0};
       if (e.kind == EventKind::kTruncate) op.offset = e.length;
+      op.size_before = n.size;
+      op.journal_at_call = state.journal_ops;
       if (e.kind == EventKind::kTruncate || e.kind == EventKind::kFallocate) {
         op.journal_ordinal = state.journal_ops++;
+      }
+      if (e.kind == EventKind::kTruncate) {
+        n.size = e.length;
+      } else if (e.kind == EventKind::kFallocate) {
+        if ((e.flags & kFallocKeepSize) == 0) n.size = std::max(n.size, e.offset + e.length);
+      } else if (e.kind == EventKind::kWrite) {
+        n.size = std::max<uint64_t>(n.size, e.offset + e.data.size());
       }
       // DURABILITY: O_DSYNC/O_SYNC make a write durable when it returns
       // (POSIX synchronized I/O data integrity); one still in flight is not.
       op.durable = done && e.kind == EventKind::kWrite && (e.flags & (kOpenDsync | kOpenSync)) != 0;
-      state.nodes[*node].ops.push_back(std::move(op));
+      n.ops.push_back(std::move(op));
       break;
     }
     case EventKind::kFsync:
@@ -261,13 +272,19 @@ Status Step(const Trace& trace, uint64_t i, bool done, Profile profile, State& s
       break;
     }
     case EventKind::kSyncRange:
+      // sync_file_range(2) is no durability barrier, under either profile:
+      // it writes neither metadata nor the device's write cache, and "there
+      // are no guarantees that the data will be available after a crash".
+      // It is kept in the trace (trace dump, crash points) and changes
+      // nothing here.
+      break;
     case EventKind::kMsync: {
       if (!done) break;
       Result<int> node = NodeOf(state, e);
       if (!node.ok()) return node.status();
       // Under Linux msync(MS_SYNC) is vfs_fsync_range on the file, so it
       // also covers write()s to the range; POSIX promises only the mapping.
-      const bool map_only = e.kind == EventKind::kMsync && profile == Profile::kPosix;
+      const bool map_only = profile == Profile::kPosix;
       SyncRange(state.nodes[*node], e.offset, e.offset + e.length, map_only);
       break;
     }
@@ -298,6 +315,9 @@ void Settle(State& state) {
       const bool meta = op.kind == EventKind::kTruncate || op.kind == EventKind::kFallocate;
       if (meta && op.durable) {
         state.journal_floor = std::max(state.journal_floor, op.journal_ordinal + 1);
+      }
+      if (GrowsFile(op) && op.durable) {
+        state.journal_floor = std::max(state.journal_floor, op.journal_at_call);
       }
     }
   }

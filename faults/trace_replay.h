@@ -17,6 +17,9 @@
 
 namespace crashlab::faults::internal {
 
+// FALLOC_FL_KEEP_SIZE as the tracer records it in Event::flags.
+inline constexpr uint32_t kFallocKeepSize = 0x01;
+
 // One change to a file's content or size, as the trace recorded it.
 struct ContentOp {
   uint64_t seq = 0;
@@ -30,7 +33,19 @@ struct ContentOp {
   uint32_t flags = 0;
   bool durable = false;
   uint64_t journal_ordinal = 0;  // kTruncate, kFallocate: place among metadata changes
+  // The file's size in the page cache when the call was made, and how many
+  // metadata changes (journal ordinals) preceded the call: a write whose end
+  // passes `size_before` grows the file, and ext4 journals the new size no
+  // earlier than the call (GrowsFile, Settle, persistence_model.cc).
+  uint64_t size_before = 0;
+  uint64_t journal_at_call = 0;
 };
+
+// Whether `op` is a write that grows its file: its end passes the size the
+// file had in the page cache when it was called.
+inline bool GrowsFile(const ContentOp& op) {
+  return op.kind == EventKind::kWrite && op.offset + op.data.size() > op.size_before;
+}
 
 // A file or directory (one inode): its bytes when the trace started and the
 // changes made to it since.
@@ -38,6 +53,7 @@ struct Node {
   bool dir = false;
   std::string base;
   std::vector<ContentOp> ops;
+  uint64_t size = 0;  // the size in the page cache after the last replayed change
 };
 
 // One change to the namespace (create, mkdir, rename, link, unlink, rmdir).
@@ -63,7 +79,8 @@ struct State {
   std::vector<NameOp> name_ops;
   std::map<uint64_t, int> ids;  // trace file id -> node
   uint64_t journal_ops = 0;     // metadata changes seen, in trace order
-  uint64_t journal_floor = 0;   // ext4: ordinals below this are committed
+  // ext4: ordinals below this are committed (Settle).
+  uint64_t journal_floor = 0;
 };
 
 // The directory part of `path`; "" for a path at the root.
@@ -82,8 +99,11 @@ State StartState(const DirTree& base);
 // flight (a write not yet durable, a sync that promised nothing yet).
 [[nodiscard]] Status Step(const Trace& trace, uint64_t i, bool done, Profile profile, State& state);
 
-// Derives what the durable changes imply (ext4's journal floor); call once,
-// after the last Step, before drawing a crash from `state`.
+// Derives what the durable changes imply for ext4's journal, which commits
+// in order: a durable name change, truncate or fallocate commits every
+// metadata change before it, and so does a durable write that grew its file
+// (its new size was journaled after every change made before the call).
+// Call once, after the last Step, before drawing a crash from `state`.
 void Settle(State& state);
 
 // Replays events [0, crash) — and event `crash` as in flight when `in_flight`

@@ -56,8 +56,16 @@ std::string DescribeEvent(const faults::Event& e) {
     case EventKind::kTruncate:
       line += fmt::format(" size {}", e.length);
       break;
-    case EventKind::kFallocate:
     case EventKind::kSyncRange:
+      // sync_file_range(2): a length of 0 means from the offset to the end
+      // of the file, whatever its size then.
+      if (e.length == 0) {
+        line += fmt::format(" @{} to end of file", e.offset);
+      } else {
+        line += fmt::format(" @{} +{}", e.offset, e.length);
+      }
+      break;
+    case EventKind::kFallocate:
     case EventKind::kMsync:
       line += fmt::format(" @{} +{}", e.offset, e.length);
       if (e.kind == EventKind::kFallocate && e.flags != 0) line += fmt::format(" mode {}", e.flags);
