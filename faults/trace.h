@@ -22,7 +22,8 @@ enum class EventKind : uint8_t {
   kFallocate = 5,  // file, offset, length (size grows when past the end, unless KEEP_SIZE in flags)
   kFsync = 6,      // file (a directory's file id when fsync is on a directory)
   kFdatasync = 7,  // file
-  kSyncRange = 8,  // file, offset, length (sync_file_range with SYNC_FILE_RANGE_WAIT_AFTER)
+  kSyncRange = 8,  // file, offset, length (0: to end of file); sync_file_range, WRITE|WAIT_AFTER;
+                   // no durability barrier (docs/persistence-model.md)
   kSyncAll = 9,    // sync(), syncfs(): everything durable
   kMapWrite = 10,  // file, offset, data: pages changed through a shared writable mapping
   kMsync = 11,     // file, offset, length: MS_SYNC on a mapped range
