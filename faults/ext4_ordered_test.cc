@@ -1,6 +1,7 @@
 // The ext4-ordered profile's rules on writes that grow a file
-// (docs/persistence-model.md, "ext4-ordered"; persistence_model.cc,
-// Ext4GrowthKept, Ext4StaleTails, Ext4Content; trace_replay.cc, Settle). Each
+// (docs/persistence-model.md, "ext4-ordered"; ext4_ordered.cc,
+// Ext4GrowthKept, Ext4StaleTails; persistence_model.cc, Ext4Content;
+// trace_replay.cc, Settle). Each
 // test checks a state the rule forbids never appears over many seeds, that
 // the states it allows do appear, and that posix still produces the forbidden
 // one (posix is the weakest model).

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "faults/ext4_ordered.h"
 #include "faults/fast_digest.h"
 #include "faults/model_internal.h"
 #include "faults/trace_file.h"
@@ -18,7 +19,10 @@ namespace {
 
 using internal::ContentOp;
 using internal::EraseTree;
+using internal::Ext4GrowthKept;
+using internal::Ext4StaleTails;
 using internal::GrowsFile;
+using internal::kExt4Block;
 using internal::kFallocKeepSize;
 using internal::MoveTree;
 using internal::NameOp;
@@ -297,70 +301,6 @@ struct NodeResult {
   uint64_t digest = 0;
 };
 
-// ext4's block size: mke2fs's default (mke2fs.conf, blocksize = 4096) for
-// every file system but the smallest. ext4 allocates, writes back and
-// exposes file data in blocks.
-constexpr uint64_t kExt4Block = 4096;
-
-// ext4-ordered, the on-disk size rule: how many of a file's pending writes
-// that grew it (GrowsFile, in trace order from `first`) survive. ext4 never
-// writes a file's size itself: its i_disksize is journaled when writeback
-// allocates the blocks under it (fs/ext4/inode.c, mpage_map_and_submit_extent:
-// "Update on-disk size after IO is submitted"), or at the write if the write
-// ends in an allocated block, so no earlier than the call and no later than
-// the next fsync or fdatasync of the file. i_disksize only grows, so the sizes
-// that survive are those of a prefix of the growing writes; and only a write
-// called before the journal's cut can have had its size journaled before it.
-// A kept replace-via-rename forces the writes before it (auto_da_alloc).
-std::size_t Ext4GrowthKept(const Node& node, std::size_t first, uint64_t journal_cut,
-                           uint64_t flush_before, Prng& prng) {
-  std::size_t eligible = 0;
-  std::size_t forced = 0;
-  for (std::size_t i = first; i < node.ops.size(); ++i) {
-    const ContentOp& op = node.ops[i];
-    if (op.durable || !GrowsFile(op)) continue;
-    if (op.journal_at_call > journal_cut) break;  // every later call is later still
-    ++eligible;
-    if (op.seq < flush_before) forced = eligible;
-  }
-  if (eligible == forced) return forced;
-  return static_cast<std::size_t>(
-      prng.Range(static_cast<int64_t>(forced), static_cast<int64_t>(eligible)));
-}
-
-// ext4-ordered, the one way an earlier append may read as zeros while a later
-// one is there: its bytes fell in a block that an earlier writeback had
-// already allocated (the block holding the file's old end). data=ordered
-// orders only newly allocated blocks before the commit that exposes them; a
-// block already allocated is rewritten whenever writeback reaches it, and
-// range-cyclic writeback may reach the next, new block first. On disk the old
-// block is as its last writeback left it: zeros past the end of file it had
-// then (linux-ext4, 2023-03-24, "ext4: defer updating i_disksize until endio",
-// reproduces "foo\0\0\0" after `echo -n foo >> f; sync; echo -n bar >> f`
-// and a crash). So per such block, the kept growing writes that started in it
-// from some point on (a suffix in time) lose their bytes there. Returns, per op
-// index, whether its units in its first block read as old.
-std::vector<bool> Ext4StaleTails(const Node& node, std::size_t first, std::size_t kept_growth,
-                                 uint64_t flush_before, Prng& prng) {
-  std::vector<bool> stale(node.ops.size(), false);
-  std::map<uint64_t, std::vector<std::size_t>> by_block;  // block -> ops that grew from inside it
-  std::size_t growth = 0;
-  for (std::size_t i = first; i < node.ops.size() && growth < kept_growth; ++i) {
-    const ContentOp& op = node.ops[i];
-    if (op.durable || !GrowsFile(op)) continue;
-    ++growth;
-    const uint64_t block = op.size_before / kExt4Block;
-    const bool starts_in_block = op.offset < (block + 1) * kExt4Block;
-    if (op.seq < flush_before || op.size_before % kExt4Block == 0 || !starts_in_block) continue;
-    by_block[block].push_back(i);
-  }
-  for (const auto& [block, ops] : by_block) {
-    if (!prng.Chance(1, kTearOneIn)) continue;
-    for (std::size_t j = prng.Below(ops.size()); j < ops.size(); ++j) stale[ops[j]] = true;
-  }
-  return stale;
-}
-
 // Marks old every unit of `op` that starts in the block holding its file's
 // old end (Ext4StaleTails): a snapshot of the block, zeros past the old end.
 void MarkStaleTail(const ContentOp& op, uint32_t unit, std::string& fate) {
@@ -382,7 +322,8 @@ Result<NodeResult> Ext4Content(const Resolution& resolution, int id, const Node&
   const uint64_t flush_before = resolution.FlushBefore(id);
   const std::size_t kept_growth =
       Ext4GrowthKept(node, first, resolution.journal_cut, flush_before, prng);
-  const std::vector<bool> stale = Ext4StaleTails(node, first, kept_growth, flush_before, prng);
+  const std::vector<bool> stale =
+      Ext4StaleTails(node, first, kept_growth, flush_before, kTearOneIn, prng);
   std::size_t growth = 0;
   for (std::size_t i = first; i < node.ops.size(); ++i) {
     const ContentOp& op = node.ops[i];
