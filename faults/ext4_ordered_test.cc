@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "faults/crash_walk.h"
 #include "faults/persistence_model.h"
 #include "faults/trace.h"
 #include "faults/trace_builder_for_tests.h"
@@ -188,6 +189,39 @@ TEST(Ext4OrderedTest, FsyncOfAGrownFileCommitsEveryEarlierNameChange) {
   }
   EXPECT_EQ(ext4, std::set<std::string>{"data"});
   EXPECT_EQ(posix, (std::set<std::string>{"data", "<absent>"}));
+}
+
+// The walk over every crash point (crash_walk.h, which keeps each file's
+// durable prefix between points) draws the same ext4-ordered states as the
+// one-shot model, with appends, a stale block, names, truncates and syncs.
+TEST(Ext4OrderedTest, EveryPointOfAWalkMatchesTheOneShotModel) {
+  TraceBuilder t;
+  t.Create("log", 1);
+  t.Write(1, 0, "head");
+  t.Sync(EventKind::kFdatasync, 1);
+  t.Write(1, 4, std::string(5000, 'a'));
+  t.Create("table", 2);
+  t.Write(2, 0, std::string(300, 't'));
+  t.Write(1, 5004, "bb");
+  t.Rename("table", "table.1", 2);
+  Truncate(t, 1, 7000);
+  t.Write(1, 7000, "cc");
+  t.Sync(EventKind::kSyncRange, 1, 0, 0);
+  t.Write(2, 100, "over");
+  t.Sync(EventKind::kFsync, 2);
+  t.Write(1, 7002, std::string(kBlock, 'd'));
+  const Trace& trace = t.trace();
+  CrashWalk walk(trace, {}, Profile::kExt4Ordered, kUnit);
+  for (uint64_t c = 0; c <= trace.events.size(); ++c) {
+    for (uint64_t seed = 0; seed < 16; ++seed) {
+      PowerLossPlan plan{c, seed, kUnit, Profile::kExt4Ordered, std::nullopt};
+      Result<DirTree> walked = walk.PowerLoss(plan, nullptr);
+      ASSERT_TRUE(walked.ok()) << walked.status().message();
+      EXPECT_EQ(*walked, *ModelPowerLoss(trace, plan, {}, nullptr))
+          << "at " << c << " seed " << seed;
+    }
+    ASSERT_TRUE(walk.Next().ok());
+  }
 }
 
 }  // namespace
