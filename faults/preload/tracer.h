@@ -113,6 +113,18 @@ bool UnderCaseDir(const std::string& abs, std::string& rel);
 // case directory reaches such a file. /dev, /proc and /sys are not state.
 void NoteWriteOutside(const std::string& abs);
 
+// Whether `fd` is the pipe crashlab reads the engine's replies from: the
+// pipe whose device and inode CRASHLAB_REPLY_PIPE ("DEV:INO") names, at
+// whatever descriptor number the engine holds it. Without the variable, the
+// descriptor that was fd 1 when the library loaded. No lock needed.
+bool IsReplyPipe(int fd);
+
+// Whether `rel`, a path relative to the case directory, matches one of the
+// CRASHLAB_UNTRACED_FILES patterns (fnmatch globs with FNM_PATHNAME, ':'
+// between them): files the variant declares it never reads back, whose
+// descriptors and names the library leaves out of the trace. No lock needed.
+bool Untraced(const std::string& rel);
+
 // The file size the library believes, kept so that diffing a mapping never
 // touches a page past the end of its file (SIGBUS).
 void SetSize(uint64_t file, uint64_t size);
