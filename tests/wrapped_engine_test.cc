@@ -52,6 +52,16 @@ TEST(WrappedEngine, SqliteWalFullBehindAWrapper_HoldsItsContractsLive) {
   EXPECT_GT(CountCasesWhere(dir / "results.db", "crash_kind = 'kill'"), 0);
 }
 
+TEST(WrappedEngine, SqliteWalFullBehindAWrapperThatDoesNotExec_HoldsItsContractsLive) {
+  // The library's live kill takes the wrapper too: otherwise it exits with
+  // status 137 and the planned kill looks like the engine dying by itself.
+  TempDir dir;
+  CommandResult r =
+      RunWrapped(dir, "power-loss,kill", 6, {"--live"}, {{"CRASHLAB_WRAPPER_NO_EXEC", "1"}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(CountCasesWhere(dir / "results.db", "verdict = 'pass'"), 6) << r.out;
+}
+
 TEST(WrappedEngine, SqliteWalFullBehindAWrapper_HoldsInEveryExploredState) {
   TempDir dir;
   CommandResult r = RunCrashlab({"explore", "--engine", WrappedSqlite(dir), "--variant", "wal-full",

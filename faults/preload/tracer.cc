@@ -33,7 +33,7 @@ __attribute__((tls_model("initial-exec"))) thread_local uint32_t thread_number =
 
 // Set once by the constructor, before any other thread exists.
 int trace_fd = -1;
-// Live mode (CRASHLAB_KILL_AT_EVENT=c): the process SIGKILLs itself right
+// Live mode (CRASHLAB_KILL_AT_EVENT=c): the process SIGKILLs its group right
 // after event c reaches the trace. UINT64_MAX: never.
 uint64_t kill_at_event = UINT64_MAX;
 // The protocol pipe (IsReplyPipe), set once by the constructor.
@@ -223,6 +223,11 @@ void KillIfDue() {
   mappings::Freeze();
   ++S().flushing;
   mappings::Flush();
+  // The whole process group, as crashlab's own kills do: a wrapper script
+  // that runs the engine without exec dies with it, instead of exiting with
+  // status 137 and making the planned kill look like the engine's crash.
+  // crashlab starts every engine in a group of its own.
+  syscall(SYS_kill, 0, SIGKILL);
   syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
   for (;;) pause();
 }

@@ -67,7 +67,7 @@ std::unique_lock<std::mutex> Lock();
 
 // Appends one record with the raw write syscall. Record() first brings the
 // trace up to date with stores through shared mappings (Mappings::Flush).
-// In live mode (CRASHLAB_KILL_AT_EVENT=c) the process is SIGKILLed once event
+// In live mode (CRASHLAB_KILL_AT_EVENT=c) the process group is SIGKILLed once event
 // c is in the trace — after the flush in progress, if any, so that the pages
 // it reports all reach the trace.
 void Emit(const Rec& rec);
