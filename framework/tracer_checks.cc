@@ -104,7 +104,8 @@ Status CheckTracerSawHello(const std::string& trace_path, const std::string& hel
     return Status::Error(fmt::format(
         "{}: cannot trace {}: it answered hello, but no process of it loaded "
         "libcrashlab_preload.so (no trace at {}): it, or a program it runs, is statically "
-        "linked, set-user-ID, or started with LD_PRELOAD removed from its environment; {}",
+        "linked, set-user-ID, or started with LD_PRELOAD removed from its environment (or the "
+        "library could not create the trace: the engine's stderr says so); {}",
         variant, program, trace_path, kKillWorks));
   }
   Result<faults::Trace> trace = faults::ReadTraceFile(trace_path);

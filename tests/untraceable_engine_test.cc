@@ -78,6 +78,23 @@ TEST(UntraceableEngine, StaticBinaryExecdByAScript_IsCaughtAtHello) {
   EXPECT_EQ(CountCasesWhere(dir / "results.db", "1"), 0);
 }
 
+TEST(UntraceableEngine, ScriptRunByAStaticInterpreter_IsCaughtAtHello) {
+  if (kStaticEngine.empty()) GTEST_SKIP() << "no static engine in a sanitizer build";
+  // The script is no ELF file, but the kernel runs its #! program, which is
+  // static: no process loads the tracer, and no trace exists at all.
+  TempDir dir;
+  const std::string script = dir / "engine.sh";
+  std::ofstream(script) << "#!" << kStaticEngine << "\n";
+  fs::permissions(script, fs::perms::owner_all);
+  CommandResult r = UntraceableCampaign(dir, VariantsFile(dir, script), "power-loss", 3);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot trace " + script), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no process of it loaded libcrashlab_preload.so"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("`--crash kill`"), std::string::npos) << r.err;
+  EXPECT_EQ(CountCasesWhere(dir / "results.db", "1"), 0);
+}
+
 TEST(UntraceableEngine, RepliesStdioSendsByItself_AreAnErrorNamingBothCounts) {
   // From open on the fake engine's stdout is line-buffered: its replies leave
   // at each newline, inside libc. Without the guard every transaction looked
