@@ -18,8 +18,8 @@ namespace {
 
 // What works instead, said by every error here.
 constexpr std::string_view kKillWorks =
-    "power-loss and live cases need that trace; `--crash kill` (without --live) works on this "
-    "engine, as crashlab kills the real process and needs no trace";
+    "power-loss and live cases need a trace of its I/O; `--crash kill` (without --live) works on "
+    "this engine, as crashlab kills the real process and needs no trace";
 
 uint64_t Le(const unsigned char* p, int bytes) {
   uint64_t v = 0;
