@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,9 +88,20 @@ Result<std::unique_ptr<EngineProcess>> EngineProcess::Start(
   // Built before fork: the child may only make async-signal-safe calls.
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "CRASHLAB_KILL_AT=", 17) != 0) env_strings.emplace_back(*e);
+    if (std::strncmp(*e, "CRASHLAB_KILL_AT=", 17) != 0 &&
+        std::strncmp(*e, "CRASHLAB_REPLY_PIPE=", 20) != 0) {
+      env_strings.emplace_back(*e);
+    }
   }
   env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  // The identity of the pipe crashlab reads replies from: a tracer in any
+  // process of the engine tells a write to it from one to another stdout.
+  struct stat reply_pipe;
+  if (fstat(from_child[0], &reply_pipe) == 0) {
+    env_strings.push_back("CRASHLAB_REPLY_PIPE=" +
+                          std::to_string(static_cast<unsigned long long>(reply_pipe.st_dev)) + ":" +
+                          std::to_string(static_cast<unsigned long long>(reply_pipe.st_ino)));
+  }
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -196,6 +208,7 @@ EngineProcess::Io EngineProcess::ReadLine(std::string& line, Millis deadline,
       if (nl > max_bytes) return Io::kTooLong;
       line.assign(buffer_, 0, nl);
       buffer_.erase(0, nl + 1);
+      if (keep_lines_) lines_.push_back(line);
       return Io::kOk;
     }
     if (buffer_.size() > max_bytes) return Io::kTooLong;
@@ -279,6 +292,7 @@ std::vector<std::string> EngineProcess::DrainLines() {
   while ((nl = buffer_.find('\n')) != std::string::npos) {
     lines.push_back(buffer_.substr(0, nl));
     buffer_.erase(0, nl + 1);
+    if (keep_lines_) lines_.push_back(lines.back());
   }
   return lines;
 }

@@ -23,7 +23,9 @@ class EngineProcess {
   // Starts `argv` (argv[0] looked up in PATH when it has no '/') with stderr
   // appended to `stderr_path` and `extra_env` ("NAME=value") added to
   // crashlab's environment; CRASHLAB_KILL_AT is passed only through
-  // `extra_env`. Fails if the program cannot be started.
+  // `extra_env`. CRASHLAB_REPLY_PIPE="DEV:INO" names the pipe on the engine's
+  // stdout, so that libcrashlab_preload.so counts as replies only what reaches
+  // crashlab (docs/trace-format.md). Fails if the program cannot be started.
   [[nodiscard]] static Result<std::unique_ptr<EngineProcess>> Start(
       const std::vector<std::string>& argv, const std::string& stderr_path,
       const std::vector<std::string>& extra_env = {});
@@ -40,6 +42,10 @@ class EngineProcess {
   // Reads one line (without '\n') within `deadline`. kDied at end of output;
   // kTooLong when a line exceeds `max_bytes`.
   [[nodiscard]] Io ReadLine(std::string& line, Millis deadline, std::size_t max_bytes);
+  // From now on, keeps every line ReadLine and DrainLines return (lines()).
+  void KeepLines() { keep_lines_ = true; }
+  // The lines kept since KeepLines(), in order: what crashlab read.
+  const std::vector<std::string>& lines() const { return lines_; }
   // Whether a line the engine wrote is waiting, unread, in crashlab's buffer.
   bool HasBufferedLine() const { return buffer_.find('\n') != std::string::npos; }
   // Whether a complete line, or end of output, is readable within `deadline`.
@@ -76,6 +82,8 @@ class EngineProcess {
   bool group_killed_ = false;
   int wait_status_ = 0;
   std::string buffer_;
+  bool keep_lines_ = false;
+  std::vector<std::string> lines_;
 };
 
 }  // namespace crashlab

@@ -319,9 +319,11 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
         "seed to see it as a verdict, or fix the engine",
         o.engine.name, o.variant, Name(traced->fault->verdict), traced->fault->what));
   }
-  Result<faults::Trace> trace = ReadRunTrace(run.trace_path, o.variant);
+  Result<faults::Trace> trace = ReadRunTrace(run.trace_path, o.variant, *traced);
   if (!trace.ok()) return trace.status();
-  if (Status s = CheckTraceExplainsDirectory(*trace, trace->events.size(), run.data_dir); !s.ok()) {
+  if (Status s = CheckTraceExplainsDirectory(*trace, trace->events.size(), run.data_dir,
+                                             variant->untraced_files);
+      !s.ok()) {
     return s;
   }
   Result<std::string> trace_bytes = ReadWholeFile(run.trace_path);

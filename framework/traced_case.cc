@@ -52,7 +52,7 @@ Result<JudgedRun> RunLive(const TracedRunSpec& base, const TracedCaseSpec& spec,
     input.fault = run->fault;
     return judged;
   }
-  Result<faults::Trace> trace = ReadRunTrace(live.trace_path, spec.variant->name);
+  Result<faults::Trace> trace = ReadRunTrace(live.trace_path, spec.variant->name, *run);
   if (!trace.ok()) return trace.status();
   judged.trace = std::move(*trace);
   r.killed = run->killed;
@@ -62,7 +62,9 @@ Result<JudgedRun> RunLive(const TracedRunSpec& base, const TracedCaseSpec& spec,
   // which is then in flight at the crash point).
   r.plan.event = events.size();
   if (r.killed && faults::RecordedBeforeItsCall(events.back().kind)) --r.plan.event;
-  if (Status s = CheckTraceExplainsDirectory(judged.trace, r.plan.event, live.data_dir); !s.ok()) {
+  if (Status s = CheckTraceExplainsDirectory(judged.trace, r.plan.event, live.data_dir,
+                                             spec.variant->untraced_files);
+      !s.ok()) {
     return Status::Error(fmt::format(
         "live mode, kill after event {}: the directory the kill left is not what the "
         "persistence model says a kill there leaves ({}). Either the engine writes past the "
@@ -222,11 +224,11 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
   judged.trace_path = base.trace_path;
   if (!input.fault) {
     judged.requests = std::move(first->requests);
-    Result<faults::Trace> trace = ReadRunTrace(base.trace_path, spec.variant->name);
+    Result<faults::Trace> trace = ReadRunTrace(base.trace_path, spec.variant->name, *first);
     if (!trace.ok()) return trace.status();
     judged.trace = std::move(*trace);
-    if (Status s =
-            CheckTraceExplainsDirectory(judged.trace, judged.trace.events.size(), base.data_dir);
+    if (Status s = CheckTraceExplainsDirectory(judged.trace, judged.trace.events.size(),
+                                               base.data_dir, spec.variant->untraced_files);
         !s.ok()) {
       return s;
     }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <fnmatch.h>
+
 #include <fstream>
 
 #include "faults/crash_state.h"
@@ -11,26 +13,36 @@
 #include "framework/case_steps.h"
 #include "framework/engine_client.h"
 #include "framework/protocol.h"
+#include "framework/tracer_checks.h"
 
 namespace crashlab {
 
 Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload) {
+  const VariantSpec& variant = *spec.variant;
+  if (Status s = CheckTraceable(variant.argv, variant.name); !s.ok()) return s;
   std::vector<std::string> env = {"LD_PRELOAD=" + spec.preload_path,
                                   "CRASHLAB_TRACE=" + spec.trace_path,
                                   "CRASHLAB_CASE_DIR=" + spec.data_dir};
   if (spec.kill_at_event) {
     env.push_back(fmt::format("CRASHLAB_KILL_AT_EVENT={}", *spec.kill_at_event));
   }
+  if (!variant.untraced_files.empty()) {
+    env.push_back(
+        fmt::format("CRASHLAB_UNTRACED_FILES={}", fmt::join(variant.untraced_files, ":")));
+  }
   Result<std::unique_ptr<EngineProcess>> started =
-      EngineProcess::Start(spec.variant->argv, spec.log, env);
+      EngineProcess::Start(variant.argv, spec.log, env);
   if (!started.ok()) return started.status();
   EngineProcess& engine = **started;
+  engine.KeepLines();
   EngineClient client(engine, spec.deadline);
   TracedRun run;
   // Whether a failed exchange ends the run: the planned kill (live mode) or
   // a fault of the engine's own, which becomes the case's verdict.
   auto stopped = [&](const Exchange& e, const std::string& during) {
     engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
+    (void)engine.DrainLines();
+    run.lines = engine.lines();
     if (spec.kill_at_event && e.kind == Exchange::kDied && engine.DiedOfSigkill()) {
       run.killed = true;
     } else {
@@ -42,6 +54,11 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
   };
   HelloReply hello;
   if (Exchange e = client.Hello(hello); !e.ok()) return stopped(e, "hello");
+  if (Status s =
+          CheckTracerSawHello(spec.trace_path, engine.lines().back(), variant.argv, variant.name);
+      !s.ok()) {
+    return s;
+  }
   run.requests.push_back({});
   if (Exchange e = client.Open(spec.data_dir); !e.ok()) {
     return stopped(e, "open of the new database");
@@ -64,6 +81,8 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
   }
   if (Exchange e = client.Close(); !e.ok()) return stopped(e, "close");
   engine.FinishGracefully(spec.deadline);
+  (void)engine.DrainLines();
+  run.lines = engine.lines();
   return run;
 }
 
@@ -88,7 +107,8 @@ std::vector<TracedRequest> RequestsOf(const Workload& workload) {
   return requests;
 }
 
-Result<faults::Trace> ReadRunTrace(const std::string& path, const std::string& variant) {
+Result<faults::Trace> ReadRunTrace(const std::string& path, const std::string& variant,
+                                   const TracedRun& run) {
   if (Status s = CheckNoWritesOutside(path, variant); !s.ok()) return s;
   Result<faults::Trace> trace = faults::ReadTraceFile(path);
   if (!trace.ok()) return trace.status();
@@ -97,22 +117,31 @@ Result<faults::Trace> ReadRunTrace(const std::string& path, const std::string& v
                          "): is the engine a static binary, or does it bypass libc (io_uring, "
                          "raw syscalls)? traced cases need its I/O in the trace");
   }
+  if (Status s = CheckRepliesMatch(*trace, run.lines, run.killed, variant); !s.ok()) return s;
   return trace;
 }
 
 Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
-                                   const std::string& data_dir) {
+                                   const std::string& data_dir,
+                                   const std::vector<std::string>& untraced) {
+  auto skipped = [&](const std::string& path) {
+    for (const std::string& pattern : untraced) {
+      if (fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0) return true;
+    }
+    return false;
+  };
   Result<faults::DirTree> replayed = faults::ModelKill(trace, events, {});
   if (!replayed.ok()) return Status::Error("replaying the trace: " + replayed.status().message());
   Result<faults::DirTree> actual = faults::ReadDirTree(data_dir);
   if (!actual.ok()) return actual.status();
   std::vector<std::string> unexplained;
   for (const auto& [path, bytes] : actual->files) {
+    if (skipped(path)) continue;
     auto it = replayed->files.find(path);
     if (it == replayed->files.end() || it->second != bytes) unexplained.push_back(path);
   }
   for (const auto& [path, bytes] : replayed->files) {
-    if (actual->files.count(path) == 0) unexplained.push_back(path + " (gone)");
+    if (actual->files.count(path) == 0 && !skipped(path)) unexplained.push_back(path + " (gone)");
   }
   if (unexplained.empty()) return Status::Ok();
   std::string list;
@@ -122,7 +151,9 @@ Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
   return Status::Error(fmt::format(
       "the trace does not explain {} file(s) the traced run left in {} ({}): the engine changed "
       "them past libcrashlab_preload.so (static binary, io_uring, raw syscalls, stdio?), so no "
-      "crash state built from this trace can be trusted; see docs/trace-format.md",
+      "crash state built from this trace can be trusted; see docs/trace-format.md. A file the "
+      "engine never reads back for recovery (an info log written with stdio) can be declared "
+      "with untraced-files in its variants file (docs/variants-file.md)",
       unexplained.size(), data_dir, list));
 }
 

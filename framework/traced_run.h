@@ -50,18 +50,23 @@ struct TracedRun {
   // the planned kill): the case's verdict, with no crash to judge.
   std::optional<EngineFault> fault;
   bool killed = false;  // live mode: the planned SIGKILL happened
+  // Every line crashlab read from the engine, those left unread when it ended
+  // included: what the trace's replies must be (CheckRepliesMatch).
+  std::vector<std::string> lines;
 };
 
 // Runs the workload traced: hello, open, every transaction (and checkpoint)
-// with its reply awaited, close. Errors are setup failures (the program or the
-// library cannot be started), never verdicts.
+// with its reply awaited, close. Errors are setup failures, never verdicts:
+// the program or the library cannot be started, or the tracer cannot see the
+// engine (CheckTraceable before the start, CheckTracerSawHello after hello).
 [[nodiscard]] Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload);
 
-// Reads the trace at `path`; an empty one is an error naming the likely cause
-// (a static binary, or I/O that bypasses libc), and so are writes outside the
-// engine's directory (CheckNoWritesOutside).
+// Reads the trace at `path` of `run`; an empty one is an error naming the
+// likely cause (a static binary, or I/O that bypasses libc), and so are writes
+// outside the engine's directory (CheckNoWritesOutside) and replies that are
+// not the lines crashlab read (CheckRepliesMatch).
 [[nodiscard]] Result<faults::Trace> ReadRunTrace(const std::string& path,
-                                                 const std::string& variant);
+                                                 const std::string& variant, const TracedRun& run);
 
 // An error naming the first files the engine opened for writing outside its
 // directory, as the tracer listed them beside the trace (faults::kOutsideSuffix).
@@ -69,12 +74,15 @@ struct TracedRun {
                                           const std::string& variant);
 
 // The trace must explain the directory its run left: replaying its first
-// `events` events must give exactly the files in `data_dir`. A file it does not
+// `events` events must give exactly the files in `data_dir`, but for files
+// matching `untraced` (VariantSpec::untraced_files), which the tracer leaves
+// out of the trace and this check skips. A file it does not
 // explain was changed past the tracer (static binary, io_uring, raw syscalls),
 // or the persistence model disagrees with the kernel; either way a crash state
 // built from the trace would be fiction, so this is an error, not a verdict.
 [[nodiscard]] Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
-                                                 const std::string& data_dir);
+                                                 const std::string& data_dir,
+                                                 const std::vector<std::string>& untraced);
 
 // The crash point for a case, drawn from `prng`. Without `point`: half the
 // time anywhere in the trace, half the time on a write, which is then in

@@ -23,9 +23,10 @@ namespace {
 constexpr std::string_view kBlanks = " \t";
 constexpr std::string_view kNameRule =
     "use lower-case letters, digits and '-', starting with a letter or digit";
-constexpr std::string_view kEngineKeys[] = {"name", "description", "command", "source"};
-constexpr std::string_view kVariantKeys[] = {"description", "args",       "command",
-                                             "kill",        "power-loss", "source"};
+constexpr std::string_view kEngineKeys[] = {"name", "description", "command", "source",
+                                            "untraced-files"};
+constexpr std::string_view kVariantKeys[] = {"description", "args",   "command",       "kill",
+                                             "power-loss",  "source", "untraced-files"};
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
@@ -103,7 +104,7 @@ struct Section {
   std::string name;          // variant name; empty for [engine]
   int line = 0, column = 0;  // of the header's '['
   std::map<std::string, Entry, std::less<>> entries;
-  std::vector<std::string> command, args;
+  std::vector<std::string> command, args, untraced;
   Contract kill = Contract::kDurable, power_loss = Contract::kDurable;
 
   std::span<const std::string_view> AllowedKeys() const {
@@ -271,6 +272,32 @@ class Parser {
                      "empty command; give the program and its arguments, or remove the key");
       }
     }
+    if (key == "untraced-files") return CheckUntraced(section, entry);
+    return Status::Ok();
+  }
+
+  // Glob patterns relative to the engine's directory; ':' separates them in
+  // the tracer's environment (CRASHLAB_UNTRACED_FILES).
+  Status CheckUntraced(Section& section, const Entry& entry) {
+    if (std::optional<std::size_t> open = SplitWords(entry.value, &section.untraced)) {
+      return Error(entry.line, ColumnOf(entry.column, *open),
+                   "unterminated quote; close it with '\"' (write \\\" for a literal quote)");
+    }
+    if (section.untraced.empty()) {
+      return Error(entry.line, entry.column,
+                   "no patterns; list the files the engine never reads back, e.g. LOG LOG.old.*, "
+                   "or remove the key");
+    }
+    for (const std::string& pattern : section.untraced) {
+      const bool up = pattern == ".." || pattern.starts_with("../") ||
+                      pattern.find("/../") != std::string::npos || pattern.ends_with("/..");
+      if (pattern.starts_with('/') || up || pattern.find(':') != std::string::npos) {
+        return Error(entry.line, entry.column,
+                     fmt::format("bad untraced-files pattern '{}'; patterns are relative to the "
+                                 "engine's directory, inside it, and contain no ':'",
+                                 pattern));
+      }
+    }
     return Status::Ok();
   }
 
@@ -318,6 +345,9 @@ class Parser {
       variant.argv.insert(variant.argv.end(), section.args.begin(), section.args.end());
       variant.kill = section.kill;
       variant.power_loss = section.power_loss;
+      variant.untraced_files = engine.untraced;
+      variant.untraced_files.insert(variant.untraced_files.end(), section.untraced.begin(),
+                                    section.untraced.end());
       variant.line = section.line;
       spec.variants.push_back(std::move(variant));
     }

@@ -23,6 +23,12 @@ struct VariantSpec {
   // (the variant's own, or else the engine's) and then the words of `args`.
   std::vector<std::string> argv;
   Contract kill = Contract::kDurable, power_loss = Contract::kDurable;
+  // Glob patterns (fnmatch, FNM_PATHNAME), relative to the engine's
+  // directory, of files the engine never reads back for recovery (an info
+  // log written with stdio): the engine's `untraced-files` followed by the
+  // variant's. The tracer leaves them out of the trace, so crash states
+  // hold none of them and the trace check skips them.
+  std::vector<std::string> untraced_files;
   int line = 0;  // line of its [variant] header
 
   // The contract this variant declares for `kind`.

@@ -133,10 +133,10 @@ TEST(VariantsFileErrors, UnknownContract_NamesLineAndColumn) {
 TEST(VariantsFileErrors, UnknownKey_NamesLineAndColumnAndTheAllowedKeys) {
   EXPECT_EQ(ErrorOf(std::string(kEngine) + "[variant a]\n  colour = red\n"),
             "e/variants.ini:5:3: unknown key 'colour' in [variant a]; use one of description, "
-            "args, command, kill, power-loss, source");
+            "args, command, kill, power-loss, source, untraced-files");
   EXPECT_EQ(ErrorOf("[engine]\nname = x\nkill = durable\n"),
             "e/variants.ini:3:1: unknown key 'kill' in [engine]; use one of name, description, "
-            "command, source");
+            "command, source, untraced-files");
 }
 
 TEST(VariantsFileErrors, DuplicateKey_NamesBothLines) {
@@ -329,6 +329,34 @@ TEST_F(VariantsOnDisk, ListEngines_BrokenFileIsAnErrorNamingIt) {
       0u)
       << engines.status().message();
   EXPECT_FALSE(ListEngines((dir_ / "absent").string()).ok());
+}
+
+TEST(VariantsFile, UntracedFiles_EngineListThenTheVariantsOwn) {
+  constexpr char kText[] =
+      "[engine]\nname = x\ncommand = prog\nuntraced-files = LOG LOG.old.*\n"
+      "[variant a]\nkill = durable\npower-loss = durable\n"
+      "[variant b]\nkill = durable\npower-loss = durable\n"
+      "untraced-files = \"logs/info *.txt\" appendonlydir/*.base.rdb\n";
+  Result<EngineSpec> spec = ParseVariantsFile(kText, kPath);
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  EXPECT_EQ(spec->Find("a")->untraced_files, (std::vector<std::string>{"LOG", "LOG.old.*"}));
+  EXPECT_EQ(spec->Find("b")->untraced_files,
+            (std::vector<std::string>{"LOG", "LOG.old.*", "logs/info *.txt",
+                                      "appendonlydir/*.base.rdb"}));
+}
+
+TEST(VariantsFile, UntracedFiles_PatternsOutsideTheDirectoryAreErrors) {
+  const std::string variant = "[variant a]\nkill = durable\npower-loss = durable\n";
+  for (const char* bad : {"/var/log/LOG", "../LOG", "a/../../LOG", "LOG:x"}) {
+    EXPECT_EQ(ErrorOf(std::string(kEngine) + variant + "untraced-files = LOG " + bad + "\n"),
+              std::string("e/variants.ini:7:18: bad untraced-files pattern '") + bad +
+                  "'; patterns are relative to the engine's directory, inside it, and contain "
+                  "no ':'")
+        << bad;
+  }
+  EXPECT_EQ(ErrorOf(std::string(kEngine) + variant + "untraced-files =\n"),
+            "e/variants.ini:7:17: no patterns; list the files the engine never reads back, e.g. "
+            "LOG LOG.old.*, or remove the key");
 }
 
 }  // namespace

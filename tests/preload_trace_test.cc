@@ -175,6 +175,21 @@ TEST(PreloadTrace, FakeEngine_LogWritesAreContiguousAndFdatasyncedBeforeOk) {
   EXPECT_EQ(oks_after_sync, 4);  // three transactions and close
 }
 
+TEST(PreloadTrace, OnlyWritesToTheProtocolPipeAreReplies) {
+  // A wrapper's `$(...)` writes to a pipe of its own, a helper's stderr is no
+  // stdout: neither is a reply, though each process inherits the tracer.
+  TempDir dir;
+  const std::string out =
+      Converse("sh -c 'x=$(/bin/echo noise); /bin/echo side >&2; exec /bin/echo ok'", "",
+               dir / "trace.bin", dir.path());
+  EXPECT_EQ(out, "ok\n");
+  std::vector<std::string> replies;
+  for (const Event& e : Load(dir / "trace.bin").events) {
+    if (e.kind == EventKind::kReply) replies.push_back(e.name);
+  }
+  EXPECT_EQ(replies, std::vector<std::string>{"ok"});
+}
+
 TEST(PreloadTrace, TraceDump_PrintsFlagsAndReplies) {
   TempDir root;
   const std::string case_dir = root / "case";

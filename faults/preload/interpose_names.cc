@@ -41,6 +41,13 @@ int TracedName(EventKind kind, int from_dirfd, const char* from, int to_dirfd, c
   }
   const int r = call();
   if (r != 0 || !(a.inside || b.inside)) return r;
+  // Names of files the variant never reads back (Untraced) stay out of the
+  // trace, like their contents: a rename of LOG to LOG.old is no event.
+  const bool file_kind =
+      kind == EventKind::kRename || kind == EventKind::kUnlink || kind == EventKind::kLink;
+  if (file_kind && (!a.inside || Untraced(a.rel)) && (!b.inside || Untraced(b.rel))) {
+    return r;
+  }
   ErrnoSaver keep;
   auto lock = Lock();
   Rec rec;

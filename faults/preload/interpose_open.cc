@@ -33,6 +33,9 @@ void NoteOpen(int fd, int dirfd, const char* path, int flags, bool existed) {
     if (writes && S_ISREG(st.st_mode)) NoteWriteOutside(abs);
     return;
   }
+  // A file the variant declares it never reads back: neither its descriptor
+  // nor its writes are traced, and crash states leave it out.
+  if (!S_ISDIR(st.st_mode) && Untraced(rel)) return;
   auto lock = Lock();
   uint32_t bits = OpenFlagBits(flags);
   if (!existed) bits |= faults::kOpenCreated;

@@ -1,8 +1,10 @@
 // Hooks that write: write, pwrite, writev, pwritev, pwritev2 (and the 64
 // variants) on traced descriptors become kWrite events, recorded with their
 // bytes BEFORE the real call, so that a crash during the call finds the write
-// in flight. Writes to fd 1 (the protocol's stdout), and what fflush sends
-// there, become kReply events, one per line.
+// in flight. Writes to the protocol pipe crashlab reads (IsReplyPipe, at
+// whatever descriptor number), and what fflush sends there, become kReply
+// events, one per line; a write to any other stdout (a wrapper's `$(...)`
+// subshell, a helper redirected to stderr) is no reply.
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -16,8 +18,6 @@
 
 namespace crashlab::preload {
 namespace {
-
-constexpr int kStdout = 1;
 
 uint32_t WriteFlagBits(int fd, int rwf) {
   const long fl = syscall(SYS_fcntl, fd, F_GETFL);
@@ -101,11 +101,11 @@ template <typename Call>
 ssize_t TracedWrite(int fd, std::string_view data, int64_t offset, int rwf, Call call) {
   Guard guard;
   if (!guard.first() || !Active()) return call();
-  if (fd == kStdout) {
+  const int64_t file = NoteWrite(fd, data, offset, rwf);
+  if (file < 0 && IsReplyPipe(fd)) {
     NoteReply(data);
     return call();
   }
-  const int64_t file = NoteWrite(fd, data, offset, rwf);
   const int64_t at = offset;
   const ssize_t n = call();
   if (file >= 0 && n > 0) {
@@ -173,17 +173,20 @@ ssize_t pwritev64v2(int fd, const struct iovec* iov, int count, off64_t off, int
 }
 
 // stdio writes to its descriptor from inside libc, where no hook sees it; the
-// engine's replies are caught when it flushes stdout (engines/adapter flushes
-// after every reply). What stdio flushes on its own, when its buffer fills,
-// is missed (docs/trace-format.md).
+// engine's replies are caught when it flushes the stream on the protocol pipe
+// (engines/adapter flushes stdout after every reply; fflush(NULL) is taken
+// for stdout). What stdio flushes on its own, when its buffer fills or at a
+// newline of a line-buffered stream, is missed, and crashlab then stops with
+// the counts of replies traced and read (docs/trace-format.md).
 int fflush(FILE* f) {
   Guard guard;
-  if (guard.first() && Active() && (f == nullptr || f == stdout) && stdout != nullptr) {
+  FILE* stream = f != nullptr ? f : stdout;
+  if (guard.first() && Active() && stream != nullptr) {
 #ifdef __GLIBC__
-    if (stdout->_IO_write_ptr > stdout->_IO_write_base) {
+    if (stream->_IO_write_ptr > stream->_IO_write_base && IsReplyPipe(stream->_fileno)) {
       NoteReply(std::string_view(
-          stdout->_IO_write_base,
-          static_cast<std::size_t>(stdout->_IO_write_ptr - stdout->_IO_write_base)));
+          stream->_IO_write_base,
+          static_cast<std::size_t>(stream->_IO_write_ptr - stream->_IO_write_base)));
     }
 #endif
   }

@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,9 +33,15 @@ __attribute__((tls_model("initial-exec"))) thread_local uint32_t thread_number =
 
 // Set once by the constructor, before any other thread exists.
 int trace_fd = -1;
-// Live mode (CRASHLAB_KILL_AT_EVENT=c): the process SIGKILLs itself right
+// Live mode (CRASHLAB_KILL_AT_EVENT=c): the process SIGKILLs its group right
 // after event c reaches the trace. UINT64_MAX: never.
 uint64_t kill_at_event = UINT64_MAX;
+// The protocol pipe (IsReplyPipe), set once by the constructor.
+bool have_reply_pipe = false;
+dev_t reply_dev = 0;
+ino_t reply_ino = 0;
+// CRASHLAB_UNTRACED_FILES, split at ':'; set once by the constructor.
+std::vector<std::string>* untraced_patterns = nullptr;
 
 struct State {
   std::mutex mu;
@@ -101,6 +108,52 @@ std::string RealPathOr(const std::string& path) {
   return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
 }
 
+// "DEV:INO" in decimal, as framework/engine_process.cc writes it.
+bool ParsePipeIdentity(const char* text, dev_t& dev, ino_t& ino) {
+  char* end = nullptr;
+  const unsigned long long d = std::strtoull(text, &end, 10);
+  if (end == text || *end != ':') return false;
+  const char* rest = end + 1;
+  const unsigned long long i = std::strtoull(rest, &end, 10);
+  if (end == rest || *end != '\0') return false;
+  dev = static_cast<dev_t>(d);
+  ino = static_cast<ino_t>(i);
+  return true;
+}
+
+void ReadReplyPipe() {
+  const char* pipe = std::getenv("CRASHLAB_REPLY_PIPE");
+  if (pipe != nullptr && *pipe != '\0') {
+    have_reply_pipe = ParsePipeIdentity(pipe, reply_dev, reply_ino);
+    return;
+  }
+  // Run by hand, without crashlab: the first traced process's stdout is the
+  // reply pipe, for it and (through the environment) every process it starts.
+  struct stat st;
+  if (::fstat(1, &st) == 0) {
+    have_reply_pipe = true;
+    reply_dev = st.st_dev;
+    reply_ino = st.st_ino;
+    char text[48];
+    std::snprintf(text, sizeof text, "%llu:%llu", static_cast<unsigned long long>(st.st_dev),
+                  static_cast<unsigned long long>(st.st_ino));
+    ::setenv("CRASHLAB_REPLY_PIPE", text, 0);
+  }
+}
+
+void ReadUntracedPatterns() {
+  const char* list = std::getenv("CRASHLAB_UNTRACED_FILES");
+  if (list == nullptr || *list == '\0') return;
+  untraced_patterns = new std::vector<std::string>();
+  const std::string all = list;
+  for (std::size_t i = 0; i <= all.size();) {
+    std::size_t j = all.find(':', i);
+    if (j == std::string::npos) j = all.size();
+    if (j > i) untraced_patterns->push_back(all.substr(i, j - i));
+    i = j + 1;
+  }
+}
+
 __attribute__((constructor)) void Init() {
   Guard guard;
   const int saved = errno;
@@ -109,6 +162,8 @@ __attribute__((constructor)) void Init() {
   if (trace != nullptr && *trace != '\0' && dir != nullptr && *dir == '/') {
     S().case_dir = RealPathOr(Normalize(dir));
     S().outside_path = std::string(trace) + faults::kOutsideSuffix;
+    ReadReplyPipe();
+    ReadUntracedPatterns();
     const long fd =
         syscall(SYS_openat, AT_FDCWD, trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     struct stat st;
@@ -168,6 +223,11 @@ void KillIfDue() {
   mappings::Freeze();
   ++S().flushing;
   mappings::Flush();
+  // The whole process group, as crashlab's own kills do: a wrapper script
+  // that runs the engine without exec dies with it, instead of exiting with
+  // status 137 and making the planned kill look like the engine's crash.
+  // crashlab starts every engine in a group of its own.
+  syscall(SYS_kill, 0, SIGKILL);
   syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
   for (;;) pause();
 }
@@ -313,6 +373,20 @@ void NoteWriteOutside(const std::string& abs) {
   const std::string line = abs + "\n";
   (void)syscall(SYS_write, fd, line.data(), line.size());
   syscall(SYS_close, fd);
+}
+
+bool IsReplyPipe(int fd) {
+  struct stat st;
+  return have_reply_pipe && ::fstat(fd, &st) == 0 && st.st_dev == reply_dev &&
+         st.st_ino == reply_ino;
+}
+
+bool Untraced(const std::string& rel) {
+  if (untraced_patterns == nullptr) return false;
+  for (const std::string& pattern : *untraced_patterns) {
+    if (::fnmatch(pattern.c_str(), rel.c_str(), FNM_PATHNAME) == 0) return true;
+  }
+  return false;
 }
 
 void SetSize(uint64_t file, uint64_t size) { S().sizes[file] = size; }

@@ -67,7 +67,7 @@ std::unique_lock<std::mutex> Lock();
 
 // Appends one record with the raw write syscall. Record() first brings the
 // trace up to date with stores through shared mappings (Mappings::Flush).
-// In live mode (CRASHLAB_KILL_AT_EVENT=c) the process is SIGKILLed once event
+// In live mode (CRASHLAB_KILL_AT_EVENT=c) the process group is SIGKILLed once event
 // c is in the trace — after the flush in progress, if any, so that the pages
 // it reports all reach the trace.
 void Emit(const Rec& rec);
@@ -112,6 +112,18 @@ bool UnderCaseDir(const std::string& abs, std::string& rel);
 // directory, to the trace's ".outside" list (faults/trace.h): no crash of the
 // case directory reaches such a file. /dev, /proc and /sys are not state.
 void NoteWriteOutside(const std::string& abs);
+
+// Whether `fd` is the pipe crashlab reads the engine's replies from: the
+// pipe whose device and inode CRASHLAB_REPLY_PIPE ("DEV:INO") names, at
+// whatever descriptor number the engine holds it. Without the variable, the
+// descriptor that was fd 1 when the library loaded. No lock needed.
+bool IsReplyPipe(int fd);
+
+// Whether `rel`, a path relative to the case directory, matches one of the
+// CRASHLAB_UNTRACED_FILES patterns (fnmatch globs with FNM_PATHNAME, ':'
+// between them): files the variant declares it never reads back, whose
+// descriptors and names the library leaves out of the trace. No lock needed.
+bool Untraced(const std::string& rel);
 
 // The file size the library believes, kept so that diffing a mapping never
 // touches a page past the end of its file (SIGBUS).

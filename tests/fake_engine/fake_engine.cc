@@ -19,6 +19,11 @@
 //   write-outside     correct, but also keeps a copy of its log beside its
 //                     case directory (a file no crash of that directory touches)
 //   fill-disk         correct, but first fills its file system with a ballast file
+//   stdio-log         correct, but also keeps an info log, LOG, written with
+//                     stdio (past the tracer) and never read back; each open
+//                     first renames the last one to LOG.old, as LevelDB does
+//   line-buffered     correct, but from open on its stdout is line-buffered:
+//                     stdio sends each reply by itself, where no tracer sees it
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -75,6 +80,7 @@ class FakeEngine : public adapter::Engine {
     if (mode_ == "long-line") WriteLongLine();
     if (mode_ == "fork-child") LeaveProcessesBehind();
     if (mode_ == "fill-disk") FillFileSystem(dir);
+    if (mode_ == "line-buffered") std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
     CRASHLAB_POINT(points::kOpenBefore);
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
@@ -88,6 +94,7 @@ class FakeEngine : public adapter::Engine {
       std::fprintf(stderr, "<img src=x onerror=alert(2)> refused %zu keys\n", state_.size());
       return Status::Error("<script>alert(1)</script>");
     }
+    if (mode_ == "stdio-log") OpenInfoLog(dir);
     // Something on stderr at each open, for the tests of what failures keep.
     std::fprintf(stderr, "crashlab-fake-engine: opened %zu keys\n", state_.size());
     if (mode_ == "ack-before-write") StartFlusher();
@@ -122,6 +129,10 @@ class FakeEngine : public adapter::Engine {
     CRASHLAB_POINT(points::kCommitBefore);
     Status s = log_.Append(ops);
     if (s.ok() && mode_ == "write-outside") s = outside_.Append(ops);
+    if (s.ok() && info_log_ != nullptr) {
+      std::fprintf(info_log_, "committed %zu operation(s)\n", ops.size());
+      std::fflush(info_log_);
+    }
     CRASHLAB_POINT(points::kCommitAfter);
     return s;
   }
@@ -140,11 +151,20 @@ class FakeEngine : public adapter::Engine {
 
   Status Close() override {
     StopFlusher();
+    if (info_log_ != nullptr) std::fclose(info_log_);
+    info_log_ = nullptr;
     state_.clear();
     return log_.Close();
   }
 
  private:
+  // The info log: diagnostics only, never read back for recovery.
+  void OpenInfoLog(const std::string& dir) {
+    (void)std::rename((dir + "/LOG").c_str(), (dir + "/LOG.old").c_str());
+    info_log_ = std::fopen((dir + "/LOG").c_str(), "w");
+    if (info_log_ != nullptr) std::fprintf(info_log_, "opened %zu keys\n", state_.size());
+  }
+
   void StartFlusher() {
     running_ = true;
     flusher_ = std::thread([this] {
@@ -214,6 +234,7 @@ class FakeEngine : public adapter::Engine {
   }
 
   std::string mode_;
+  std::FILE* info_log_ = nullptr;
   bool reopen_ = true;
   OpLog log_;
   OpLog outside_;  // write-outside's copy beside the case directory
