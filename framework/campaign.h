@@ -100,11 +100,24 @@ struct CampaignSummary {
 struct CaseOutcome {
   CaseRecord record;
   Verdict verdict = Verdict::kPass;
+  // What the case's directory held on disk when it ended (DiskFootprint):
+  // the room the next case is expected to need (RoomForNextCase).
+  uint64_t footprint = 0;
 };
+
+// Whether the file system of `dir` has room for another case, when the
+// largest case directory so far took `largest_footprint` bytes (0 before the
+// first case). Cases differ in size with their seeds, so twice that is asked
+// for, and never less than kFullBelowBytes. An error names the directory,
+// what is free and what is needed: a case that runs out of space mid-way
+// judges the disk, not the engine (the traced run reports it when it
+// happens anyway).
+[[nodiscard]] Status RoomForNextCase(const std::string& dir, uint64_t largest_footprint);
 
 // Runs case `i` of `variant`, crashed by o.CrashOfCase(i), in `case_dir` (new);
 // `points` are the engine's named points (ProbeEngine). Errors are setup
-// failures, never verdicts.
+// failures, a full file system, or an engine that failed before any crash,
+// never verdicts.
 [[nodiscard]] Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& variant,
                                              const std::vector<std::string>& points, int64_t i,
                                              const std::string& case_dir);
