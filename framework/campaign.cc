@@ -19,8 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kTracesKeptPerTally = 20;
-
 // One line per variant (and crash kind, when the campaign mixes them).
 std::string Tally(const VariantTally& t, bool name_crash) {
   std::string verdicts;
@@ -322,9 +320,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
       VariantTally& tally =
           tallies[std::find(o.crashes.begin(), o.crashes.end(), o.CrashOfCase(i)) -
                   o.crashes.begin()];
-      // A trace is 0.1 to a few MB, crash files up to 4 MiB: the first
-      // failures of each variant and kind keep theirs for an exact replay,
-      // later ones repro by rerunning.
+      // Past the first failures of its variant and kind (campaign.h).
       if (record.failure && tally.violations >= kTracesKeptPerTally) {
         record.failure->trace.clear();
         record.failure->crash_files.clear();

@@ -18,6 +18,11 @@
 
 namespace crashlab {
 
+// A trace is 0.1 to a few MB, crash files up to 4 MiB: the first this many
+// failures of each variant and crash kind in a campaign keep theirs for an
+// exact replay (and `crashlab explain`), later ones repro by rerunning.
+inline constexpr int64_t kTracesKeptPerTally = 20;
+
 struct CampaignOptions {
   EngineSpec engine;
   std::string engine_arg;             // --engine as typed: a name or a path, for repro commands
