@@ -49,12 +49,14 @@ Status CheckTracedRun(const TracedRunSpec& run, const TracedCaseSpec& spec,
   }
   if (Status s = SigbusOnFullDisk(fault, spec.case_dir, "the traced run"); !s.ok()) return s;
   if (!fault || fault->verdict != Verdict::kRecoveryFailed) return Status::Ok();
-  const std::string tail = FileTail(run.log, 400);
+  std::string tail = FileTail(run.log, 400);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   return Status::Error(fmt::format(
-      "engine variant {} failed on its own in {}, before any crash point: {}. No crash happened, "
+      "variant {} ({}) failed on its own in {}, before any crash point: {}. No crash happened, "
       "so this is an error of the engine or its adapter, not a recovery failure; {}. Fix the "
       "engine, then run the campaign again",
-      spec.variant->name, spec.case_dir, fault->what,
+      spec.variant->name, spec.variant->argv.empty() ? "?" : spec.variant->argv[0], spec.case_dir,
+      fault->what,
       tail.empty()
           ? "it wrote nothing to stderr"
           : fmt::format("its stderr ({}) ends: '{}'", run.log, protocol::Readable(tail, 400))));
