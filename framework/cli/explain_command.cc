@@ -53,25 +53,29 @@ void PrintEvents(const faults::Trace& trace, uint64_t c, int window) {
 // Why a failure has no trace, said truthfully: every traced failure among
 // the first of its variant and crash kind in its campaign keeps one.
 std::string WhyNoTrace(const CaseRecord& c, int64_t failure, const std::string& db) {
-  const std::string rerun = fmt::format("`crashlab repro {} --db {}` reruns it", failure, db);
+  const std::string repro = fmt::format("`crashlab repro {} --db {}`", failure, db);
   if (c.crash_kind == "kill" && c.crash_plan.rfind("live ", 0) != 0) {
-    return fmt::format(
-        "a kill case runs untraced, so it has no trace; {}. {}",
-        c.failure && c.failure->has_crash_files
-            ? "the directory the kill left is stored, and repro recovers it again"
-            : "the directory the kill left was not kept (too large, or the engine failed before "
-              "the kill)",
-        rerun);
+    return c.failure && c.failure->has_crash_files
+               ? fmt::format(
+                     "a kill case runs untraced, so it has no trace; the directory the kill left "
+                     "is stored, and {} recovers it again",
+                     repro)
+               : fmt::format(
+                     "a kill case runs untraced, so it has no trace; the directory the kill left "
+                     "was not kept (too large, or the engine failed before the kill); {} reruns "
+                     "the case",
+                     repro);
   }
   if (c.crash_plan.find(" event=0/0 ") != std::string::npos) {
-    return "the engine failed in the traced run itself, before any crash point: there is no "
-           "crash to show; " +
-           rerun;
+    return fmt::format(
+        "the engine failed in the traced run itself, before any crash point: there is no crash "
+        "to show; {} reruns the case",
+        repro);
   }
   return fmt::format(
       "no trace stored: the failure is past the first {} of its variant and crash kind in its "
-      "campaign, which alone keep theirs; {}",
-      kTracesKeptPerTally, rerun);
+      "campaign, which alone keep theirs; {} reruns the case",
+      kTracesKeptPerTally, repro);
 }
 
 int Explain(const ExplainArgs& a) {
