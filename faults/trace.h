@@ -74,6 +74,14 @@ constexpr bool RecordedBeforeItsCall(EventKind kind) { return kind == EventKind:
 // states built from the trace would be fiction.
 inline constexpr char kOutsideSuffix[] = ".outside";
 
+// Beside the trace at P, the tracer lists at P + kNoSpaceSuffix the traced
+// writes that failed because the file system was full or a quota was
+// exhausted, one line each: "ENOSPC|EDQUOT <bytes> <path relative to the case
+// directory>". The trace records such a write before its call, as if it had
+// landed; a case that met one judges how the engine copes with a full disk,
+// not how it recovers from a crash, so it has no verdict.
+inline constexpr char kNoSpaceSuffix[] = ".nospace";
+
 struct Trace {
   uint32_t version = 1;
   std::string case_dir;  // the absolute directory the run was confined to

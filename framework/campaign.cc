@@ -11,14 +11,13 @@
 
 #include <fmt/format.h>
 
+#include "framework/case_steps.h"
 #include "framework/interrupt.h"
 
 namespace crashlab {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int64_t kTracesKeptPerTally = 20;
 
 // One line per variant (and crash kind, when the campaign mixes them).
 std::string Tally(const VariantTally& t, bool name_crash) {
@@ -33,24 +32,39 @@ std::string Tally(const VariantTally& t, bool name_crash) {
                      t.violations == 0 ? "held" : fmt::format("VIOLATED {}x", t.violations));
 }
 
-// Below this much free space the case directory's file system counts as full.
-constexpr uint64_t kFullBelowBytes = 256 * 1024;
-
 // A case that ran out of space judged how the engine handles ENOSPC, not how
 // it recovers from a crash: an error, so that no verdict of it is recorded.
+// The traced run says so itself (faults::kNoSpaceSuffix); this also covers
+// the untraced runs (a kill case, every recovery).
 Status RoomLeftAfterCase(const std::string& case_dir, const std::string& what) {
-  struct statvfs fs {};
-  if (statvfs(case_dir.c_str(), &fs) != 0) return Status::Ok();  // the case removed it
-  const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-  if (free_bytes >= kFullBelowBytes) return Status::Ok();
+  const std::optional<uint64_t> free_bytes = FreeBytes(case_dir);
+  if (!free_bytes || *free_bytes >= kFullBelowBytes) return Status::Ok();  // or the case removed it
   return Status::Error(fmt::format(
       "the file system of {} was full after {} ({} KiB free, below crashlab's {} KiB): the "
       "case's verdict would judge how the engine copes with a full disk, not its recovery, so it "
-      "was not recorded; free space there or give --workdir a file system with room",
-      case_dir, what, free_bytes / 1024, kFullBelowBytes / 1024));
+      "was not recorded; it needs more than the {} KiB it holds: free space there or give "
+      "--workdir a file system with room",
+      case_dir, what, *free_bytes / 1024, kFullBelowBytes / 1024,
+      (DiskFootprint(case_dir) + 1023) / 1024));
 }
 
 }  // namespace
+
+Status RoomForNextCase(const std::string& dir, uint64_t largest_footprint) {
+  const std::optional<uint64_t> free_bytes = FreeBytes(dir);
+  if (!free_bytes) return Status::Ok();  // the case itself will say what is wrong with `dir`
+  const uint64_t needed = std::max(2 * largest_footprint, kFullBelowBytes);
+  if (*free_bytes >= needed) return Status::Ok();
+  return Status::Error(fmt::format(
+      "the file system of {} has {} KiB free, and a case needs about {} KiB ({}): a case that "
+      "ran out of space would judge how the engine copes with a full disk, not its recovery, so "
+      "crashlab stops before it; free space there or give --workdir a file system with room",
+      dir, *free_bytes / 1024, (needed + 1023) / 1024,
+      needed > kFullBelowBytes
+          ? fmt::format("twice the {} KiB of the largest case directory so far",
+                        (largest_footprint + 1023) / 1024)
+          : "crashlab's minimum"));
+}
 
 Result<std::string> MemoryWorkdir(const std::string& what) {
   std::error_code ec;
@@ -195,10 +209,12 @@ Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& vari
   if (crash == CrashKind::kPowerLoss || o.live) {
     const TracedCaseSpec spec = TracedSpecFor(o, variant, i, case_dir);
     Result<TracedCaseResult> r = RunTracedCase(spec);
+    if (IsFullDiskError(r.status())) return r.status();
     if (Status room = RoomLeftAfterCase(case_dir, what); !room.ok()) return room;
     if (!r.ok()) return r.status();
     out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
     out.verdict = r->judgement.verdict;
+    out.footprint = DiskFootprint(case_dir);
     return out;
   }
   KillCaseSpec spec;
@@ -211,10 +227,12 @@ Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& vari
   spec.point = o.point;
   spec.engine_points = points;
   Result<KillCaseResult> r = RunKillCase(spec);
+  if (IsFullDiskError(r.status())) return r.status();
   if (Status room = RoomLeftAfterCase(case_dir, what); !room.ok()) return room;
   if (!r.ok()) return r.status();
   out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
   out.verdict = r->judgement.verdict;
+  out.footprint = DiskFootprint(case_dir);
   return out;
 }
 
@@ -243,16 +261,19 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
     if (Status s = (*store)->AddCampaignToMatrix(o.matrix_id, *campaign); !s.ok()) return s;
   }
   bool kept_any = false;
-  // A setup failure mid-campaign leaves the recorded cases and marks the
-  // campaign interrupted rather than running forever; a temporary workdir
-  // goes unless it holds the case directory of a violation.
-  auto interrupted = [&](const Status& why) -> Status {
-    (void)(*store)->FinishCampaign(summary.campaign_id, "interrupted");
+  // A failure mid-campaign leaves the recorded cases and marks the campaign
+  // `error` (a setup failure, a full disk, an engine that fails before any
+  // crash) or `interrupted` (a signal to crashlab); a temporary workdir goes
+  // unless it holds the case directory of a violation.
+  auto stop = [&](const Status& why, const char* status) -> Status {
+    (void)(*store)->FinishCampaign(summary.campaign_id, status);
     std::error_code ec;
     if (o.workdir.empty() && !kept_any && !o.keep_cases) fs::remove_all(*workdir, ec);
     return why;
   };
+  auto failed = [&](const Status& why) { return stop(why, "error"); };
   int64_t recorded = 0;
+  uint64_t largest_footprint = 0;  // of the case directories so far (RoomForNextCase)
   fmt::print(out, "campaign {}: engine {}, {} variant(s) x {} cases, crash {}{}{}, seed {}\n",
              summary.campaign_id, o.engine.name, o.variants.size(), o.cases,
              CrashKindsName(o.crashes), o.live ? " (live)" : "",
@@ -275,34 +296,36 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
     fs::create_directories(variant_dir, ec);
     Result<std::vector<std::string>> points = ProbeEngine(
         o.engine.name, *variant, (variant_dir / "hello.stderr").string(), o.deadline, o.point);
-    if (!points.ok()) return interrupted(points.status());
+    if (!points.ok()) return failed(points.status());
     for (int64_t i = o.shard_index; i < o.cases; i += o.shard_count) {
       const std::string case_dir = (variant_dir / fmt::format("case-{}", i)).string();
+      if (Status room = RoomForNextCase(variant_dir.string(), largest_footprint); !room.ok()) {
+        return failed(room);
+      }
       Result<CaseOutcome> result = RunOneCase(o, *variant, *points, i, case_dir);
       if (InterruptSignal() != 0) {
         // The case in flight was cut short by crashlab's own interruption:
         // its verdict would be false, so it is not recorded.
-        return interrupted(Status::Error(fmt::format(
-            "interrupted by signal {} during {}/{} case {}; that case was not recorded, the {} "
-            "before it are in {}",
-            InterruptSignal(), o.engine.name, variant_name, i, recorded, o.db_path)));
+        return stop(
+            Status::Error(fmt::format(
+                "interrupted by signal {} during {}/{} case {}; that case was not recorded, the {} "
+                "before it are in {}",
+                InterruptSignal(), o.engine.name, variant_name, i, recorded, o.db_path)),
+            "interrupted");
       }
-      if (!result.ok()) return interrupted(result.status());
+      if (!result.ok()) return failed(result.status());
+      largest_footprint = std::max(largest_footprint, result->footprint);
       CaseRecord& record = result->record;
       record.campaign_id = summary.campaign_id;
       VariantTally& tally =
           tallies[std::find(o.crashes.begin(), o.crashes.end(), o.CrashOfCase(i)) -
                   o.crashes.begin()];
-      // A trace is 0.1 to a few MB, crash files up to 4 MiB: the first
-      // failures of each variant and kind keep theirs for an exact replay,
-      // later ones repro by rerunning.
+      // Past the first failures of its variant and kind (campaign.h).
       if (record.failure && tally.violations >= kTracesKeptPerTally) {
         record.failure->trace.clear();
         record.failure->crash_files.clear();
       }
-      if (Status s = (*store)->RecordCase(record); !s.ok()) {
-        return interrupted(s);
-      }
+      if (Status s = (*store)->RecordCase(record); !s.ok()) return failed(s);
       ++tally.cases;
       ++recorded;
       ++tally.verdicts[result->verdict];

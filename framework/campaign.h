@@ -18,6 +18,11 @@
 
 namespace crashlab {
 
+// A trace is 0.1 to a few MB, crash files up to 4 MiB: the first this many
+// failures of each variant and crash kind in a campaign keep theirs for an
+// exact replay (and `crashlab explain`), later ones repro by rerunning.
+inline constexpr int64_t kTracesKeptPerTally = 20;
+
 struct CampaignOptions {
   EngineSpec engine;
   std::string engine_arg;             // --engine as typed: a name or a path, for repro commands
@@ -100,11 +105,24 @@ struct CampaignSummary {
 struct CaseOutcome {
   CaseRecord record;
   Verdict verdict = Verdict::kPass;
+  // What the case's directory held on disk when it ended (DiskFootprint):
+  // the room the next case is expected to need (RoomForNextCase).
+  uint64_t footprint = 0;
 };
+
+// Whether the file system of `dir` has room for another case, when the
+// largest case directory so far took `largest_footprint` bytes (0 before the
+// first case). Cases differ in size with their seeds, so twice that is asked
+// for, and never less than kFullBelowBytes. An error names the directory,
+// what is free and what is needed: a case that runs out of space mid-way
+// judges the disk, not the engine (the traced run reports it when it
+// happens anyway).
+[[nodiscard]] Status RoomForNextCase(const std::string& dir, uint64_t largest_footprint);
 
 // Runs case `i` of `variant`, crashed by o.CrashOfCase(i), in `case_dir` (new);
 // `points` are the engine's named points (ProbeEngine). Errors are setup
-// failures, never verdicts.
+// failures, a full file system, or an engine that failed before any crash,
+// never verdicts.
 [[nodiscard]] Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& variant,
                                              const std::vector<std::string>& points, int64_t i,
                                              const std::string& case_dir);

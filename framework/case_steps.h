@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,34 @@ std::string FileTail(const std::string& path, std::size_t max_bytes);
 [[nodiscard]] Status WriteWholeFile(const std::string& path, const std::string& bytes);
 // Appends a marker line to the engine's log, so its stderr reads in phases.
 void AppendLog(const std::string& path, const std::string& text);
+
+// Below this much free space (statvfs f_bavail) a file system counts as full.
+inline constexpr uint64_t kFullBelowBytes = 256 * 1024;
+
+// Bytes free for unprivileged writers on the file system of `path`; nullopt
+// when `path` is gone or statvfs fails.
+std::optional<uint64_t> FreeBytes(const std::string& path);
+// Bytes the file system allocated to everything under `path` (st_blocks, so a
+// sparse file counts what it uses); 0 when `path` is absent.
+uint64_t DiskFootprint(const std::string& path);
+
+// The error of a case whose engine met a full file system (`how`: "a write of
+// 65536 bytes to ballast failed with ENOSPC"): it would judge how the engine
+// copes with a full disk, not its recovery, so it gets no verdict. Names the
+// directory, the space the case needed at least (what it holds now plus
+// `more_bytes`) and what is free.
+[[nodiscard]] Status FullDiskError(const std::string& case_dir, const std::string& how,
+                                   uint64_t more_bytes);
+// Whether `s` is an error FullDiskError made: it says more than a later
+// check that merely finds the disk full.
+bool IsFullDiskError(const Status& s);
+// FullDiskError when `fault` is a death by SIGBUS while the file system of
+// `case_dir` is full (what a store through a mapping into a file gets when no
+// block is left for its page); Ok otherwise, for a SIGBUS with room left is
+// the engine's own (a mapping past the end of its file). `during` names the
+// step ("the traced run", "recovery").
+[[nodiscard]] Status SigbusOnFullDisk(const std::optional<EngineFault>& fault,
+                                      const std::string& case_dir, const std::string& during);
 
 // The verdict when an exchange fails where the engine must answer: a missed
 // deadline is hang, a bad reply protocol-error, an err or a death

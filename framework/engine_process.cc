@@ -301,6 +301,10 @@ bool EngineProcess::DiedOfSigkill() const {
   return reaped_ && WIFSIGNALED(wait_status_) && WTERMSIG(wait_status_) == SIGKILL;
 }
 
+int EngineProcess::TermSignal() const {
+  return reaped_ && WIFSIGNALED(wait_status_) ? WTERMSIG(wait_status_) : 0;
+}
+
 std::string EngineProcess::ExitDescription() const {
   if (!reaped_) return "still running";
   if (WIFEXITED(wait_status_))

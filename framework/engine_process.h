@@ -67,6 +67,8 @@ class EngineProcess {
   // Whether the engine was reaped after dying of SIGKILL (its own, at an
   // armed fault point, or crashlab's).
   bool DiedOfSigkill() const;
+  // The signal the reaped engine died of; 0 when it exited or still runs.
+  int TermSignal() const;
 
   pid_t pid() const { return pid_; }
 

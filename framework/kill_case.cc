@@ -32,8 +32,10 @@ std::optional<EngineFault> DriveUntilKill(const KillCaseSpec& spec, EngineProces
   EngineClient client(engine, spec.deadline);
   auto fault = [&](const Exchange& e, const std::string& during) {
     engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
-    return EngineFault{FaultVerdict(e), fmt::format("{} before the crash point: {} (engine {})",
-                                                    during, e.message, engine.ExitDescription())};
+    return EngineFault{FaultVerdict(e),
+                       fmt::format("{} before the crash point: {} (engine {})", during, e.message,
+                                   engine.ExitDescription()),
+                       engine.TermSignal()};
   };
   // The engine's output ended. With a point plan and a SIGKILL, that is the
   // planned crash; otherwise the engine died by itself, which is a crash too.
@@ -270,6 +272,9 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
     if (!engine.ok()) return engine.status();
     input.fault = DriveUntilKill(spec, **engine, data_dir, r, input.sent);
   }
+  if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "the run before the kill"); !s.ok()) {
+    return s;
+  }
   r.workload_ms = MsSince(start);
   // The engine is dead and reaped (KillGroup, or its destructor just now),
   // so the directory holds what the kill left until the restart recovers
@@ -283,6 +288,7 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   }
   if (state) r.crash_state = state->digest;
   if (Status s = RecoverAndJudge(spec, data_dir, log, start, r, input); !s.ok()) return s;
+  if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "recovery"); !s.ok()) return s;
   if (r.violation && state && state->non_zero_bytes <= kCrashFilesLimit) {
     r.crash_files = std::move(state->packed);
   }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "framework/protocol.h"
+#include "framework/value_difference.h"
 
 namespace crashlab {
 namespace {
@@ -18,8 +19,11 @@ struct KeyView {
   PrefixSet matches;
 };
 
+// Bytes of a value shown in a verdict's details and differences.
+constexpr std::size_t kValuePreview = 48;
+
 std::string ShowValue(const std::optional<std::string>& v) {
-  return v ? "'" + protocol::Printable(*v, 48) + "'" : "absent";
+  return v ? "'" + protocol::Printable(*v, kValuePreview) + "'" : "absent";
 }
 
 std::optional<std::string> Lookup(const KvState& state, const std::string& key) {
@@ -84,6 +88,10 @@ std::string Difference(const KvState& expected, const KvState& recovered, std::s
     }
     out += fmt::format("key '{}': expected {}, recovered {}\n", protocol::Printable(key, 48),
                        ShowValue(e), ShowValue(r));
+    // Values that differ past what the previews show: say where.
+    if (e && r && std::max(e->size(), r->size()) > kValuePreview) {
+      out += "  " + ValueDifference(*e, *r) + "\n";
+    }
   }
   if (more > 0) out += fmt::format("... and {} more keys differ\n", more);
   return out;

@@ -22,6 +22,7 @@ using KvState = std::map<std::string, std::string>;
 struct EngineFault {
   Verdict verdict = Verdict::kRecoveryFailed;
   std::string what;  // e.g. "open answered: err database disk image is malformed"
+  int signal = 0;    // the signal the engine died of (SIGBUS: maybe a full disk); 0: none
 };
 
 struct OracleInput {

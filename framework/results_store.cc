@@ -27,7 +27,7 @@ using results_store_sql::SeedTooLarge;
 // never changes: databases in the field were built by it. The vocabulary lists
 // in the CHECK constraints are spelled out here rather than generated from
 // vocabulary.h for the same reason; a new word needs a new migration.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 0 -> 1: campaigns, cases, failures. Times are UTC ISO-8601 with milliseconds.
     R"sql(
 CREATE TABLE campaigns (
@@ -169,6 +169,27 @@ CREATE INDEX failures_by_shrunk_from ON failures (shrunk_from);
     R"sql(
 ALTER TABLE cases ADD COLUMN syncs INTEGER;
 ALTER TABLE cases ADD COLUMN bytes_written INTEGER;
+)sql",
+    // 5 -> 6: a campaign stopped by an error (a setup failure, a full disk, an
+    // engine that fails before any crash) is `error`; `interrupted` is left to
+    // signals. A new CHECK, so campaigns is rebuilt as in step 1 -> 2.
+    R"sql(
+CREATE TABLE campaigns_v6 (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  status TEXT NOT NULL DEFAULT 'running'
+    CHECK (status IN ('running', 'finished', 'interrupted', 'error')),
+  command_line TEXT NOT NULL, engine TEXT NOT NULL, variants TEXT NOT NULL,
+  crash_kind TEXT NOT NULL CHECK (crash_kind IN ('kill', 'power-loss', 'kill,power-loss')),
+  seed INTEGER NOT NULL CHECK (seed >= 0),
+  cases_per_variant INTEGER NOT NULL, host TEXT NOT NULL, crashlab_version TEXT NOT NULL,
+  shard TEXT NOT NULL DEFAULT '', workload TEXT);
+INSERT INTO campaigns_v6 SELECT id, started_at, finished_at, status, command_line, engine,
+  variants, crash_kind, seed, cases_per_variant, host, crashlab_version, shard, workload
+  FROM campaigns;
+DROP TABLE campaigns;
+ALTER TABLE campaigns_v6 RENAME TO campaigns;
 )sql",
 };
 static_assert(kMigrations.size() == ResultsStore::kSchemaVersion,
@@ -575,8 +596,12 @@ Status ResultsStore::FinishCampaign(int64_t campaign_id, const std::string& stat
 Status ResultsStore::Finish(Statement& slot, const char* table, const char* noun, int64_t id,
                             const std::string& status) {
   const std::string what = std::string("finishing ") + noun + " " + std::to_string(id);
-  if (status != "finished" && status != "interrupted") {
-    return Fail(what + ": status \"" + status + "\" is neither finished nor interrupted");
+  // `error` is a campaign's only: a matrix or a soak that meets one is
+  // interrupted as a whole, each of its campaigns saying why.
+  const bool error_allowed = std::string_view(table) == "campaigns";
+  if (status != "finished" && status != "interrupted" && !(error_allowed && status == "error")) {
+    return Fail(what + ": status \"" + status + "\" is not finished, interrupted" +
+                (error_allowed ? " or error" : ""));
   }
   // `table` is one of three literals, never input.
   const std::string sql = std::string("UPDATE ") + table +

@@ -170,7 +170,7 @@ std::string Hostname();
 class ResultsStore {
  public:
   // The schema version this build writes; PRAGMA user_version of the file.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens the database at `path`, creating it if missing: WAL mode, synchronous
   // FULL (unless `options` say otherwise), foreign keys on, 10 s busy timeout,
@@ -209,7 +209,9 @@ class ResultsStore {
   // would cost more than the cases.
   [[nodiscard]] Status RecordCases(const std::vector<CaseRecord>& cases);
 
-  // Sets the campaign's status ("finished" or "interrupted") and finished_at.
+  // Sets the campaign's status and finished_at: "finished", "interrupted" (by a
+  // signal) or "error" (stopped by an error: setup, a full disk, an engine
+  // that failed before any crash).
   // Finishing again overwrites both. Errors: another status, unknown campaign.
   [[nodiscard]] Status FinishCampaign(int64_t campaign_id, const std::string& status);
 

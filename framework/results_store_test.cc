@@ -465,6 +465,8 @@ TEST_F(ResultsStoreTest, FinishCampaignRecordsStatusAndTime) {
   ASSERT_TRUE(store->FinishCampaign(campaign, "interrupted").ok());
   EXPECT_EQ(raw.Query("SELECT status FROM campaigns"), "interrupted");
   EXPECT_EQ(raw.Query("SELECT finished_at >= started_at FROM campaigns"), "1");
+  ASSERT_TRUE(store->FinishCampaign(campaign, "error").ok());
+  EXPECT_EQ(raw.Query("SELECT status FROM campaigns"), "error");
 }
 
 TEST_F(ResultsStoreTest, SeedsBelow2To63RoundTrip) {
@@ -566,6 +568,33 @@ TEST_F(ResultsStoreTest, MigratesAVersion3FileMovingTracesOutOfFailures) {
   ASSERT_TRUE(f.ok() && f->has_value());
   EXPECT_EQ((*f)->c.failure->trace.substr(0, 7), "CLTRACE");
   EXPECT_EQ((*f)->campaign_workload, "");
+}
+
+// Version 6 lets a campaign end in `error` (interrupted is for signals): a
+// version-5 file (a power-loss campaign with failures and their traces,
+// marked interrupted) keeps its campaign, cases, failures and traces, linked
+// as before, and takes the new status.
+TEST_F(ResultsStoreTest, MigratesAVersion5FileToCampaignsThatMayEndInError) {
+  std::filesystem::copy_file(CRASHLAB_TESTDATA "/results-v5.db", path_);
+  ASSERT_EQ(RawDb(path_).Query("PRAGMA user_version"), "5");
+  const std::string counts =
+      "SELECT (SELECT count(*) FROM cases) || ' ' || (SELECT count(*) FROM failures) || ' ' || "
+      "(SELECT count(*) FROM traces) || ' ' || (SELECT group_concat(status) FROM campaigns)";
+  const std::string before = RawDb(path_).Query(counts);
+  ASSERT_EQ(before, "7 2 2 interrupted");
+  std::unique_ptr<ResultsStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.Query("PRAGMA user_version"), std::to_string(ResultsStore::kSchemaVersion));
+  EXPECT_EQ(raw.Query(counts), before);
+  EXPECT_EQ(raw.Query("PRAGMA foreign_key_check"), "<none>");
+  Result<std::optional<StoredFailure>> f =
+      store->FindFailure(std::stoll(raw.Query("SELECT min(id) FROM failures")));
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_EQ((*f)->c.failure->trace.substr(0, 7), "CLTRACE");
+  const int64_t campaign = std::stoll(raw.Query("SELECT id FROM campaigns"));
+  ASSERT_TRUE(store->FinishCampaign(campaign, "error").ok());
+  EXPECT_EQ(raw.Query("SELECT status FROM campaigns"), "error");
 }
 
 TEST_F(ResultsStoreTest, MigratesAVersion1FileAllTheWayToSoaks) {

@@ -17,9 +17,8 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// As in `crashlab run`: the first failures of each engine, variant and crash
-// kind keep their traces for an exact replay; later ones repro by rerunning.
-constexpr int64_t kTracesKeptPerTally = 20;
+// As in `crashlab run`, the first kTracesKeptPerTally failures of each
+// engine, variant and crash kind keep their traces (campaign.h).
 // How often the time spent is written to the soaks row: a killed controller
 // loses at most this much of its accounting, and a resume gets it back.
 constexpr milliseconds kElapsedEvery{1000};

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "faults/trace_file.h"
 #include "framework/case_steps.h"
 #include "framework/prng.h"
+#include "framework/protocol.h"
 #include "framework/trace_cost.h"
 #include "framework/traced_run.h"
 
@@ -22,6 +24,42 @@ Status MakeDir(const std::string& dir) {
   if (mkdir(dir.c_str(), 0755) == 0) return Status::Ok();
   return Status::Error("cannot create case directory " + dir + ": " + std::strerror(errno) +
                        "; choose a new, writable --workdir");
+}
+
+// A traced run that met a full file system (the tracer listed a write that
+// failed with ENOSPC or EDQUOT, or the engine died of SIGBUS with no room
+// left), or whose engine failed on its own before any crash point (it died,
+// or refused to open a new database): errors, never verdicts. A hang or a
+// protocol error in the run stays the case's verdict: those fail under every
+// contract.
+Status CheckTracedRun(const TracedRunSpec& run, const TracedCaseSpec& spec,
+                      const std::optional<EngineFault>& fault) {
+  if (std::ifstream list(run.trace_path + faults::kNoSpaceSuffix); list) {
+    // The list may be empty: on a full disk its line may not have fitted.
+    std::string err;
+    uint64_t bytes = 0;
+    std::string path;
+    list >> err >> bytes;
+    std::getline(list >> std::ws, path);
+    const std::string how =
+        err.empty() ? "a write failed with ENOSPC or EDQUOT during the traced run"
+                    : fmt::format("a write of {} bytes to {} failed with {} during the traced run",
+                                  bytes, protocol::Readable(path, 200), err);
+    return FullDiskError(spec.case_dir, how, bytes);
+  }
+  if (Status s = SigbusOnFullDisk(fault, spec.case_dir, "the traced run"); !s.ok()) return s;
+  if (!fault || fault->verdict != Verdict::kRecoveryFailed) return Status::Ok();
+  std::string tail = FileTail(run.log, 400);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+  return Status::Error(fmt::format(
+      "variant {} ({}) failed on its own in {}, before any crash point: {}. No crash happened, "
+      "so this is an error of the engine or its adapter, not a recovery failure; {}. Fix the "
+      "engine, then run the campaign again",
+      spec.variant->name, spec.variant->argv.empty() ? "?" : spec.variant->argv[0], spec.case_dir,
+      fault->what,
+      tail.empty()
+          ? "it wrote nothing to stderr"
+          : fmt::format("its stderr ({}) ends: '{}'", run.log, protocol::Readable(tail, 400))));
 }
 
 // The trace a case is judged on, with the requests its run sent.
@@ -45,6 +83,7 @@ Result<JudgedRun> RunLive(const TracedRunSpec& base, const TracedCaseSpec& spec,
   AppendLog(base.log, fmt::format("crashlab: live run, killed after event {}", c));
   Result<TracedRun> run = RunTraced(live, r.workload);
   if (!run.ok()) return run.status();
+  if (Status s = CheckTracedRun(live, spec, run->fault); !s.ok()) return s;
   JudgedRun judged;
   judged.requests = std::move(run->requests);
   judged.trace_path = live.trace_path;
@@ -218,10 +257,12 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
   OracleInput input;
   Result<TracedRun> first = RunTraced(base, r.workload);
   if (!first.ok()) return first.status();
+  if (Status s = CheckTracedRun(base, spec, first->fault); !s.ok()) return s;
   input.fault = first->fault;
   r.workload_ms = MsSince(start);
   JudgedRun judged;
   judged.trace_path = base.trace_path;
+  bool crashed = false;
   if (!input.fault) {
     judged.requests = std::move(first->requests);
     Result<faults::Trace> trace = ReadRunTrace(base.trace_path, spec.variant->name, *first);
@@ -245,12 +286,16 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
       r.workload_ms = MsSince(start);
       if (!r.killed) r.notes = fmt::format("the live run ended before event {}", r.kill_at);
     }
-    if (!input.fault) {
+    // A run that failed by itself (a hang, a protocol error) has no crash
+    // to judge and so no trace that rebuilds one; a crash that recovery
+    // failed on keeps its trace like any other failure.
+    crashed = !input.fault;
+    if (crashed) {
       if (Status s = JudgeCrash(spec, judged, base.log, r, input); !s.ok()) return s;
+      if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "recovery"); !s.ok()) return s;
     }
   }
-  if (Status s = Conclude(input.fault ? "" : judged.trace_path, base.log, start, r, input);
-      !s.ok()) {
+  if (Status s = Conclude(crashed ? judged.trace_path : "", base.log, start, r, input); !s.ok()) {
     return s;
   }
   return r;

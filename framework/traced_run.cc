@@ -46,9 +46,10 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
     if (spec.kill_at_event && e.kind == Exchange::kDied && engine.DiedOfSigkill()) {
       run.killed = true;
     } else {
-      run.fault =
-          EngineFault{FaultVerdict(e), fmt::format("{} in the traced run: {} (engine {})", during,
-                                                   e.message, engine.ExitDescription())};
+      run.fault = EngineFault{FaultVerdict(e),
+                              fmt::format("{} in the traced run: {} (engine {})", during, e.message,
+                                          engine.ExitDescription()),
+                              engine.TermSignal()};
     }
     return run;
   };

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,15 @@
 namespace crashlab::e2e {
 
 namespace fs = std::filesystem;
+
+SmallFileSystem::SmallFileSystem(const std::string& dir, const std::string& size) : dir_(dir) {
+  std::filesystem::create_directories(dir);
+  mounted_ = mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+}
+
+SmallFileSystem::~SmallFileSystem() {
+  if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
+}
 
 TempDir::TempDir() {
   std::string tmpl = (fs::temp_directory_path() / "crashlab-e2e-XXXXXX").string();

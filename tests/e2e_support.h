@@ -30,6 +30,21 @@ class TempDir {
   std::string path_;
 };
 
+// A tmpfs of `size` ("8m") mounted at `dir` (created) for the object's
+// lifetime. Needs root (CI runs as root): a test skips when !mounted().
+class SmallFileSystem {
+ public:
+  SmallFileSystem(const std::string& dir, const std::string& size);
+  ~SmallFileSystem();
+  SmallFileSystem(const SmallFileSystem&) = delete;
+  SmallFileSystem& operator=(const SmallFileSystem&) = delete;
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
 // Runs crashlab with `args` and extra environment variables; waits for it.
 CommandResult RunCrashlab(const std::vector<std::string>& args,
                           const std::vector<std::pair<std::string, std::string>>& env = {});

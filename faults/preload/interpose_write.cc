@@ -4,7 +4,9 @@
 // in flight. Writes to the protocol pipe crashlab reads (IsReplyPipe, at
 // whatever descriptor number), and what fflush sends there, become kReply
 // events, one per line; a write to any other stdout (a wrapper's `$(...)`
-// subshell, a helper redirected to stderr) is no reply.
+// subshell, a helper redirected to stderr) is no reply. A write that fails
+// for want of space is listed beside the trace (faults::kNoSpaceSuffix).
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "faults/preload/tracer.h"
@@ -89,6 +92,28 @@ int64_t NoteWrite(int fd, std::string_view data, int64_t offset, int rwf) {
   return static_cast<int64_t>(r.file);
 }
 
+// Lists a traced write that failed with `err` (ENOSPC or EDQUOT) beside the
+// trace. On a full file system the line itself may not fit, but creating the
+// list needs only an inode: its existence is the signal, and the controller
+// stops at the first.
+void NoteNoSpace(int err, int fd, std::size_t bytes) {
+  ErrnoSaver keep;
+  auto lock = Lock();
+  static int noted = 0;
+  const char* trace = std::getenv("CRASHLAB_TRACE");
+  if (trace == nullptr || noted >= 16) return;
+  ++noted;
+  const FdInfo* info = Traced(fd);
+  const std::string line = std::string(err == ENOSPC ? "ENOSPC " : "EDQUOT ") +
+                           std::to_string(bytes) + " " + (info ? info->path : "?") + "\n";
+  const std::string list = std::string(trace) + faults::kNoSpaceSuffix;
+  const long out =
+      syscall(SYS_openat, AT_FDCWD, list.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out < 0) return;
+  (void)syscall(SYS_write, out, line.data(), line.size());
+  syscall(SYS_close, out);
+}
+
 std::string Gather(const struct iovec* iov, int count) {
   std::string out;
   for (int i = 0; i < count; ++i)
@@ -108,6 +133,9 @@ ssize_t TracedWrite(int fd, std::string_view data, int64_t offset, int rwf, Call
   }
   const int64_t at = offset;
   const ssize_t n = call();
+  if (file >= 0 && n < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+    NoteNoSpace(errno, fd, data.size());
+  }
   if (file >= 0 && n > 0) {
     ErrnoSaver keep;
     auto lock = Lock();

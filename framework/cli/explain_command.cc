@@ -8,8 +8,10 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
+#include "framework/campaign.h"
 #include "framework/cli/common.h"
 #include "framework/event_text.h"
+#include "framework/outcome_text.h"
 #include "framework/results_store.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
@@ -22,9 +24,6 @@ struct ExplainArgs {
   std::string db = "crashlab.db";
   int window = 8;
 };
-
-// At most this many lines of pending-change outcomes: the rest are counted.
-constexpr std::size_t kOutcomeLines = 16;
 
 // The path each file id was last opened or created under, so that events
 // that carry only the id (mapped-page stores, syncs) name their file.
@@ -51,36 +50,32 @@ void PrintEvents(const faults::Trace& trace, uint64_t c, int window) {
   }
 }
 
-// What a power loss did to each pending change, the ones nearest the crash
-// point first, and per outcome how many.
-void PrintOutcomes(const faults::CrashReport& report,
-                   const std::map<uint64_t, std::string>& paths) {
-  std::map<std::string, int> counts;
-  std::vector<std::string> lines;
-  for (const faults::WriteOutcome& w : report.writes) {
-    const std::string fate = w.fate == faults::WriteFate::kSurvived   ? "survived"
-                             : w.fate == faults::WriteFate::kVanished ? "vanished"
-                                                                      : "torn " + w.units;
-    ++counts[fate.substr(0, fate.find(' '))];
-    auto path = paths.find(w.file);
-    lines.push_back(fmt::format("  event {} {} file {} ({}): {}", w.event,
-                                faults::EventKindName(w.kind), w.file,
-                                path == paths.end() ? "?" : path->second, fate));
+// Why a failure has no trace, said truthfully: every traced failure among
+// the first of its variant and crash kind in its campaign keeps one.
+std::string WhyNoTrace(const CaseRecord& c, int64_t failure, const std::string& db) {
+  const std::string repro = fmt::format("`crashlab repro {} --db {}`", failure, db);
+  if (c.crash_kind == "kill" && c.crash_plan.rfind("live ", 0) != 0) {
+    return c.failure && c.failure->has_crash_files
+               ? fmt::format(
+                     "a kill case runs untraced, so it has no trace; the directory the kill left "
+                     "is stored, and {} recovers it again",
+                     repro)
+               : fmt::format(
+                     "a kill case runs untraced, so it has no trace; the directory the kill left "
+                     "was not kept (too large, or the engine failed before the kill); {} reruns "
+                     "the case",
+                     repro);
   }
-  for (const faults::NameOutcome& n : report.names) {
-    ++counts[n.kept ? "name kept" : "name reverted"];
-    lines.push_back(fmt::format("  event {} {} {}{}: {}", n.event, faults::EventKindName(n.kind),
-                                n.path, n.path2.empty() ? "" : " -> " + n.path2,
-                                n.kept ? "kept" : "reverted"));
+  if (c.crash_plan.find(" event=0/0 ") != std::string::npos) {
+    return fmt::format(
+        "the engine failed in the traced run itself, before any crash point: there is no crash "
+        "to show; {} reruns the case",
+        repro);
   }
-  std::string summary;
-  for (const auto& [what, n] : counts)
-    summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, what);
-  fmt::print("what the power loss did to the changes not yet durable ({}):\n",
-             summary.empty() ? "none pending" : summary);
-  const std::size_t skip = lines.size() > kOutcomeLines ? lines.size() - kOutcomeLines : 0;
-  if (skip > 0) fmt::print("  ... {} earlier ones\n", skip);
-  for (std::size_t i = skip; i < lines.size(); ++i) fmt::print("{}\n", lines[i]);
+  return fmt::format(
+      "no trace stored: the failure is past the first {} of its variant and crash kind in its "
+      "campaign, which alone keep theirs; {} reruns the case",
+      kTracesKeptPerTally, repro);
 }
 
 int Explain(const ExplainArgs& a) {
@@ -93,10 +88,7 @@ int Explain(const ExplainArgs& a) {
   fmt::print("acknowledged: {} of the {} transactions sent before the crash\n", c.txns_acked,
              c.txns_sent);
   if (!c.failure || c.failure->trace.empty()) {
-    fmt::print(
-        "(no trace stored for this failure: a timed or point kill, or past the first 20 "
-        "failures of its variant; `crashlab repro {} --db {}` reruns it)\n",
-        a.failure, a.db);
+    fmt::print("({})\n", WhyNoTrace(c, a.failure, a.db));
   } else {
     Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
     TracedCaseResult plan;
@@ -115,7 +107,7 @@ int Explain(const ExplainArgs& a) {
         fmt::print(stderr, "crashlab: {}\n", report.status().message());
         return kExitUsage;
       }
-      PrintOutcomes(*report, PathsOf(*trace));
+      fmt::print("{}", DescribeOutcomes(*report, PathsOf(*trace)));
     }
   }
   fmt::print("what happened: {}\n", c.details);

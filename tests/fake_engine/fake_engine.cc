@@ -24,8 +24,13 @@
 //                     first renames the last one to LOG.old, as LevelDB does
 //   line-buffered     correct, but from open on its stdout is line-buffered:
 //                     stdio sends each reply by itself, where no tracer sees it
+//   enospc-then-free  correct, but at its third commit fills its file system,
+//                     meets ENOSPC, removes the ballast and refuses the commit
+//   mmap-fill         stores through a mapping of a large sparse file in each
+//                     open, page after page: on a full file system, SIGBUS
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,7 +80,11 @@ class FakeEngine : public adapter::Engine {
     if (mode_ == "hang-in-open") {
       while (true) pause();
     }
-    if (mode_ == "exit-in-open") _exit(3);
+    if (mode_ == "exit-in-open") {
+      std::fprintf(stderr, "crashlab-fake-engine: cannot open %s: giving up\n", dir.c_str());
+      _exit(3);
+    }
+    if (mode_ == "mmap-fill") StoreThroughALargeMapping(dir);
     if (mode_ == "flood-stdout") StartFlood();
     if (mode_ == "long-line") WriteLongLine();
     if (mode_ == "fork-child") LeaveProcessesBehind();
@@ -85,6 +94,7 @@ class FakeEngine : public adapter::Engine {
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
     state_ = std::move(state.value());
+    dir_ = dir;
     if (mode_ == "write-outside") {
       // The bug: state kept where the harness's crash of `dir` cannot reach.
       Result<std::map<std::string, std::string>> copy = outside_.Open(dir + ".outside");
@@ -104,6 +114,13 @@ class FakeEngine : public adapter::Engine {
   Status Commit(const std::vector<adapter::Op>& ops) override {
     if (mode_ == "hang-in-txn" && log_.Size() > 0) {
       while (true) pause();
+    }
+    if (mode_ == "enospc-then-free" && ++commits_ == 3) {
+      // What an engine that handles a full disk well does: the commit is
+      // refused, nothing of it is kept, and the engine goes on.
+      FillFileSystem(dir_);
+      unlink((dir_ + "/ballast").c_str());
+      return Status::Error("no space left on device");
     }
     for (const adapter::Op& op : ops) {
       if (op.is_put) {
@@ -233,8 +250,24 @@ class FakeEngine : public adapter::Engine {
     close(fd);
   }
 
+  // Maps a 16 MiB sparse file and dirties its pages one by one: where the
+  // file system cannot hold them, the store that needs a block gets SIGBUS.
+  static void StoreThroughALargeMapping(const std::string& dir) {
+    mkdir(dir.c_str(), 0755);
+    constexpr std::size_t kSize = 16u << 20;
+    const int fd = open((dir + "/mapped").c_str(), O_RDWR | O_CREAT, 0644);
+    if (fd < 0 || ftruncate(fd, kSize) != 0) return;
+    void* map = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) return;
+    for (std::size_t at = 0; at < kSize; at += 4096) static_cast<char*>(map)[at] = 'm';
+    munmap(map, kSize);
+    close(fd);
+  }
+
   std::string mode_;
   std::FILE* info_log_ = nullptr;
+  std::string dir_;  // the directory of the last open
+  int commits_ = 0;
   bool reopen_ = true;
   OpLog log_;
   OpLog outside_;  // write-outside's copy beside the case directory
