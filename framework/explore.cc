@@ -249,7 +249,9 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   record.bytes_written = cost_[candidate.event].bytes_written;
   if (violation) {
     ++summary_.violations;
-    if (!o_.stop_verdict || *o_.stop_verdict == j.verdict) ++summary_.stopping_violations;
+    if (!o_.stop_signature || *o_.stop_signature == SignatureOf(record)) {
+      ++summary_.stopping_violations;
+    }
     if (summary_.first_violation_seconds < 0)
       summary_.first_violation_seconds = MsSince(start_) / 1000;
     // Every failure links the run's trace, stored once.
