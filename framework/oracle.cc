@@ -183,7 +183,9 @@ Explanation ExplainByWholeTransactions(const std::map<std::string, KeyView>& key
     const std::size_t outcome = view.outcomes[last[key]];
     if (outcome == 0) continue;
     const std::size_t t = view.writers[outcome - 1];
-    if (!e.needed[t]) e.needed_by[t] = key;
+    // The key to name as the witness: one holding t's write before one t's
+    // delete left absent.
+    if (!e.needed[t] || (view.got && !keys.at(e.needed_by[t]).got)) e.needed_by[t] = key;
     e.needed[t] = true;
   }
   return e;
@@ -260,8 +262,8 @@ void ClassifyMismatch(const OracleInput& in, const std::map<std::string, KeyView
                   keys.at(by->second).got ? "holds its write" : "is absent, as its delete left it");
     j.verdict = Verdict::kHole;
     j.details = fmt::format(
-        "transaction {} is visible{} while the earlier transaction {} is missing; transactions "
-        "missing in every explanation by whole transactions: {}",
+        "transaction {} is visible{} while the earlier transaction {} is missing; {} "
+        "transaction(s) wholly missing",
         visible, shown, missing, std::count(e.missing.begin(), e.missing.end(), true));
     for (std::size_t t = 0; t < acked; ++t) j.acked_lost = j.acked_lost || e.missing[t];
   } else {

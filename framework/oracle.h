@@ -84,9 +84,9 @@ struct Judgement {
   std::string difference;  // expected versus recovered, one line per key
 };
 
-// For hole, torn-txn and corrupt, `details` ends with this sentence exactly
+// For hole, torn-txn and corrupt, `details` ends with this clause exactly
 // when acked_lost is set, so that a stored failure keeps it (signature.h).
-inline constexpr std::string_view kAckedLostSentence = " Acknowledged data is lost.";
+inline constexpr std::string_view kAckedLostSentence = "; acknowledged data is lost";
 
 // Judges `input`. The verdict is the observed class, independent of the
 // contract: whether it is a violation is Violates(verdict, contract).

@@ -151,7 +151,7 @@ TEST(Oracle, Hole_EarlierTransactionsMissingIsNotATornFirstTransaction) {
   EXPECT_EQ(j.verdict, Verdict::kHole) << j.details;
   EXPECT_NE(j.details.find("transaction 8 is visible"), std::string::npos) << j.details;
   EXPECT_NE(j.details.find("earlier transaction 1 is missing"), std::string::npos) << j.details;
-  EXPECT_NE(j.details.find("whole transactions: 7"), std::string::npos) << j.details;
+  EXPECT_NE(j.details.find("; 7 transaction(s) wholly missing"), std::string::npos) << j.details;
   EXPECT_TRUE(j.acked_lost);
   EXPECT_NE(j.details.find(kAckedLostSentence), std::string::npos) << j.details;
 }

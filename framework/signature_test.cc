@@ -76,10 +76,10 @@ TEST(Signature, RecoveryFailedKeepsTheEnginesMessageAndWhetherAcknowledgedDataIs
 TEST(Signature, OracleVerdictsTakeAcknowledgedLossFromTheOracle) {
   const std::string hole =
       "transaction 8 is visible (key 'c8' holds its write) while the earlier transaction 1 is "
-      "missing; transactions missing in every explanation by whole transactions: 7";
+      "missing; 7 transaction(s) wholly missing";
   const Signature lost = SignatureOf("hole", hole + std::string(kAckedLostSentence), 14);
   EXPECT_TRUE(lost.acked_lost);
-  EXPECT_EQ(lost.cause.find("Acknowledged"), std::string::npos) << lost.cause;
+  EXPECT_EQ(lost.cause.find("acknowledged data is lost"), std::string::npos) << lost.cause;
   const Signature kept = SignatureOf("hole", hole, 14);
   EXPECT_FALSE(kept.acked_lost);
   EXPECT_EQ(kept.cause, lost.cause);
