@@ -141,6 +141,7 @@ Signature SignatureOf(std::string_view verdict, std::string_view details, int64_
       break;
     case Verdict::kLostAcked:
       s.acked_lost = true;
+      cause.clear();
       break;
     case Verdict::kRecoveryFailed:
     case Verdict::kHang:
@@ -155,6 +156,7 @@ Signature SignatureOf(std::string_view verdict, std::string_view details, int64_
         s.acked_lost = true;
         cause.erase(at, kAckedLostSentence.size());
       }
+      if (verdict != Name(Verdict::kCorrupt)) cause.clear();
       break;
   }
   s.cause = MaskMessage(cause);

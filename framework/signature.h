@@ -1,9 +1,13 @@
 // A failure's signature (DESIGN.md, "Oracle and verdicts"): what makes two
 // failures the same bug. It is the verdict plus the cause:
-//   - the case's details (the engine's error message in crashlab's frame,
-//     or the oracle's account) with what varies between runs of one bug
-//     masked: numbers, paths, hexadecimal, quoted keys and values, and runs
-//     of whitespace (MaskMessage);
+//   - for recovery-failed, hang, protocol-error and corrupt, the case's
+//     details (the engine's error message in crashlab's frame, or the
+//     oracle's account of the bad data and the engine's failed check) with
+//     what varies between runs of one bug masked: numbers, paths,
+//     hexadecimal, quoted keys and values, and runs of whitespace
+//     (MaskMessage). For lost-acked, hole and torn-txn the verdict is the
+//     whole cause: the oracle's account names transactions and keys, which
+//     shrinking changes, and no engine message is involved;
 //   - whether acknowledged data was lost: for lost-acked always; for
 //     recovery-failed, hang and protocol-error when anything was
 //     acknowledged (none of it can be read back); for hole, torn-txn and

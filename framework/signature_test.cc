@@ -83,8 +83,16 @@ TEST(Signature, OracleVerdictsTakeAcknowledgedLossFromTheOracle) {
   const Signature kept = SignatureOf("hole", hole, 14);
   EXPECT_FALSE(kept.acked_lost);
   EXPECT_EQ(kept.cause, lost.cause);
+  EXPECT_EQ(lost.Text(), "hole, acknowledged data lost");
+  // Another transaction and key: the same hole, for shrinking.
+  EXPECT_EQ(kept, SignatureOf("hole", "transaction 2 is visible (key 'x' holds its write) ...", 0));
   EXPECT_TRUE(SignatureOf("lost-acked", "3 transactions were acknowledged but ...", 3).acked_lost);
   EXPECT_NE(SignatureOf("hole", hole, 0), SignatureOf("torn-txn", hole, 0));
+  // Corrupt keeps the oracle's account and the engine's check message.
+  EXPECT_EQ(
+      SignatureOf("corrupt", "the engine's own check failed: page 7 checksum 0xab12", 1).Text(),
+      "corrupt, nothing acknowledged lost: the engine's own check failed: page N checksum "
+      "<hex>");
 }
 
 }  // namespace
