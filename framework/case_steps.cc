@@ -148,15 +148,11 @@ std::optional<EngineFault> VerifyDirectory(EngineProcess& engine, Millis deadlin
     return f;
   }
   recovery_ms = MsSince(start);
-  std::optional<std::string> inconsistency;
-  if (Exchange e = client.Dump(input.recovered, inconsistency); !e.ok()) {
+  if (Exchange e = client.Dump(input.recovered, input.dump_error); !e.ok()) {
     return FaultOf(engine, e, "dump", what);
   }
   if (Exchange e = client.Check(input.check_error); !e.ok()) {
     return FaultOf(engine, e, "check", what);
-  }
-  if (inconsistency) {
-    input.check_error = *inconsistency + (input.check_error ? "; " + *input.check_error : "");
   }
   if (Exchange e = client.Close(); !e.ok()) return FaultOf(engine, e, "close", what);
   return std::nullopt;

@@ -51,6 +51,7 @@ struct StateEntry {
   int prefix_context = 0;
   std::optional<KvState> recovered;
   std::optional<std::string> check_error;
+  std::optional<std::string> dump_error;
   std::optional<EngineFault> fault;
   std::string engine_stderr;  // written while recovering it, usually nothing
   double recovery_ms = 0;
@@ -184,6 +185,7 @@ Status Explorer::Drain(bool wait) {
     ++summary_.verified;
     entry.recovered = std::move(outcome.recovered);
     entry.check_error = std::move(outcome.check_error);
+    entry.dump_error = std::move(outcome.dump_error);
     entry.fault = std::move(outcome.fault);
     entry.recovery_ms = outcome.recovery_ms;
     entry.engine_stderr = std::move(outcome.engine_stderr);
@@ -213,12 +215,13 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
                         : StateAfter(contexts_[static_cast<std::size_t>(entry.prefix_context)].sent,
                                      static_cast<std::size_t>(entry.prefix));
   input.check_error = entry.check_error;
+  input.dump_error = entry.dump_error;
   input.fault = entry.fault;
   const Judgement j = crashlab::Judge(input);
   const Contract contract = variant_.ContractFor(candidate.crash);
   const bool violation = Violates(j.verdict, contract);
   ++summary_.verdicts[candidate.crash][j.verdict];
-  if (first && !input.fault && !input.check_error && j.matched_prefix >= 0) {
+  if (first && !input.fault && !input.check_error && !input.dump_error && j.matched_prefix >= 0) {
     entry.prefix = j.matched_prefix;
     entry.prefix_context = candidate.context;
     entry.recovered.reset();
@@ -246,7 +249,9 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   record.bytes_written = cost_[candidate.event].bytes_written;
   if (violation) {
     ++summary_.violations;
-    if (!o_.stop_verdict || *o_.stop_verdict == j.verdict) ++summary_.stopping_violations;
+    if (!o_.stop_signature || *o_.stop_signature == SignatureOf(record)) {
+      ++summary_.stopping_violations;
+    }
     if (summary_.first_violation_seconds < 0)
       summary_.first_violation_seconds = MsSince(start_) / 1000;
     // Every failure links the run's trace, stored once.

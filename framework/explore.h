@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "framework/engine_process.h"
+#include "framework/signature.h"
 #include "framework/variants_file.h"
 #include "framework/vocabulary.h"
 #include "framework/workload.h"
@@ -45,9 +46,9 @@ struct ExploreOptions {
   Millis deadline{10000};
   int64_t shard_index = 0, shard_count = 1;  // crash points c with c % count == index
   bool stop_at_first_violation = false;
-  // With stop_at_first_violation: only a violation with this verdict stops
-  // (crashlab shrink looks for its failure's verdict class).
-  std::optional<Verdict> stop_verdict;
+  // With stop_at_first_violation: only a violation with this signature
+  // stops (crashlab shrink looks for its failure's bug, signature.h).
+  std::optional<Signature> stop_signature;
 };
 
 struct ExploreSummary {
@@ -59,7 +60,7 @@ struct ExploreSummary {
   int64_t verified = 0;       // of those, recovered and judged
   int64_t judged = 0;         // (state, crash kind, acknowledged prefix) combinations judged
   int64_t violations = 0;
-  int64_t stopping_violations = 0;  // of those, with ExploreOptions::stop_verdict (if set)
+  int64_t stopping_violations = 0;  // of those, with ExploreOptions::stop_signature (if set)
   int64_t engines_started = 0;
   std::map<CrashKind, std::map<Verdict, int64_t>> verdicts;  // per judged combination
   double trace_seconds = 0;                                  // the traced run

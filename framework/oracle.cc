@@ -13,53 +13,65 @@ namespace {
 
 // Which prefix states c (0..n) agree with the recovered value of one key.
 using PrefixSet = std::vector<bool>;
+using Value = std::optional<std::string>;
 
 struct KeyView {
-  std::vector<PrefixSet::size_type> writers;  // transactions that write the key, in order
+  std::vector<std::size_t> writers;  // transactions that write the key, in order
+  std::vector<Value> effects;        // each writer's last write to the key (nullopt: a delete)
+  Value got;                         // the recovered value
   PrefixSet matches;
+  // Positions 0..writers.size() whose outcome equals `got`: 0 is "no writer
+  // applied" (the key absent), i is "writers[i-1] was the last one applied".
+  std::vector<std::size_t> outcomes;
 };
 
 // Bytes of a value shown in a verdict's details and differences.
 constexpr std::size_t kValuePreview = 48;
 
-std::string ShowValue(const std::optional<std::string>& v) {
+std::string ShowValue(const Value& v) {
   return v ? "'" + protocol::Printable(*v, kValuePreview) + "'" : "absent";
 }
 
-std::optional<std::string> Lookup(const KvState& state, const std::string& key) {
+std::string ShowKey(const std::string& key) {
+  return "'" + protocol::Printable(key, kValuePreview) + "'";
+}
+
+Value Lookup(const KvState& state, const std::string& key) {
   auto it = state.find(key);
   if (it == state.end()) return std::nullopt;
   return it->second;
 }
 
-// For each key touched by a transaction or present after recovery, the
-// prefix states whose value for that key equals the recovered one.
+// For each key touched by a transaction or present after recovery: its
+// writers, their effects, and the prefix states that agree with it.
 std::map<std::string, KeyView> MatchKeys(const OracleInput& in) {
   const std::size_t n = in.sent.size();
   std::map<std::string, KeyView> keys;
   for (std::size_t t = 0; t < n; ++t) {
     for (const protocol::Op& op : in.sent[t].ops) {
-      std::vector<PrefixSet::size_type>& writers = keys[op.key].writers;
-      if (writers.empty() || writers.back() != t) writers.push_back(t);  // once per transaction
+      KeyView& view = keys[op.key];
+      if (view.writers.empty() || view.writers.back() != t) {  // once per transaction
+        view.writers.push_back(t);
+        view.effects.emplace_back();
+      }
+      view.effects.back() = op.is_put ? Value(op.value) : std::nullopt;  // the last write wins
     }
   }
   for (const auto& [key, value] : in.recovered) keys[key];
   for (auto& [key, view] : keys) {
-    const std::optional<std::string> got = Lookup(in.recovered, key);
+    view.got = Lookup(in.recovered, key);
+    if (!view.got) view.outcomes.push_back(0);
+    for (std::size_t i = 0; i < view.writers.size(); ++i) {
+      if (view.effects[i] == view.got) view.outcomes.push_back(i + 1);
+    }
     view.matches.assign(n + 1, false);
-    std::optional<std::string> current;  // value in prefix state c
-    std::size_t next_writer = 0;
+    Value current;  // value in prefix state c
+    std::size_t next = 0;
     for (std::size_t c = 0; c <= n; ++c) {
-      if (c > 0) {
-        // Apply transaction c-1 if it writes this key.
-        if (next_writer < view.writers.size() && view.writers[next_writer] == c - 1) {
-          for (const protocol::Op& op : in.sent[c - 1].ops) {
-            if (op.key == key) current = op.is_put ? std::optional(op.value) : std::nullopt;
-          }
-          ++next_writer;
-        }
+      if (c > 0 && next < view.writers.size() && view.writers[next] == c - 1) {
+        current = view.effects[next++];
       }
-      view.matches[c] = current == got;
+      view.matches[c] = current == view.got;
     }
   }
   return keys;
@@ -86,8 +98,8 @@ std::string Difference(const KvState& expected, const KvState& recovered, std::s
       ++more;
       continue;
     }
-    out += fmt::format("key '{}': expected {}, recovered {}\n", protocol::Printable(key, 48),
-                       ShowValue(e), ShowValue(r));
+    out += fmt::format("key {}: expected {}, recovered {}\n", ShowKey(key), ShowValue(e),
+                       ShowValue(r));
     // Values that differ past what the previews show: say where.
     if (e && r && std::max(e->size(), r->size()) > kValuePreview) {
       out += "  " + ValueDifference(*e, *r) + "\n";
@@ -114,46 +126,166 @@ std::size_t ClosestAllowed(const std::map<std::string, KeyView>& keys, std::size
   return best;
 }
 
-// No prefix state matches but every key on its own does: a transaction is
-// partly visible (torn-txn), or a later one is visible while an earlier one
-// is missing (hole). Fills verdict and details; false if neither is shown.
-bool ClassifyMismatch(const OracleInput& in, const std::map<std::string, KeyView>& keys,
-                      Judgement& j) {
-  const std::size_t n = in.sent.size();
-  std::optional<std::size_t> missing, applied_after_missing;
-  for (std::size_t t = 0; t < n; ++t) {
-    std::vector<std::string> seen, unseen;
+// A transaction whose write to `key`, later replaced within the same
+// transaction, is the recovered value; nullopt if none.
+std::optional<std::size_t> IntermediateWriter(const OracleInput& in, const std::string& key,
+                                              const KeyView& view) {
+  if (!view.got) return std::nullopt;
+  for (std::size_t t : view.writers) {
     for (const protocol::Op& op : in.sent[t].ops) {
-      const KeyView& view = keys.at(op.key);
-      // The states in which the key holds what it held just before t, and
-      // those in which it holds t's own write (until the next writer).
-      const auto at = std::find(view.writers.begin(), view.writers.end(), t);
-      const std::size_t before_from = at == view.writers.begin() ? 0 : *(at - 1) + 1;
-      const std::size_t after_to = at + 1 == view.writers.end() ? n : *(at + 1);
-      const bool before = Any(view.matches, before_from, t);
-      const bool after = Any(view.matches, t + 1, after_to);
-      if (before && !after) unseen.push_back(op.key);
-      if (after && !before) seen.push_back(op.key);
+      if (op.key == key && op.is_put && op.value == *view.got) return t;
     }
-    if (!seen.empty() && !unseen.empty()) {
-      j.verdict = Verdict::kTornTxn;
-      j.details = fmt::format(
-          "transaction {} is partly visible: its write to key '{}' survived but its write to "
-          "key '{}' did not ({} of its {} writes visible)",
-          t, protocol::Printable(seen[0], 48), protocol::Printable(unseen[0], 48), seen.size(),
-          in.sent[t].ops.size());
-      return true;
-    }
-    if (!unseen.empty() && !missing) missing = t;
-    if (!seen.empty() && missing && !applied_after_missing) applied_after_missing = t;
   }
-  if (missing && applied_after_missing) {
-    j.verdict = Verdict::kHole;
-    j.details = fmt::format("transaction {} is visible while the earlier transaction {} is missing",
-                            *applied_after_missing, *missing);
+  return std::nullopt;
+}
+
+// Whether some whole-transaction explanation exists, found as the greatest
+// one: every key starts at its latest outcome, and a transaction that one key
+// needs but another excludes pushes the first key to its next earlier outcome.
+// Outcomes only move earlier, and every explanation lies at or before the
+// current ones throughout, so this finds one whenever one exists; `missing`
+// is then what every explanation leaves out.
+struct Explanation {
+  bool exists = false;
+  std::vector<bool> missing;  // per transaction, when `exists`
+  std::vector<bool> needed;   // the last applied writer of some key
+  std::map<std::size_t, std::string> needed_by;
+  // When none exists: `txn` is needed by `needs_key` and excluded by `excludes_key`.
+  std::size_t txn = 0;
+  std::string needs_key, excludes_key;
+};
+
+Explanation ExplainByWholeTransactions(const std::map<std::string, KeyView>& keys, std::size_t n) {
+  Explanation e;
+  std::map<std::string, std::size_t> last;  // index into outcomes
+  for (const auto& [key, view] : keys) {
+    if (view.outcomes.empty()) return e;  // no writer explains this key at all
+    last[key] = view.outcomes.size() - 1;
+  }
+  while (true) {
+    e.missing.assign(n, false);
+    std::vector<std::string> excluded_by(n);
+    for (const auto& [key, view] : keys) {
+      for (std::size_t i = view.outcomes[last[key]]; i < view.writers.size(); ++i) {
+        if (!e.missing[view.writers[i]]) excluded_by[view.writers[i]] = key;
+        e.missing[view.writers[i]] = true;
+      }
+    }
+    bool moved = false;
+    for (const auto& [key, view] : keys) {
+      std::size_t& at = last[key];
+      const std::size_t outcome = view.outcomes[at];
+      if (outcome == 0 || !e.missing[view.writers[outcome - 1]]) continue;
+      if (at == 0) {
+        e.txn = view.writers[outcome - 1];
+        e.needs_key = key;
+        e.excludes_key = excluded_by[e.txn];
+        return e;
+      }
+      --at;
+      moved = true;
+    }
+    if (!moved) break;
+  }
+  e.exists = true;
+  e.needed.assign(n, false);
+  for (const auto& [key, view] : keys) {
+    const std::size_t outcome = view.outcomes[last[key]];
+    if (outcome == 0) continue;
+    const std::size_t t = view.writers[outcome - 1];
+    // The key to name as the witness: one holding t's write before one t's
+    // delete left absent.
+    if (!e.needed[t] || (view.got && !keys.at(e.needed_by[t]).got)) e.needed_by[t] = key;
+    e.needed[t] = true;
+  }
+  return e;
+}
+
+// A transaction that one key shows applied (only its write gives that key's
+// value) and another shows missing (only writers before it do): torn in
+// every explanation. Fills the verdict; false if there is none.
+bool TornByTwoKeys(const OracleInput& in, const std::map<std::string, KeyView>& keys, Judgement& j,
+                   std::size_t& torn) {
+  for (std::size_t t = 0; t < in.sent.size(); ++t) {
+    std::vector<std::string> seen, unseen;
+    std::set<std::string> written;
+    for (const protocol::Op& op : in.sent[t].ops) {
+      if (!written.insert(op.key).second) continue;
+      const KeyView& view = keys.at(op.key);
+      const std::size_t position =
+          std::find(view.writers.begin(), view.writers.end(), t) - view.writers.begin() + 1;
+      if (view.outcomes == std::vector<std::size_t>{position}) seen.push_back(op.key);
+      if (view.outcomes.back() < position) unseen.push_back(op.key);
+    }
+    if (seen.empty() || unseen.empty()) continue;
+    j.verdict = Verdict::kTornTxn;
+    j.details = fmt::format(
+        "transaction {} is partly visible: its write to key {} survived but its write to key {} "
+        "did not ({} of the {} keys it writes show it)",
+        t, ShowKey(seen[0]), ShowKey(unseen[0]), seen.size(), written.size());
+    torn = t;
     return true;
   }
   return false;
+}
+
+// Some key an acknowledged transaction wrote holds what it holds in no state
+// with every acknowledged transaction applied.
+bool AckedKeyLost(const std::map<std::string, KeyView>& keys, std::size_t acked, std::size_t n) {
+  for (const auto& [key, view] : keys) {
+    if (!view.writers.empty() && view.writers[0] < acked && !Any(view.matches, acked, n)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// No prefix state is R: a hole or a torn transaction. `intermediate` is a
+// key holding a value its transaction replaced within itself, if any.
+void ClassifyMismatch(const OracleInput& in, const std::map<std::string, KeyView>& keys,
+                      const std::optional<std::pair<std::string, std::size_t>>& intermediate,
+                      std::size_t acked, Judgement& j) {
+  const std::size_t n = in.sent.size();
+  std::optional<std::size_t> torn;
+  if (intermediate) {
+    const auto& [key, t] = *intermediate;
+    j.verdict = Verdict::kTornTxn;
+    j.details = fmt::format(
+        "transaction {} is partly visible: key {} holds {}, which a later write of the same "
+        "transaction replaced",
+        t, ShowKey(key), ShowValue(keys.at(key).got));
+    torn = t;
+  } else if (std::size_t two_keys = 0; TornByTwoKeys(in, keys, j, two_keys)) {
+    torn = two_keys;
+  } else if (const Explanation e = ExplainByWholeTransactions(keys, n); e.exists) {
+    // No prefix gives R, so some missing transaction has a later, needed one.
+    std::size_t missing = 0;
+    while (missing < n && !e.missing[missing]) ++missing;
+    std::size_t visible = missing + 1;
+    while (visible < n && !e.needed[visible]) ++visible;
+    const auto by = e.needed_by.find(visible);
+    const std::string shown =
+        by == e.needed_by.end()
+            ? std::string()
+            : fmt::format(
+                  " (key {} {})", ShowKey(by->second),
+                  keys.at(by->second).got ? "holds its write" : "is absent, as its delete left it");
+    j.verdict = Verdict::kHole;
+    j.details = fmt::format(
+        "transaction {} is visible{} while the earlier transaction {} is missing; {} "
+        "transaction(s) wholly missing",
+        visible, shown, missing, std::count(e.missing.begin(), e.missing.end(), true));
+    for (std::size_t t = 0; t < acked; ++t) j.acked_lost = j.acked_lost || e.missing[t];
+  } else {
+    j.verdict = Verdict::kTornTxn;
+    j.details = fmt::format(
+        "no set of whole transactions gives the recovered state: key {} needs transaction {} "
+        "(or a later writer of it) applied, key {} needs it missing; part of a transaction is "
+        "visible, or transactions were applied out of order",
+        ShowKey(e.needs_key), e.txn, ShowKey(e.excludes_key));
+    torn = e.txn;
+  }
+  if (torn) j.acked_lost = *torn < acked || AckedKeyLost(keys, acked, n);
 }
 
 }  // namespace
@@ -183,13 +315,13 @@ std::string Printable(const KvState& state, std::size_t limit) {
 Judgement Judge(const OracleInput& in) {
   const std::size_t n = in.sent.size();
   const std::size_t acked = std::min(in.acked, n);
-  const std::map<std::string, KeyView> keys = MatchKeys(in);
   Judgement j;
   if (in.fault) {
     j.verdict = in.fault->verdict;
     j.details = in.fault->what;
     return j;
   }
+  const std::map<std::string, KeyView> keys = MatchKeys(in);
   j.recovered = Printable(in.recovered);
 
   PrefixSet common(n + 1, true);
@@ -208,33 +340,40 @@ Judgement Judge(const OracleInput& in) {
   j.expected = Printable(expected);
   j.difference = Difference(expected, in.recovered, 20);
 
-  for (const auto& [key, view] : keys) {
-    if (!Any(view.matches, 0, n)) {
-      j.verdict = Verdict::kCorrupt;
-      const bool written = !view.writers.empty();
-      j.details = fmt::format(
-          "key '{}' holds {}, which {} in any state after a prefix of the {} transactions sent",
-          protocol::Printable(key, 48), ShowValue(Lookup(in.recovered, key)),
-          written ? "it never held" : "no transaction wrote; it is not", n);
-      if (in.check_error) j.details += "; the engine's own check failed too: " + *in.check_error;
-      return j;
-    }
-  }
-  if (in.check_error) {
+  const std::string check_too =
+      in.check_error ? "; the engine's own check failed too: " + *in.check_error : "";
+  auto corrupt = [&](std::string details) {
     j.verdict = Verdict::kCorrupt;
-    j.details = "the engine's own check failed: " + *in.check_error;
+    j.acked_lost = AckedKeyLost(keys, acked, n);
+    j.details = std::move(details);
+    if (j.acked_lost) j.details += kAckedLostSentence;
     return j;
+  };
+  if (in.dump_error) {
+    return corrupt("the engine's own state is inconsistent: " + *in.dump_error + check_too);
   }
-  if (j.matched_prefix < 0) {
-    if (!ClassifyMismatch(in, keys, j)) {
-      j.verdict = Verdict::kCorrupt;
-      j.details = "the recovered state matches no prefix of the transactions sent";
+  std::optional<std::pair<std::string, std::size_t>> intermediate;
+  for (const auto& [key, view] : keys) {
+    if (Any(view.matches, 0, n)) continue;
+    if (std::optional<std::size_t> t = IntermediateWriter(in, key, view)) {
+      if (!intermediate) intermediate.emplace(key, *t);
+      continue;
     }
+    return corrupt(fmt::format(
+        "key {} holds {}, which {} in any state after a prefix of the {} transactions sent{}",
+        ShowKey(key), ShowValue(view.got),
+        view.writers.empty() ? "no transaction wrote; it is not" : "it never held", n, check_too));
+  }
+  if (in.check_error) return corrupt("the engine's own check failed: " + *in.check_error);
+  if (j.matched_prefix < 0) {
+    ClassifyMismatch(in, keys, intermediate, acked, j);
+    if (j.acked_lost) j.details += kAckedLostSentence;
     return j;
   }
   const std::size_t matched = static_cast<std::size_t>(j.matched_prefix);
   if (matched < acked) {
     j.verdict = Verdict::kLostAcked;
+    j.acked_lost = true;
     j.details = fmt::format(
         "{} transactions were acknowledged but the recovered state is the state after {}: "
         "transaction {} and the {} after it were lost",

@@ -112,7 +112,7 @@ ExploreOptions Shrinker::Trial(const Workload& w, bool first) const {
   e.command_line = fmt::format("crashlab shrink {} (trial)", o_.failure_id);
   e.deadline = o_.deadline;
   e.stop_at_first_violation = first;
-  e.stop_verdict = o_.verdict;
+  e.stop_signature = o_.signature;
   return e;
 }
 
@@ -126,10 +126,7 @@ Result<bool> Shrinker::Fails(const Workload& w) {
     last_error_ = s.status().message();
     return false;
   }
-  const auto kind = s->verdicts.find(o_.crash);
-  if (kind == s->verdicts.end()) return false;
-  const auto found = kind->second.find(o_.verdict);
-  return found != kind->second.end() && found->second > 0 && s->stopping_violations > 0;
+  return s->stopping_violations > 0;
 }
 
 Result<bool> Shrinker::Try(Workload candidate, const char* what) {
@@ -232,7 +229,9 @@ Result<CaseRecord> Shrinker::ChooseState() {
     if (!cases.ok()) return cases.status();
     std::optional<CaseRecord> best;
     for (CaseRecord& c : *cases) {
-      if (!c.violation || c.verdict != Name(o_.verdict) || c.crash_kind != Name(o_.crash)) continue;
+      if (!c.violation || SignatureOf(c) != o_.signature || c.crash_kind != Name(o_.crash)) {
+        continue;
+      }
       if (!best || StateOrder(c) < StateOrder(*best)) best = std::move(c);
     }
     if (best) {

@@ -2,8 +2,10 @@
 // state that still break the contract the same way.
 //
 // The oracle is exploration (explore.h): a candidate workload "still fails"
-// when exploring it finds a violation with the failure's verdict under the
-// failure's crash kind. Shrinking keeps the shortest failing prefix, then
+// when exploring it finds a violation with the failure's signature (its
+// verdict and cause, signature.h) under the failure's crash kind: a
+// candidate that fails another way is another bug, not a smaller form of
+// this one. Shrinking keeps the shortest failing prefix, then
 // removes transactions (halves, quarters ... single ones), operations,
 // checkpoints and value bytes while the oracle still says yes. Last, the
 // minimal workload is explored in full and the violating state with the
@@ -19,6 +21,7 @@
 
 #include "framework/engine_process.h"
 #include "framework/results_store.h"
+#include "framework/signature.h"
 #include "framework/variants_file.h"
 #include "framework/vocabulary.h"
 #include "framework/workload.h"
@@ -31,7 +34,8 @@ struct ShrinkOptions {
   int64_t failure_id = 0;  // the original failure, in db_path
   Workload workload;       // the workload the failure ran
   CrashKind crash = CrashKind::kPowerLoss;
-  Verdict verdict = Verdict::kLostAcked;  // the class to keep
+  Verdict verdict = Verdict::kLostAcked;  // the failure's verdict
+  Signature signature;                    // the failure's bug, which every candidate must keep
   uint64_t seed = 0;                      // seeds the sampled power-loss subsets
   uint32_t atomic_unit = 512;
   int jobs = 1;

@@ -153,6 +153,7 @@ void VerifierPool::Work(int worker) {
                                       outcome.recovery_ms, killed_in_open);
       outcome.recovered = std::move(input.recovered);
       outcome.check_error = std::move(input.check_error);
+      outcome.dump_error = std::move(input.dump_error);
     }
     // A faulted engine was killed; one without `reopen` takes one open only.
     if (outcome.fault || !reopen) {

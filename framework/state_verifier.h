@@ -33,7 +33,8 @@ struct VerifyOutcome {
   int64_t id = 0;
   KvState recovered;
   std::optional<std::string> check_error;
-  std::optional<EngineFault> fault;  // the engine failed to recover or answer
+  std::optional<std::string> dump_error;  // OracleInput::dump_error
+  std::optional<EngineFault> fault;       // the engine failed to recover or answer
   double recovery_ms = 0;
   // What the engine wrote to stderr while it recovered this state (the
   // last 4 KiB); usually nothing.

@@ -1,5 +1,5 @@
 // The report's failures: a sortable list of them all, then a section per
-// failure told in full — verdict, contract, the repro command, the shrunk
+// failure told in full — verdict, signature, contract, the repro command, the shrunk
 // case, the expected-versus-recovered difference, the engine's stderr and
 // the I/O timeline around the crash point.
 #include <algorithm>
@@ -9,6 +9,7 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
+#include "framework/signature.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 #include "reports/html.h"
@@ -23,8 +24,8 @@ std::string Link(int64_t failure) {
 }
 
 // Which failures get a section: every one a shrink made or started from,
-// then the first of each (engine, variant, crash kind, verdict), then the
-// rest in order, up to `pages`.
+// then the first of each (engine, variant, crash kind, signature): one per
+// bug, then the rest in order, up to `pages`.
 std::set<int64_t> Told(const ReportData& d, int pages) {
   std::set<int64_t> told;
   auto add = [&](int64_t id) {
@@ -36,7 +37,7 @@ std::set<int64_t> Told(const ReportData& d, int pages) {
   std::set<std::string> seen;
   for (const FailureRow& f : d.failures) {
     const std::string key =
-        f.c.engine + "/" + f.c.variant + "/" + f.c.crash_kind + "/" + f.c.verdict;
+        f.c.engine + "/" + f.c.variant + "/" + f.c.crash_kind + "/" + SignatureOf(f.c).Text();
     if (seen.insert(key).second) add(f.id);
   }
   for (const FailureRow& f : d.failures) add(f.id);
@@ -77,10 +78,11 @@ std::string FailurePage(const FailureRow& f, const CaseRecord& c, const std::str
       f.id, Escape(c.engine), Escape(c.variant), Escape(c.crash_kind), Escape(c.contract),
       Escape(c.verdict));
   html += fmt::format(
-      "<p>{}</p><p>Campaign {}, seed {}, case {}; {} transactions sent, {} acknowledged before "
+      "<p>{}</p><p class=\"signature\">Signature (what shrinking keeps): <code>{}</code></p>"
+      "<p>Campaign {}, seed {}, case {}; {} transactions sent, {} acknowledged before "
       "the crash. Plan: <code>{}</code></p>",
-      Escape(c.details), c.campaign_id, c.seed, c.case_index, c.txns_sent, c.txns_acked,
-      Escape(c.crash_plan));
+      Escape(c.details), Escape(SignatureOf(c).Text()), c.campaign_id, c.seed, c.case_index,
+      c.txns_sent, c.txns_acked, Escape(c.crash_plan));
   html += fmt::format(
       "<p>Reproduce it:</p><pre class=\"repro\">crashlab repro {0} --db {1}\ncrashlab explain "
       "{0} --db {1}</pre>",

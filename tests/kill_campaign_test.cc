@@ -210,6 +210,8 @@ for line in sys.stdin:
     EXPECT_EQ(row.at("verdict"), "corrupt");
     EXPECT_NE(row.at("details").find("lists key 'a' twice"), std::string::npos)
         << row.at("details");
+    // Its check answered ok: no check failed.
+    EXPECT_EQ(row.at("details").find("check failed"), std::string::npos) << row.at("details");
   }
 }
 

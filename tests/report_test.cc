@@ -95,6 +95,9 @@ TEST(Report, ComparesVariantsAndTellsAFailureWithItsTimelineInABrowser) {
   // A power-loss failure's timeline names its files and shows lost writes.
   EXPECT_NE(dom.find(">journal"), std::string::npos);
   EXPECT_GT(Occurrences(dom, "class=\"failure\""), 1);
+  // Each failure page names its signature (what shrinking keeps).
+  EXPECT_EQ(Occurrences(dom, "class=\"signature\""), Occurrences(dom, "class=\"failure\""));
+  EXPECT_NE(dom.find("<code>lost-acked, acknowledged data lost</code>"), std::string::npos);
   // The counts: 4 campaigns... 3 here, and the variants compared side by side.
   EXPECT_NE(dom.find("<b>3</b> campaign(s), <b>2</b> engine(s), <b>5</b> variant(s)"),
             std::string::npos);

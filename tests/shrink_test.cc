@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "tests/e2e_support.h"
@@ -111,6 +112,62 @@ TEST(Shrink, AFailureOfASeededCampaignShrinksToo) {
   EXPECT_NE(listed.out.find("\n" + std::string(6 - id.size(), ' ') + id + " "), std::string::npos)
       << listed.out;
   ExpectShrinks(db, id, "run campaign");
+}
+
+// The fake engine's `two-causes` variant refuses every recovery: a torn
+// MANIFEST with 3 keys or more, a held lock with fewer. Both are
+// recovery-failed; shrinking the MANIFEST failure must keep its cause (3
+// transactions of one put each), not fall to 1 transaction and the lock.
+TEST(Shrink, KeepsTheFailuresCauseNotOnlyItsVerdict) {
+  TempDir dir;
+  const std::string db = dir / "found.db";
+  const std::string workload = dir / "six.txt";
+  {
+    std::ofstream out(workload);
+    for (int t = 0; t < 6; ++t) out << "txn 1\nput key" << t << " value" << t << "\n";
+  }
+  CommandResult found =
+      RunCrashlab({"explore", "--engine", kFakeEngine, "--variant", "two-causes", "--workload-file",
+                   workload, "--seed", "1", "--crash", "power-loss", "--db", db});
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err;
+  const std::vector<Row> manifest = Query(
+      db,
+      "SELECT f.id, c.details FROM failures f JOIN cases c ON c.id = f.case_id WHERE c.details "
+      "LIKE '%Corruption: MANIFEST-%' ORDER BY c.txns_acked DESC LIMIT 1");
+  ASSERT_EQ(manifest.size(), 1u) << found.out;
+  const std::string id = manifest[0].at("id");
+
+  // `failures` prints the signature: masked numbers, acknowledged loss.
+  CommandResult listed = RunCrashlab({"failures", "--db", db});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const std::string signature =
+      "recovery-failed, acknowledged data lost: open (recovery): Corruption: MANIFEST-N is "
+      "torn at offset N";
+  EXPECT_NE(listed.out.find(signature), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("open (recovery): IO error: lock <path>: held by process N"),
+            std::string::npos)
+      << listed.out;
+
+  CommandResult shrunk = RunCrashlab({"shrink", id, "--db", db, "--budget", "600"});
+  ASSERT_EQ(shrunk.exit_code, 0) << shrunk.out << shrunk.err;
+  EXPECT_EQ(ShrunkTransactions(shrunk.out), 3) << shrunk.out;
+  const std::string new_id = ShrunkId(shrunk.out);
+  ASSERT_FALSE(new_id.empty()) << shrunk.out;
+  const std::vector<Row> rows =
+      Query(db,
+            "SELECT c.verdict, c.details FROM failures f JOIN cases c ON c.id = f.case_id WHERE "
+            "f.id = " +
+                new_id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("verdict"), "recovery-failed");
+  EXPECT_NE(rows[0].at("details").find("Corruption: MANIFEST-"), std::string::npos)
+      << rows[0].at("details");
+  EXPECT_NE(shrunk.out.find("signature: " + signature), std::string::npos) << shrunk.out;
+
+  // `explain` prints it too.
+  CommandResult told = RunCrashlab({"explain", new_id, "--db", db});
+  EXPECT_EQ(told.exit_code, 0) << told.err;
+  EXPECT_NE(told.out.find("signature: " + signature), std::string::npos) << told.out;
 }
 
 TEST(Shrink, AFailureThatIsNotThereIsAClearError) {

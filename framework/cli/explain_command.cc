@@ -13,6 +13,7 @@
 #include "framework/event_text.h"
 #include "framework/outcome_text.h"
 #include "framework/results_store.h"
+#include "framework/signature.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 
@@ -111,6 +112,7 @@ int Explain(const ExplainArgs& a) {
     }
   }
   fmt::print("what happened: {}\n", c.details);
+  fmt::print("signature: {}\n", SignatureOf(c).Text());
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
   }

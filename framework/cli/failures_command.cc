@@ -4,6 +4,7 @@
 
 #include "framework/cli/common.h"
 #include "framework/results_store.h"
+#include "framework/signature.h"
 
 namespace crashlab::cli {
 
@@ -16,7 +17,8 @@ void AddFailuresCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "failures",
       "List the failures in a results database: id (for repro, shrink and explain), campaign, "
-      "engine/variant, crash kind, verdict, transactions sent, what it was shrunk from, plan");
+      "engine/variant, crash kind, verdict, transactions sent, what it was shrunk from, plan, "
+      "and below each its signature (verdict and masked cause: what shrink keeps)");
   cmd->add_option("--db", a->db, "Results database")->capture_default_str();
   cmd->add_option("--campaign", a->campaign, "Only this campaign's failures")
       ->check(CLI::Range(int64_t{1}, int64_t{INT64_MAX}));
@@ -44,6 +46,7 @@ void AddFailuresCommand(CLI::App& app, int& exit_code) {
           c.engine + "/" + c.variant, c.crash_kind, c.verdict, c.txns_sent,
           c.failure->shrunk_from != 0 ? "from " + std::to_string(c.failure->shrunk_from) : "",
           c.crash_plan);
+      fmt::print("{:>16}signature: {}\n", "", SignatureOf(c).Text());
     }
     fmt::print("{} failure(s) in {}\n", failures->size(), a->db);
     exit_code = kExitHeld;

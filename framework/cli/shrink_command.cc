@@ -71,6 +71,7 @@ void PrintResult(const ShrinkResult& r, const ShrinkArgs& a) {
   }
   fmt::print("crash:     {} ({} sent, {} acknowledged)\n", c.crash_plan, c.txns_sent, c.txns_acked);
   fmt::print("verdict:   {} ({} contract: VIOLATED) - {}\n", c.verdict, c.contract, c.details);
+  fmt::print("signature: {}\n", SignatureOf(c).Text());
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
   }
@@ -100,6 +101,7 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
   o.workload = std::move(*workload);
   o.crash = *ParseCrashKind(f.c.crash_kind);
   o.verdict = *ParseVerdict(f.c.verdict);
+  o.signature = SignatureOf(f.c);
   o.seed = f.c.seed;
   o.jobs = a.jobs;
   o.db_path = a.db;
@@ -109,9 +111,10 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
   o.budget_seconds = a.budget;
   fmt::print(
       "shrinking failure {}: {}/{} {} under {}, {} transactions and {} operations sent; each "
-      "step explores a smaller workload for the same verdict (budget {:.0f} s)\n",
+      "step explores a smaller workload for the same signature (budget {:.0f} s)\n"
+      "signature: {}\n",
       a.failure, o.engine.name, o.variant, f.c.verdict, f.c.crash_kind, o.workload.txns.size(),
-      OpCount(o.workload), a.budget);
+      OpCount(o.workload), a.budget, o.signature.Text());
   std::fflush(stdout);
   InstallInterruptHandlers();
   Result<ShrinkResult> r = RunShrink(o, stdout);

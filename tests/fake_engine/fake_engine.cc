@@ -28,6 +28,8 @@
 //                     meets ENOSPC, removes the ballast and refuses the commit
 //   mmap-fill         stores through a mapping of a large sparse file in each
 //                     open, page after page: on a full file system, SIGBUS
+//   two-causes        refuses every recovery of a non-empty log, one way for
+//                     3 keys or more, another for fewer (two bugs, one verdict)
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -99,6 +101,16 @@ class FakeEngine : public adapter::Engine {
       // The bug: state kept where the harness's crash of `dir` cannot reach.
       Result<std::map<std::string, std::string>> copy = outside_.Open(dir + ".outside");
       if (!copy.ok()) return copy.status();
+    }
+    if (mode_ == "two-causes" && !state_.empty()) {
+      // Numbers and a path that differ from state to state, as a real
+      // engine's do; what tells the two bugs apart is the rest.
+      if (state_.size() >= 3) {
+        return Status::Error("Corruption: MANIFEST-" + std::to_string(100000 + state_.size()) +
+                             " is torn at offset " + std::to_string(log_.Size()));
+      }
+      return Status::Error("IO error: lock " + dir + "/LOCK: held by process " +
+                           std::to_string(getpid()));
     }
     if (mode_ == "err-script" && !state_.empty()) {
       std::fprintf(stderr, "<img src=x onerror=alert(2)> refused %zu keys\n", state_.size());
