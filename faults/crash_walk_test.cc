@@ -128,7 +128,8 @@ TEST(CrashWalkTest, ChosenTearOfTheWriteInFlight) {
       PowerLossPlan{c, 1, kWalkUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, "NNN"}},
       nullptr);
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find("has 3 units, the write in flight has 2"),
+  EXPECT_NE(wrong.status().message().find("has 3 units, the write of event " + std::to_string(c) +
+                                          " has 2"),
             std::string::npos);
 }
 
