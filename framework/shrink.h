@@ -32,6 +32,7 @@ struct ShrinkOptions {
   Workload workload;       // the workload the failure ran
   CrashKind crash = CrashKind::kPowerLoss;
   Verdict verdict = Verdict::kLostAcked;  // the class to keep
+  std::string crash_plan;                 // the failure's stored plan, for messages
   uint64_t seed = 0;                      // seeds the sampled power-loss subsets
   uint32_t atomic_unit = 512;
   int jobs = 1;
