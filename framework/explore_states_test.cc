@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "faults/trace_builder_for_tests.h"
+#include "framework/traced_case.h"
 
 namespace crashlab {
 namespace {
@@ -66,6 +67,29 @@ TEST(StateEnumeratorTest, PendingWritesTearBoundedAndDeterministic) {
   for (const std::string& plan : PlansAt(trace, o, sync))
     all += plan.find('@') != std::string::npos;
   EXPECT_EQ(all, 20 * 3 + o.tear_samples);
+}
+
+// The plan text names the torn pending write, and reads back as the same
+// choices (repro and shrink rebuild the state from it).
+TEST(StateEnumeratorTest, ATornPendingWritesPlanReadsBack) {
+  ExploreOptions o;
+  Candidate c;
+  c.crash = CrashKind::kPowerLoss;
+  c.event = 60;
+  c.seed = 9;
+  c.choices = faults::PowerLossChoices{~uint64_t{0}, "NNO", 55};
+  const std::string text = PlanText(c, o, 100);
+  EXPECT_NE(text.find(" tear=NNO@55"), std::string::npos) << text;
+  TracedCaseResult r;
+  r.crash = CrashKind::kPowerLoss;
+  ASSERT_TRUE(ParseStoredPlan(text, r).ok()) << text;
+  ASSERT_TRUE(r.plan.choices.has_value());
+  EXPECT_EQ(*r.plan.choices, c.choices);
+  EXPECT_EQ(r.plan.event, 60u);
+  // The write in flight's tear names no event.
+  c.choices = faults::PowerLossChoices{~uint64_t{0}, "NO"};
+  ASSERT_TRUE(ParseStoredPlan(PlanText(c, o, 100), r).ok());
+  EXPECT_EQ(*r.plan.choices, c.choices);
 }
 
 }  // namespace
