@@ -1,5 +1,7 @@
 #include "faults/crash_walk.h"
 
+#include <algorithm>
+#include <set>
 #include <utility>
 
 #include "faults/model_internal.h"
@@ -52,17 +54,23 @@ Result<PendingChanges> CrashWalk::Pending() {
   if (!state.ok()) return state.status();
   PendingChanges pending;
   for (const internal::NameOp& op : (*state)->name_ops) pending.changes += op.durable ? 0 : 1;
+  std::set<uint64_t> seen;  // a write split by a ranged sync tears in its first pending piece
   for (const internal::Node& node : (*state)->nodes) {
     for (const internal::ContentOp& op : node.ops) {
       if (op.durable) continue;
       ++pending.changes;
       const bool is_write = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
-      if (op.seq == point_ && is_write && !op.data.empty()) {
-        pending.in_flight_units +=
-            (op.offset + op.data.size() - 1) / atomic_unit_ - op.offset / atomic_unit_ + 1;
-      }
+      if (!is_write || op.data.empty() || !seen.insert(op.seq).second) continue;
+      const uint64_t units =
+          (op.offset + op.data.size() - 1) / atomic_unit_ - op.offset / atomic_unit_ + 1;
+      if (op.seq == point_) pending.in_flight_units = units;
+      pending.writes.push_back({op.seq, units});
     }
   }
+  std::sort(pending.writes.begin(), pending.writes.end(),
+            [](const PendingChanges::Write& a, const PendingChanges::Write& b) {
+              return a.event < b.event;
+            });
   return pending;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "faults/model_internal.h"
 #include "faults/persistence_model.h"
@@ -23,6 +24,15 @@ struct PendingChanges {
   int changes = 0;
   // Atomic units the write in flight covers; 0 when event c is not a write.
   uint64_t in_flight_units = 0;
+  // The pending writes (and mapped-page stores) that may tear, in trace
+  // order, the write in flight last if there is one: each one's event (what
+  // PowerLossChoices::torn_event names) and the atomic units it covers.
+  struct Write {
+    uint64_t event = 0;
+    uint64_t units = 0;
+    bool operator==(const Write&) const = default;
+  };
+  std::vector<Write> writes;
 };
 
 class CrashWalk {

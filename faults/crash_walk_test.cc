@@ -63,6 +63,30 @@ TEST(CrashWalkTest, EveryPointMatchesTheOneShotModel) {
       EXPECT_EQ(*chosen, *ModelPowerLoss(trace, plan, base, nullptr)) << "choices at " << c;
       EXPECT_EQ(*walk.PowerLossDigest(plan), FastDigest(*chosen)) << "choices at " << c;
     }
+    // Each pending write torn, the rest kept: digests first, one after the
+    // other, so that a file's remembered outcome must tell the tears apart.
+    Result<PendingChanges> pending = walk.Pending();
+    ASSERT_TRUE(pending.ok()) << pending.status().message();
+    std::vector<PowerLossPlan> torn;
+    for (const PendingChanges::Write& w : pending->writes) {
+      const std::string body(w.units - 1, 'N');
+      for (const std::string& tear : {"O" + body, body + "O", body + "G"}) {
+        torn.push_back({c, 5, kWalkUnit, Profile::kPosix, PowerLossChoices{~0ull, tear, w.event}});
+      }
+    }
+    std::vector<uint64_t> digests;
+    for (const PowerLossPlan& plan : torn) {
+      Result<uint64_t> digest = walk.PowerLossDigest(plan);
+      ASSERT_TRUE(digest.ok()) << digest.status().message();
+      digests.push_back(*digest);
+    }
+    for (std::size_t i = 0; i < torn.size(); ++i) {
+      Result<DirTree> tree = walk.PowerLoss(torn[i], nullptr);
+      ASSERT_TRUE(tree.ok()) << tree.status().message();
+      EXPECT_EQ(*tree, *ModelPowerLoss(trace, torn[i], base, nullptr)) << "tear at " << c;
+      EXPECT_EQ(digests[i], FastDigest(*tree))
+          << "tear " << torn[i].choices->tear << "@" << *torn[i].choices->torn_event << " at " << c;
+    }
     for (uint64_t seed = 0; seed < 8; ++seed) {
       PowerLossPlan plan{c, seed, kWalkUnit, Profile::kPosix, std::nullopt};
       Result<DirTree> walked = walk.PowerLoss(plan, nullptr);
@@ -128,8 +152,68 @@ TEST(CrashWalkTest, ChosenTearOfTheWriteInFlight) {
       PowerLossPlan{c, 1, kWalkUnit, Profile::kPosix, PowerLossChoices{~uint64_t{0}, "NNN"}},
       nullptr);
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find("has 3 units, the write in flight has 2"),
+  EXPECT_NE(wrong.status().message().find("has 3 units, the write of event " + std::to_string(c) +
+                                          " has 2"),
             std::string::npos);
+}
+
+// A completed write never synced may tear too: the payload written before
+// its header, both pending when the sync that would make them durable is in
+// flight.
+TEST(CrashWalkTest, ChosenTearOfAPendingWrite) {
+  TraceBuilder t;
+  t.Create("f", 1);
+  t.Write(1, 0, "oldoldol");
+  t.Sync(EventKind::kFsync, 1);
+  const uint64_t payload = t.Write(1, 12, "PAYLOADS");  // two units past the old end
+  const uint64_t header = t.Write(1, 8, "HDR!");
+  const uint64_t c = t.Sync(EventKind::kFdatasync, 1);
+  CrashWalk walk(t.trace(), {}, Profile::kPosix, kWalkUnit);
+  while (walk.point() < c) ASSERT_TRUE(walk.Next().ok());
+  Result<PendingChanges> pending = walk.Pending();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->in_flight_units, 0u);
+  EXPECT_EQ(pending->writes, (std::vector<PendingChanges::Write>{{payload, 2}, {header, 1}}));
+  auto file = [&](const std::string& tear, uint64_t event) {
+    PowerLossPlan plan{c, 1, kWalkUnit, Profile::kPosix, PowerLossChoices{~0ull, tear, event}};
+    Result<DirTree> tree = walk.PowerLoss(plan, nullptr);
+    EXPECT_TRUE(tree.ok()) << tree.status().message();
+    return tree.ok() ? tree->files["f"] : "";
+  };
+  EXPECT_EQ(file("NO", payload), std::string("oldoldolHDR!PAYL") + std::string(4, '\0'));
+  EXPECT_EQ(file("ON", payload), std::string("oldoldolHDR!") + std::string(4, '\0') + "OADS");
+  // The header's one unit starts inside the file as the payload left it
+  // (past the old end of file): torn, it reads as zeros.
+  EXPECT_EQ(file("O", header), std::string("oldoldol") + std::string(4, '\0') + "PAYLOADS");
+  // A tear must name each unit of the write it tears.
+  PowerLossPlan wrong{c, 1, kWalkUnit, Profile::kPosix, PowerLossChoices{~0ull, "NNN", payload}};
+  Result<DirTree> bad = walk.PowerLoss(wrong, nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("the write of event " + std::to_string(payload) + " has 2"),
+            std::string::npos)
+      << bad.status().message();
+}
+
+// A pending write inside the file's old size tears to old or new units,
+// never zeros or garbage: what a sector-atomic commit record relies on.
+TEST(CrashWalkTest, APendingOverwriteTearsOnlyToOldUnits) {
+  TraceBuilder t;
+  t.Create("meta", 1);
+  t.Write(1, 0, "AAAABBBB");
+  t.Sync(EventKind::kFsync, 1);
+  const uint64_t w = t.Write(1, 0, "ccccdddd");
+  const uint64_t c = t.Sync(EventKind::kFsync, 1);
+  CrashWalk walk(t.trace(), {}, Profile::kPosix, kWalkUnit);
+  while (walk.point() < c) ASSERT_TRUE(walk.Next().ok());
+  for (const char* tear : {"GN", "ZN", "OG", "NG"}) {
+    PowerLossPlan plan{c, 1, kWalkUnit, Profile::kPosix, PowerLossChoices{~0ull, tear, w}};
+    Result<DirTree> tree = walk.PowerLoss(plan, nullptr);
+    ASSERT_TRUE(tree.ok()) << tree.status().message();
+    const std::string f = tree->files["meta"];
+    ASSERT_EQ(f.size(), 8u) << tear;
+    EXPECT_TRUE(f.substr(0, 4) == "AAAA" || f.substr(0, 4) == "cccc") << tear << ": " << f;
+    EXPECT_TRUE(f.substr(4) == "BBBB" || f.substr(4) == "dddd") << tear << ": " << f;
+  }
 }
 
 }  // namespace

@@ -49,6 +49,15 @@ class Decider {
     ++next_;
     return keep;
   }
+  // Whether `op` is the write the choices tear: the first pending piece of
+  // the torn event (the write in flight when none is named). Asked once per
+  // pending content change, in the model's order.
+  bool TearTarget(uint64_t seq, uint64_t crash_point) {
+    if (choices_ == nullptr || choices_->tear.empty() || tear_seen_) return false;
+    if (seq != choices_->torn_event.value_or(crash_point)) return false;
+    tear_seen_ = true;
+    return true;
+  }
   const PowerLossChoices* choices() const { return choices_; }
   Prng& prng() { return prng_; }
 
@@ -56,6 +65,7 @@ class Decider {
   Prng prng_;
   const PowerLossChoices* choices_;
   int next_ = 0;
+  bool tear_seen_ = false;
 };
 
 // What a power loss decided before content: the namespace, and for ext4
@@ -223,15 +233,16 @@ std::string DrawTear(const ContentOp& op, uint64_t size_before, const PowerLossP
   return fate;
 }
 
-// The tear of the in-flight write that explicit choices ask for: Z and G on
-// a unit that starts inside the old file read as O (a unit is all or nothing).
+// The tear explicit choices ask for, of `op` (their target, kept): Z and G
+// on a unit that starts inside the old file read as O (a unit is all or
+// nothing).
 Result<std::string> ChosenTear(const ContentOp& op, uint64_t size_before,
                                const PowerLossPlan& plan) {
   std::string fate = plan.choices->tear;
-  if (fate.empty() || op.seq != plan.event) return std::string();
   if (fate.size() != UnitCount(op, plan.atomic_unit)) {
     return Status::Error("power-loss choices: tear \"" + fate + "\" has " +
-                         std::to_string(fate.size()) + " units, the write in flight has " +
+                         std::to_string(fate.size()) + " units, the write of event " +
+                         std::to_string(op.seq) + " has " +
                          std::to_string(UnitCount(op, plan.atomic_unit)));
   }
   if (fate.find_first_not_of("NOZG") != std::string::npos) {
@@ -418,10 +429,12 @@ Result<NodeResult> ChosenContent(const Node& node, ImageCache::Entry* entry, std
       continue;
     }
     WriteOutcome outcome{op.seq, op.kind, op.file, WriteFate::kVanished, ""};
+    const bool is_write = op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite;
+    const bool target = is_write && decider.TearTarget(op.seq, plan.event);
     if (decider.Keep()) {
       outcome.fate = WriteFate::kSurvived;
       std::string fate;
-      if (op.kind == EventKind::kWrite || op.kind == EventKind::kMapWrite) {
+      if (target) {
         Result<std::string> chosen = ChosenTear(op, size, plan);
         if (!chosen.ok()) return chosen.status();
         fate = std::move(*chosen);

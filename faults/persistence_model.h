@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "faults/trace.h"
@@ -31,15 +32,24 @@ Result<Profile> ParseProfile(std::string_view name);
 // Explicit outcomes for a power loss, instead of seeded draws: systematic
 // exploration enumerates them.
 struct PowerLossChoices {
+  // A constructor rather than an aggregate, so that {keep, tear} stays
+  // complete for the callers that tear the write in flight.
+  PowerLossChoices(uint64_t keep_bits = 0, std::string tear_units = "",
+                   std::optional<uint64_t> torn = std::nullopt)
+      : keep(keep_bits), tear(std::move(tear_units)), torn_event(torn) {}
   // Bit j says whether the j-th pending change the model decides survives:
   // namespace changes first, in trace order, then content changes, file by
   // file. Changes past the 64th survive.
   uint64_t keep = 0;
-  // Empty, or how the write in flight at the crash point tears when it
-  // survives: one letter per atomic unit, N new, O old (zeros past the old end
-  // of file), G garbage (old instead, on a unit that starts inside the old
-  // file: the device writes a unit all or nothing). No other write tears.
+  // Empty, or how one write tears when it survives: one letter per atomic
+  // unit, N new, O old (zeros past the old end of file), G garbage (old
+  // instead, on a unit that starts inside the old file: the device writes a
+  // unit all or nothing). No other write tears.
   std::string tear;
+  // The write that tears: the pending (completed, never synced) write of
+  // this event, or when unset the write in flight at the crash point. A
+  // write split by a ranged sync tears in its first pending piece.
+  std::optional<uint64_t> torn_event;
   bool operator==(const PowerLossChoices&) const = default;
 };
 

@@ -352,12 +352,12 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   summary.campaign_id = *campaign;
   fmt::print(out,
              "explore {}: {}/{} seed {} workload {} ({} transactions): {} events traced in {:.1f} "
-             "s; crash {}, every subset of up to {} pending changes, {} samples beyond, {} "
-             "verifier(s)\n",
+             "s; crash {}, every subset of up to {} pending changes, {} samples beyond, tears of "
+             "up to {} pending writes and {} samples, {} verifier(s)\n",
              summary.campaign_id, o.engine.name, o.variant, o.seed,
              o.given_workload ? "given" : std::to_string(o.workload), workload.txns.size(),
              summary.trace_events, summary.trace_seconds, CrashKindsName(o.crashes), o.subset_limit,
-             o.samples, o.jobs);
+             o.samples, o.tear_writes, o.tear_samples, o.jobs);
   std::fflush(out);
 
   const auto explore_start = CaseClock::now();

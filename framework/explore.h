@@ -2,7 +2,7 @@
 // then every crash point of its trace, each with the state a kill leaves and
 // the states a power loss may leave — every subset of the pending changes
 // when there are few, seeded subsets beyond, and tears of the write in
-// flight. Identical states are verified once; the rest are recovered by
+// flight and of the writes pending. Identical states are verified once; the rest are recovered by
 // parallel verifier processes and judged against every crash point that can
 // leave them.
 #pragma once
@@ -37,6 +37,11 @@ struct ExploreOptions {
   // every subset of them; with more, through `samples` seeded subsets.
   int subset_limit = 6;
   int samples = 32;
+  // There too, with everything kept, each pending write (at most this many
+  // of them, a seeded choice beyond) torn at its first unit and at its last,
+  // and this many seeded tears of one pending write.
+  int tear_writes = 16;
+  int tear_samples = 8;
   uint32_t atomic_unit = 512;
   int jobs = 1;  // verifier processes
   std::string db_path = "crashlab.db";

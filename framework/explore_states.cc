@@ -62,6 +62,7 @@ std::string PlanText(const Candidate& c, const ExploreOptions& o, uint64_t trace
   text += fmt::format("power-loss event={}/{} profile=posix unit={} seed={} keep={:#x}", c.event,
                       trace_events, o.atomic_unit, c.seed, c.choices.keep);
   if (!c.choices.tear.empty()) text += " tear=" + c.choices.tear;
+  if (c.choices.torn_event) text += fmt::format("@{}", *c.choices.torn_event);
   return text;
 }
 
@@ -134,7 +135,11 @@ Status StateEnumerator::OfferChoices(uint64_t c, int context, faults::PowerLossC
 Status StateEnumerator::OfferPowerLoss(uint64_t c, int context) {
   Result<faults::PendingChanges> pending = walk_.Pending();
   if (!pending.ok()) return pending.status();
-  const int n = pending->changes;
+  if (Status s = OfferSubsets(c, context, pending->changes); !s.ok()) return s;
+  return OfferPendingTears(c, context, pending->writes);
+}
+
+Status StateEnumerator::OfferSubsets(uint64_t c, int context, int n) {
   if (n <= o_.subset_limit) {
     for (uint64_t keep = 0; keep < (uint64_t{1} << n); ++keep) {
       if (Status s = OfferChoices(c, context, {keep, ""}); !s.ok()) return s;
@@ -171,6 +176,45 @@ Status StateEnumerator::OfferTears(uint64_t c, int context, uint64_t units) {
   }
   for (std::string& tear : tears) {
     if (Status s = OfferChoices(c, context, {~uint64_t{0}, std::move(tear)}); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status StateEnumerator::OfferPendingTears(uint64_t c, int context,
+                                          std::vector<faults::PendingChanges::Write> writes) {
+  // The write in flight has its own tears (OfferTears); these are the writes
+  // that completed and were never synced, which may reach the disk torn too.
+  std::erase_if(writes, [c](const faults::PendingChanges::Write& w) { return w.event == c; });
+  if (writes.empty()) return Status::Ok();
+  // The index space of the crash points' own draws is below 2^63: these
+  // draws are a stream apart from the subsets' samples.
+  Prng prng = Prng::ForCase(o_.seed, kExploreStream, c | (uint64_t{1} << 63));
+  // Beyond `tear_writes` of them, a seeded choice (in trace order).
+  while (writes.size() > static_cast<std::size_t>(std::max(o_.tear_writes, 0))) {
+    writes.erase(writes.begin() + static_cast<std::ptrdiff_t>(prng.Below(writes.size())));
+  }
+  auto offer = [&](uint64_t event, std::string tear) {
+    faults::PowerLossChoices choices{~uint64_t{0}, std::move(tear), event};
+    return OfferChoices(c, context, std::move(choices));
+  };
+  for (const faults::PendingChanges::Write& w : writes) {
+    // Everything kept, this write's first unit old, its last unit old
+    // (zeros past the old end of file) or garbage: a record whose header or
+    // commit marker was written after it is then whole but for its edge.
+    const std::string body(w.units - 1, 'N');
+    std::vector<std::string> tears = {"O" + body, body + "G"};
+    if (w.units > 1) tears.push_back(body + "O");
+    for (std::string& tear : tears) {
+      if (Status s = offer(w.event, std::move(tear)); !s.ok()) return s;
+    }
+  }
+  // Seeded tears: a pending write, each of its units new, old or garbage.
+  for (int i = 0; i < o_.tear_samples; ++i) {
+    const faults::PendingChanges::Write& w = writes[prng.Below(writes.size())];
+    std::string tear(w.units, 'N');
+    for (char& unit : tear) unit = "NNOG"[prng.Below(4)];
+    if (tear.find_first_not_of('N') == std::string::npos) tear[prng.Below(w.units)] = 'O';
+    if (Status s = offer(w.event, std::move(tear)); !s.ok()) return s;
   }
   return Status::Ok();
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "faults/crash_walk.h"
 #include "faults/persistence_model.h"
@@ -41,7 +42,10 @@ std::string PlanText(const Candidate& candidate, const ExploreOptions& o, uint64
 //    few; beyond that all kept, none kept, each one dropped alone and
 //    seeded subsets. Each subset is judged against what the controller knew
 //    at that point, the most it could have been told while the state was
-//    possible. At each write, the write in flight torn a few ways.
+//    possible. There too, everything kept but one pending write torn: each
+//    of up to ExploreOptions::tear_writes of them at its first unit and at
+//    its last (old, or garbage), and tear_samples seeded tears. At each
+//    write, the write in flight torn a few ways.
 class StateEnumerator {
  public:
   // Receives each candidate with its state's faults::FastDigest, and a
@@ -58,6 +62,9 @@ class StateEnumerator {
  private:
   Status OfferKill(uint64_t c, int context);
   Status OfferPowerLoss(uint64_t c, int context);
+  Status OfferSubsets(uint64_t c, int context, int changes);
+  Status OfferPendingTears(uint64_t c, int context,
+                           std::vector<faults::PendingChanges::Write> writes);
   Status OfferTears(uint64_t c, int context, uint64_t units);
   Status OfferChoices(uint64_t c, int context, faults::PowerLossChoices choices);
 

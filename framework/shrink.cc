@@ -44,6 +44,13 @@ std::string ShortValue(const std::string& value) {
   return value.empty() ? value : value.substr(0, 1);
 }
 
+// The wider bounds of exploration that shrink falls back to when the
+// defaults (explore.h) do not find the failure in its own workload.
+constexpr int kWideSubsets = 10;
+constexpr int kWideSamples = 256;
+constexpr int kWideTearWrites = 64;
+constexpr int kWideTearSamples = 64;
+
 // Orders violating states: the earliest crash point, then the fewest
 // surviving pending changes, then the fewest torn units.
 std::tuple<uint64_t, int, std::size_t, int64_t> StateOrder(const CaseRecord& c) {
@@ -75,6 +82,9 @@ class Shrinker {
   double Elapsed() const { return MsSince(start_) / 1000; }
   bool Spent() const { return Elapsed() >= o_.budget_seconds; }
   ExploreOptions Trial(const Workload& w, bool first) const;
+  // Why exploring the failure's own workload did not find its verdict,
+  // with the default bounds (`narrow`) and the wider ones (last_).
+  std::string NotFound(const ExploreSummary& narrow) const;
   // Explores `w`: does a violation of the failure's class show?
   Result<bool> Fails(const Workload& w);
   // Tries `candidate`; on a failure it becomes the current workload.
@@ -95,6 +105,10 @@ class Shrinker {
   Workload w_;
   int trials_ = 0;
   std::string last_error_;  // why the last exploration could not run, if it could not
+  ExploreSummary last_;     // the last exploration that ran
+  // Exploration with wider bounds than its defaults: set when only they
+  // find the failure's verdict in its own workload.
+  bool wide_ = false;
 };
 
 ExploreOptions Shrinker::Trial(const Workload& w, bool first) const {
@@ -113,7 +127,53 @@ ExploreOptions Shrinker::Trial(const Workload& w, bool first) const {
   e.deadline = o_.deadline;
   e.stop_at_first_violation = first;
   e.stop_signature = o_.signature;
+  if (wide_) {
+    e.subset_limit = kWideSubsets;
+    e.samples = kWideSamples;
+    e.tear_writes = kWideTearWrites;
+    e.tear_samples = kWideTearSamples;
+  }
   return e;
+}
+
+std::string Shrinker::NotFound(const ExploreSummary& narrow) const {
+  std::string text = fmt::format(
+      "exploring the failure's own workload ({} transactions, {} events traced) finds no {} "
+      "under {}: it judged {} distinct crash states with exploration's bounds and {} with wider "
+      "ones (every subset of up to {} pending changes at each sync and at the end, {} seeded "
+      "subsets beyond, each of up to {} pending writes torn at its first and last unit, {} "
+      "seeded tears, the write in flight torn three ways). ",
+      w_.txns.size(), last_.trace_events, Name(o_.verdict), Name(o_.crash), narrow.distinct,
+      last_.distinct, kWideSubsets, kWideSamples, kWideTearWrites, kWideTearSamples);
+  TracedCaseResult plan;
+  plan.crash = o_.crash;
+  const bool parsed = ParseStoredPlan(o_.crash_plan, plan).ok();
+  if (parsed && plan.explore) {
+    text +=
+        "The failure was found by exploration, so the new traces differ from its own: the "
+        "engine's threads or timers move its events between runs.";
+  } else if (o_.crash == CrashKind::kKill) {
+    text += fmt::format(
+        "Exploration builds the kill state of every crash point of its trace, so the engine "
+        "behaves differently between runs (threads, timers) or the failure ({}) needs a kill "
+        "between two traced events.",
+        o_.crash_plan);
+  } else if (parsed && plan.plan.profile == faults::Profile::kExt4Ordered) {
+    text += fmt::format(
+        "The failure's state was drawn by seed under ext4-ordered ({}): every such state is a "
+        "posix state, but this one lies beyond exploration's bounds (more pending changes lost "
+        "in one pattern than it enumerates, or several writes torn at once).",
+        o_.crash_plan);
+  } else {
+    text += fmt::format(
+        "The failure's state was drawn by seed under posix ({}): it lies beyond exploration's "
+        "bounds (more pending changes lost in one pattern than it enumerates, several writes "
+        "torn at once, or a tear inside a write's middle that no sample drew), or the engine "
+        "behaves differently between runs.",
+        o_.crash_plan);
+  }
+  return text +
+         fmt::format(" `crashlab repro {} --rerun` shows whether it still happens.", o_.failure_id);
 }
 
 Result<bool> Shrinker::Fails(const Workload& w) {
@@ -126,6 +186,7 @@ Result<bool> Shrinker::Fails(const Workload& w) {
     last_error_ = s.status().message();
     return false;
   }
+  last_ = *s;
   return s->stopping_violations > 0;
 }
 
@@ -287,15 +348,20 @@ Result<ShrinkResult> Shrinker::Run() {
     return Status::Error("exploring the failure's own workload could not run: " + last_error_);
   }
   if (!*fails) {
-    return Status::Error(fmt::format(
-        "exploring the failure's own workload ({} transactions) finds no {} under {}: the "
-        "failure needs something exploration does not build (an ext4-ordered power loss, a "
-        "timed kill's thread timing); `crashlab repro {} --rerun` shows whether it still "
-        "happens",
-        w_.txns.size(), Name(o_.verdict), Name(o_.crash), o_.failure_id));
+    // Seeded campaigns draw states beyond exploration's default bounds:
+    // wider ones cost more per trial but may still find the failure.
+    const ExploreSummary narrow = last_;
+    wide_ = true;
+    fails = Fails(w_);
+    if (!fails.ok()) return fails.status();
+    if (!*fails && !last_error_.empty()) {
+      return Status::Error("exploring the failure's own workload could not run: " + last_error_);
+    }
+    if (!*fails) return Status::Error(NotFound(narrow));
   }
-  fmt::print(out_, "  {:>3} transactions, {:>4} operations  (the failure's workload; {:.1f} s)\n",
-             w_.txns.size(), OpCount(w_), Elapsed());
+  fmt::print(out_, "  {:>3} transactions, {:>4} operations  (the failure's workload; {:.1f} s{})\n",
+             w_.txns.size(), OpCount(w_), Elapsed(),
+             wide_ ? "; found only with exploration's wider bounds, which every trial uses" : "");
   if (Status s = ShortestPrefix(); !s.ok()) return s;
   for (bool changed = true; changed && !Spent();) {
     changed = false;

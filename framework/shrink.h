@@ -36,6 +36,7 @@ struct ShrinkOptions {
   CrashKind crash = CrashKind::kPowerLoss;
   Verdict verdict = Verdict::kLostAcked;  // the failure's verdict
   Signature signature;                    // the failure's bug, which every candidate must keep
+  std::string crash_plan;                 // the failure's stored plan, for messages
   uint64_t seed = 0;                      // seeds the sampled power-loss subsets
   uint32_t atomic_unit = 512;
   int jobs = 1;

@@ -187,7 +187,7 @@ Status ParseStoredPlan(const std::string& text, TracedCaseResult& r) {
       "(live kill-at=(\\d+)( \\(run ended first\\))? )?"
       "(explore workload=(\\d+|stored) txns=(\\d+) )?"
       "(kill event=(\\d+)|power-loss event=(\\d+)/\\d+ profile=(\\S+) unit=(\\d+) "
-      "seed=(\\d+)( keep=0x([0-9a-f]+)( tear=([NOZG]+))?)?)");
+      "seed=(\\d+)( keep=0x([0-9a-f]+)( tear=([NOZG]+)(@(\\d+))?)?)?)");
   std::smatch m;
   if (!std::regex_match(text, m, kPlan)) {
     return Status::Error("cannot read the stored crash plan \"" + text +
@@ -217,6 +217,7 @@ Status ParseStoredPlan(const std::string& text, TracedCaseResult& r) {
   r.plan.seed = std::stoull(m[12]);
   if (m[13].matched) {
     r.plan.choices = faults::PowerLossChoices{std::stoull(m[14], nullptr, 16), m[16].str()};
+    if (m[18].matched) r.plan.choices->torn_event = std::stoull(m[18]);
   }
   return Status::Ok();
 }
@@ -235,6 +236,7 @@ std::string TracedCaseResult::PlanText() const {
   if (plan.choices) {
     text += fmt::format(" keep={:#x}", plan.choices->keep);
     if (!plan.choices->tear.empty()) text += " tear=" + plan.choices->tear;
+    if (plan.choices->torn_event) text += fmt::format("@{}", *plan.choices->torn_event);
   }
   return text;
 }

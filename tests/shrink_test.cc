@@ -170,6 +170,20 @@ TEST(Shrink, KeepsTheFailuresCauseNotOnlyItsVerdict) {
   EXPECT_NE(told.out.find("signature: " + signature), std::string::npos) << told.out;
 }
 
+// A record written as two unsynced writes, replayed without a checksum
+// (tests/split_record_engine): found by exploration only as a torn pending
+// write, and shrunk through the same tears.
+TEST(Shrink, ATornPendingWriteShrinksToAtMostThreeTransactions) {
+  TempDir dir;
+  const std::string db = dir / "found.db";
+  CommandResult found =
+      RunCrashlab({"explore", "--engine", CRASHLAB_SPLIT_RECORD_ENGINE, "--variant", "no-checksum",
+                   "--seed", "1", "--first", "--db", db});
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err;
+  const std::string id = Query(db, "SELECT min(id) AS id FROM failures")[0].at("id");
+  ExpectShrinks(db, id, "split-record/no-checksum");
+}
+
 TEST(Shrink, AFailureThatIsNotThereIsAClearError) {
   TempDir dir;
   CommandResult made = RunCrashlab({"run", "--engine", "pagejournal", "--variant", "correct",

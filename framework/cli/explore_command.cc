@@ -114,7 +114,8 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
       "explore",
       "Record one traced run of a workload, then verify every distinct crash state its trace "
       "allows: the kill state of every crash point, and power-loss states (every subset of the "
-      "pending changes when few, seeded subsets beyond, tears of the write in flight)");
+      "pending changes when few, seeded subsets beyond, tears of the write in flight and of "
+      "pending writes)");
   cmd->add_option("--engine", a->engine, "Engine name or path to a variants.ini")->required();
   cmd->add_option("--variant", a->variant, "Variant to explore")->required();
   AddSeedOption(*cmd, a->seed);

@@ -102,11 +102,17 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
   o.crash = *ParseCrashKind(f.c.crash_kind);
   o.verdict = *ParseVerdict(f.c.verdict);
   o.signature = SignatureOf(f.c);
+  o.crash_plan = f.c.crash_plan;
   o.seed = f.c.seed;
   o.jobs = a.jobs;
   o.db_path = a.db;
   o.preload_path = traced.preload_path;
   o.command_line = command_line;
+  // The shrunk case's campaign names the engine as the failure's did, so
+  // that `repro ID` finds one given by the path of its variants.ini.
+  if (a.engine.empty() && !FlagValue(f.campaign_command_line, "--engine").empty()) {
+    o.command_line += " --engine " + engine;
+  }
   o.deadline = Millis(a.deadline_ms);
   o.budget_seconds = a.budget;
   fmt::print(
