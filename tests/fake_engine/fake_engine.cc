@@ -19,6 +19,8 @@
 //   write-outside     correct, but also keeps a copy of its log beside its
 //                     case directory (a file no crash of that directory touches)
 //   fill-disk         correct, but first fills its file system with a ballast file
+//   sparse-1tib       correct, but keeps a 1 TiB sparse file (made by ftruncate)
+//                     beside its log
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -75,6 +77,7 @@ class FakeEngine : public adapter::Engine {
     if (mode_ == "long-line") WriteLongLine();
     if (mode_ == "fork-child") LeaveProcessesBehind();
     if (mode_ == "fill-disk") FillFileSystem(dir);
+    if (mode_ == "sparse-1tib") MakeSparseFile(dir);
     CRASHLAB_POINT(points::kOpenBefore);
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
@@ -210,6 +213,15 @@ class FakeEngine : public adapter::Engine {
     const std::string chunk(1 << 16, 'b');
     while (write(fd, chunk.data(), chunk.size()) > 0) {
     }
+    close(fd);
+  }
+
+  // A file of 1 TiB that holds no data: a size crashlab must not materialise.
+  static void MakeSparseFile(const std::string& dir) {
+    mkdir(dir.c_str(), 0755);
+    const int fd = open((dir + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
+    if (fd < 0) return;
+    (void)ftruncate(fd, off_t{1} << 40);
     close(fd);
   }
 
