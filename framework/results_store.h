@@ -66,6 +66,11 @@ struct FailureRecord {
   // links it when `trace` is empty (0: no trace).
   int64_t trace_id = 0;
   bool has_crash_files = false;  // read back: crash_files is stored
+  // Read back: why a stored artifact cannot be read, naming its row (table
+  // and id) and the database, e.g. "the trace of failure 3 (row 2 of table
+  // traces in crashlab.db) is damaged: ..."; that artifact is then "". ""
+  // when every artifact read. Ignored by RecordCase.
+  std::string damaged;
 
   // A failure's texts, the artifacts still to add.
   static FailureRecord Of(std::string expected, std::string recovered, std::string difference,

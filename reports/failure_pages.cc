@@ -46,6 +46,11 @@ std::set<int64_t> Told(const ReportData& d, int pages) {
 // The timeline of a failure with a stored trace, or a sentence saying why
 // there is none.
 std::string TimelineOf(const FailureRow& f, const CaseRecord& c) {
+  if (!c.failure->damaged.empty()) {
+    return "<p class=\"violated damaged\">Damaged: " + Escape(c.failure->damaged) +
+           ". The rest of this failure is as recorded; <code>crashlab repro --rerun</code> runs "
+           "its workload again.</p>";
+  }
   if (c.failure->trace.empty()) {
     return "<p class=\"muted\">No trace is stored for this failure (a real kill, or past the "
            "first 20 failures of its variant in a campaign), so there is no timeline; "

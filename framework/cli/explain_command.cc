@@ -92,7 +92,10 @@ int Explain(const ExplainArgs& a) {
   fmt::print("plan: {}\n", c.crash_plan);
   fmt::print("acknowledged: {} of the {} transactions sent before the crash\n", c.txns_acked,
              c.txns_sent);
-  if (!c.failure || c.failure->trace.empty()) {
+  const bool damaged = c.failure && !c.failure->damaged.empty();
+  if (damaged) {
+    fmt::print(stderr, "crashlab: {}; the rest of the failure follows\n", c.failure->damaged);
+  } else if (!c.failure || c.failure->trace.empty()) {
     fmt::print(
         "(no trace stored for this failure: a timed or point kill, or past the first 20 "
         "failures of its variant; `crashlab repro {} --db {}` reruns it)\n",
@@ -122,8 +125,9 @@ int Explain(const ExplainArgs& a) {
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
   }
-  fmt::print("replay it: crashlab repro {} --db {}\n", a.failure, a.db);
-  return kExitHeld;
+  fmt::print("replay it: crashlab repro {} --db {}{}\n", a.failure, a.db,
+             damaged ? " --rerun" : "");
+  return damaged ? kExitUsage : kExitHeld;
 }
 
 }  // namespace

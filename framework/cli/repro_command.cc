@@ -287,6 +287,12 @@ int Repro(ReproArgs a) {
   bool unusable = false;
   const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name, unusable);
   if (unusable) return kExitUsage;
+  if (!a.rerun && recorded && recorded->failure && !recorded->failure->damaged.empty()) {
+    fmt::print(stderr, "crashlab: {}; repro --rerun runs the workload again\n",
+               recorded->failure->damaged);
+    fs::remove_all(tmpl, ec);
+    return kExitUsage;
+  }
   const bool replay =
       !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
   // A real kill's failure keeps the files the kill left (when they were
