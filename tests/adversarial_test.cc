@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -82,6 +83,50 @@ TEST(Adversarial, DamagedSizeInACompressedTrace_NamesTheRowAndTheRestIsReported)
   EXPECT_NE(html.find("Damaged: " + row), std::string::npos);
   // The other failures are told as before, with their timelines.
   EXPECT_NE(html.find("I/O around the crash point"), std::string::npos);
+}
+
+// A variants file at `dir`/`name`/variants.ini: engine `name` with one
+// variant of the fake engine, `variant` (a --mode).
+std::string OneVariantEngine(const TempDir& dir, const std::string& name,
+                             const std::string& variant) {
+  const std::string program =
+      std::filesystem::path(kFakeEngine).parent_path() / "crashlab-fake-engine";
+  std::filesystem::create_directories(dir / name);
+  const std::string path = dir / (name + "/variants.ini");
+  std::ofstream(path) << "[engine]\nname = " << name << "\ncommand = " << program << "\n\n[variant "
+                      << variant << "]\nargs = --mode=" << variant
+                      << "\nkill = durable\npower-loss = durable\n";
+  return path;
+}
+
+TEST(Adversarial, ReproAndShrinkByIdAfterAMatrixOfTwoEngines_RunTheFailuresOwnEngine) {
+  // Both took the first --engine of the matrix's command line: "engine
+  // first has no variant 'torn'".
+  TempDir dir;
+  const std::string db = dir / "matrix.db";
+  const auto matrix = RunCrashlab({"matrix", "--engine", OneVariantEngine(dir, "first", "correct"),
+                                   "--engine", OneVariantEngine(dir, "second", "torn"), "--seed",
+                                   "3", "--cases", "4", "--db", db});
+  ASSERT_EQ(matrix.exit_code, 1) << matrix.out << matrix.err;
+  for (const std::string crash : {"kill", "power-loss"}) {
+    SCOPED_TRACE(crash);
+    const std::vector<Row> failure = Query(
+        db,
+        "SELECT f.id, c.engine, c.variant FROM failures f JOIN cases c ON c.id = f.case_id WHERE "
+        "c.crash_kind = '" +
+            crash + "' ORDER BY f.id LIMIT 1");
+    ASSERT_EQ(failure.size(), 1u);
+    EXPECT_EQ(failure[0].at("engine"), "second");
+    const std::string id = failure[0].at("id");
+    const auto repro = RunCrashlab({"repro", id, "--db", db});
+    EXPECT_EQ(repro.exit_code, 1) << repro.out << repro.err;
+    EXPECT_NE(repro.out.find("case:      second/torn seed 3"), std::string::npos) << repro.out;
+    if (crash == "power-loss") {
+      const auto shrink = RunCrashlab({"shrink", id, "--db", db});
+      EXPECT_EQ(shrink.exit_code, 0) << shrink.out << shrink.err;
+      EXPECT_EQ(shrink.err.find("has no variant"), std::string::npos) << shrink.err;
+    }
+  }
 }
 
 }  // namespace

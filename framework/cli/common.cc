@@ -114,6 +114,25 @@ std::string FlagValue(const std::string& command_line, const std::string& flag) 
   return "";
 }
 
+std::string StoredEngineArg(const StoredFailure& f, const std::string& engines_dir) {
+  const std::string& line = f.campaign_command_line;
+  std::string dir = FlagValue(line, "--engines-dir");
+  if (dir.empty()) dir = engines_dir;
+  std::istringstream words(line);
+  std::string word;
+  while (words >> word) {
+    std::string arg;
+    if (word.rfind("--engine=", 0) == 0) arg = word.substr(9);
+    if (word == "--engine" && !(words >> arg)) break;
+    if (arg.empty()) continue;
+    // The first --engine was taken before: after a matrix or soak over
+    // several engines, repro and shrink ran the wrong one.
+    Result<EngineSpec> spec = FindEngine(arg, dir);
+    if (spec.ok() && spec->name == f.c.engine) return arg;
+  }
+  return f.c.engine;
+}
+
 bool HasFlag(const std::string& command_line, const std::string& flag) {
   std::istringstream words(command_line);
   std::string word;

@@ -68,6 +68,11 @@ std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_
 // The value after `flag` in a campaign's command line as recorded ("" if
 // absent): the options a case's rerun needs that the case row does not keep.
 std::string FlagValue(const std::string& command_line, const std::string& flag);
+// The --engine argument for failure `f`: of the --engine values on its
+// campaign's command line (matrix and soak take several), the one whose
+// engine (found with the line's --engines-dir, else `engines_dir`) is the
+// failure's own, f.c.engine; else that name, looked up in the engines dir.
+std::string StoredEngineArg(const StoredFailure& f, const std::string& engines_dir);
 bool HasFlag(const std::string& command_line, const std::string& flag);
 
 // Checks --crash: kill, power-loss, or both comma-separated.

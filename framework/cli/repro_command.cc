@@ -143,10 +143,7 @@ bool FromStoredFailure(ReproArgs& a) {
   if (!a.stored) return false;
   const StoredFailure& f = *a.stored;
   const std::string& line = f.campaign_command_line;
-  if (a.engine.empty()) {
-    a.engine = FlagValue(line, "--engine");
-    if (a.engine.empty()) a.engine = f.c.engine;
-  }
+  if (a.engine.empty()) a.engine = StoredEngineArg(f, a.engines_dir);
   a.variant = f.c.variant;
   a.seed = f.c.seed;
   a.case_index = f.c.case_index;

@@ -84,8 +84,7 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
   const StoredFailure& f = *found;
   ShrinkOptions o;
   std::string engine = a.engine;
-  if (engine.empty()) engine = FlagValue(f.campaign_command_line, "--engine");
-  if (engine.empty()) engine = f.c.engine;
+  if (engine.empty()) engine = StoredEngineArg(f, a.engines_dir);
   std::vector<std::string> variants;
   if (!ChooseVariants(engine, a.engines_dir, {f.c.variant}, o.engine, variants)) return kExitUsage;
   Result<Workload> workload = FailureWorkload(f, o.atomic_unit);
