@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "faults/fast_digest.h"
+#include "faults/trace_encoding.h"
 #include "framework/compression.h"
 #include "framework/results_store.h"
 #include "framework/results_store_sql.h"
@@ -92,10 +93,17 @@ Status ResultsStore::LoadArtifacts(FailureRecord& failure) {
     failure.damaged += fmt::format("the {} of failure {} ({} in {}) is damaged: {}", artifact,
                                    failure.id, row, path_, why.message());
   };
+  // A trace is checked by its magic only (junk in the row), not parsed: a
+  // report would parse each one twice; what parses badly past its header
+  // is told by the reader ("the stored trace is damaged at byte ...").
   const std::string trace_row = fmt::format("row {} of table traces", sqlite3_column_int64(raw, 2));
   failure.trace.clear();
   if (Result<std::string> trace = Decompress(ColumnBlob(raw, 0)); !trace.ok()) {
     damaged("trace", trace_row, trace.status());
+  } else if (!trace->empty() && trace->compare(0, sizeof faults::encoding::kMagic,
+                                               std::string(faults::encoding::kMagic,
+                                                           sizeof faults::encoding::kMagic)) != 0) {
+    damaged("trace", trace_row, Status::Error("it does not start with a trace's magic"));
   } else {
     failure.trace = std::move(*trace);
   }

@@ -85,6 +85,28 @@ TEST(Adversarial, DamagedSizeInACompressedTrace_NamesTheRowAndTheRestIsReported)
   EXPECT_NE(html.find("I/O around the crash point"), std::string::npos);
 }
 
+TEST(Adversarial, DamagedStoredTrace_IsADamagedRowAndLeavesNoTemporaryDirectory) {
+  // Junk in a traces row was read as a trace: "trace file the stored trace
+  // does not start with the magic ...; pass the file named by
+  // CRASHLAB_TRACE", and repro left its crashlab-repro-* directory.
+  TempDir dir;
+  const std::string db = DatabaseWithFailures(dir);
+  const std::vector<Row> failure =
+      Query(db, "SELECT id, trace_id FROM failures WHERE trace_id IS NOT NULL ORDER BY id LIMIT 1");
+  ASSERT_EQ(failure.size(), 1u);
+  const std::string id = failure[0].at("id"), trace = failure[0].at("trace_id");
+  Exec(db, "UPDATE traces SET data = CAST('junk, not a trace' AS BLOB) WHERE id = " + trace);
+  std::filesystem::create_directories(dir / "tmp");
+  const auto repro = RunCrashlab({"repro", id, "--db", db}, {{"TMPDIR", dir / "tmp"}});
+  EXPECT_EQ(repro.exit_code, 2) << repro.out << repro.err;
+  EXPECT_NE(repro.err.find("the trace of failure " + id + " (row " + trace +
+                           " of table traces in " + db + ") is damaged"),
+            std::string::npos)
+      << repro.err;
+  EXPECT_EQ(repro.err.find("trace file"), std::string::npos) << repro.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp"));
+}
+
 // A variants file at `dir`/`name`/variants.ini: engine `name` with one
 // variant of the fake engine, `variant` (a --mode).
 std::string OneVariantEngine(const TempDir& dir, const std::string& name,

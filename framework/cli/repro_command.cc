@@ -260,6 +260,16 @@ int Repro(ReproArgs a) {
     fmt::print(stderr, "crashlab: cannot create a temporary directory {}; set TMPDIR\n", tmpl);
     return kExitUsage;
   }
+  // Removed on every way out but those that say they keep it: an error
+  // left crashlab-repro-* directories behind in $TMPDIR.
+  struct RemovedOnExit {
+    std::string dir;
+    bool keep = false;
+    ~RemovedOnExit() {
+      std::error_code ignored;
+      if (!keep) fs::remove_all(dir, ignored);
+    }
+  } temporary{tmpl};
   CampaignOptions o;
   o.engine = engine;
   o.engine_arg = a.engine;
@@ -287,7 +297,6 @@ int Repro(ReproArgs a) {
   if (!a.rerun && recorded && recorded->failure && !recorded->failure->damaged.empty()) {
     fmt::print(stderr, "crashlab: {}; repro --rerun runs the workload again\n",
                recorded->failure->damaged);
-    fs::remove_all(tmpl, ec);
     return kExitUsage;
   }
   const bool replay =
@@ -302,7 +311,6 @@ int Repro(ReproArgs a) {
         fmt::format("the crash files of failure {} in {}", recorded->failure->id, a.db));
     if (!tree.ok()) {
       fmt::print(stderr, "crashlab: {}\n", tree.status().message());
-      fs::remove_all(tmpl, ec);
       return kExitUsage;
     }
     stored_state = std::move(*tree);
@@ -313,7 +321,6 @@ int Repro(ReproArgs a) {
                "trace, and {} keeps no trace for it (only the first failures keep one): rerun "
                "the explore command\n",
                a.case_index, recorded->campaign_id, a.db);
-    fs::remove_all(tmpl, ec);
     return kExitUsage;
   }
   InstallInterruptHandlers();
@@ -384,14 +391,14 @@ int Repro(ReproArgs a) {
           "when it violates its contract (up to 4 MiB of them), so this case's crash state "
           "cannot be rebuilt; the recovered case directory is kept in {}\n",
           case_dir);
+      temporary.keep = true;
       return r.violation ? kExitViolations : kExitHeld;
     }
     if (!KeepCrashState(a.keep, **state, variant)) return kExitUsage;
   }
   if (a.keep_cases) {
     fmt::print("case directory kept: {}\n", case_dir);
-  } else {
-    fs::remove_all(tmpl, ec);
+    temporary.keep = true;
   }
   return r.violation ? kExitViolations : kExitHeld;
 }
