@@ -167,7 +167,20 @@ struct ResultsStoreOptions {
   // sets NORMAL, which skips that sync, so a power loss may drop cases
   // already recorded (tests/results_store_engine shows its test catches it).
   bool sync_each_commit = true;
+  // The file must already be a crashlab results database, as the commands
+  // that read one need (failures, report, explain, repro, merge's inputs):
+  // an absent or empty file, or a SQLite database without crashlab's
+  // schema, is refused and left byte for byte as it was, rather than made
+  // a new, empty results database.
+  bool existing = false;
 };
+
+// ResultsStoreOptions for the commands that read a database a campaign wrote.
+inline ResultsStoreOptions ExistingStore() {
+  ResultsStoreOptions o;
+  o.existing = true;
+  return o;
+}
 
 // This machine's name, as campaigns and soaks record it (their host column).
 std::string Hostname();

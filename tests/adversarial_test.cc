@@ -107,6 +107,35 @@ TEST(Adversarial, DamagedStoredTrace_IsADamagedRowAndLeavesNoTemporaryDirectory)
   EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp"));
 }
 
+TEST(Adversarial, ReadingCommandsOnAFileThatIsNoCrashlabDatabase_RefuseAndLeaveItAsItWas) {
+  // An empty file, and a SQLite file nothing wrote, were made new results
+  // databases by `failures` and `report` (exit 0, "0 failure(s)").
+  TempDir dir;
+  std::ofstream(dir / "text") << "not a database, just notes\n";
+  std::ofstream(dir / "empty");
+  Exec(dir / "foreign.db", "CREATE TABLE notes (line TEXT); INSERT INTO notes VALUES ('x')");
+  Exec(dir / "no-tables.db", "CREATE TABLE t (a); DROP TABLE t");
+  for (const std::string name : {"text", "empty", "foreign.db", "no-tables.db"}) {
+    const std::string db = dir / name;
+    const std::string before = ReadFile(db);
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"failures", "--db", db},
+          std::vector<std::string>{"report", "--db", db, "-o", dir / "report.html"},
+          std::vector<std::string>{"explain", "1", "--db", db}}) {
+      SCOPED_TRACE(name + " " + args[0]);
+      const auto r = RunCrashlab(args);
+      EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+      EXPECT_NE(r.err.find("results store " + db + ": "), std::string::npos) << r.err;
+      EXPECT_TRUE(r.err.find("not a crashlab results database") != std::string::npos ||
+                  r.err.find("it is not a SQLite database") != std::string::npos)
+          << r.err;
+      EXPECT_EQ(ReadFile(db), before);
+      EXPECT_FALSE(std::filesystem::exists(db + "-wal"));
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "report.html"));
+}
+
 // A variants file at `dir`/`name`/variants.ini: engine `name` with one
 // variant of the fake engine, `variant` (a --mode).
 std::string OneVariantEngine(const TempDir& dir, const std::string& name,

@@ -154,7 +154,7 @@ std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_
                failure_id);
     return std::nullopt;
   }
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db, ExistingStore());
   if (!store.ok()) {
     fmt::print(stderr, "crashlab: {}\n", store.status().message());
     return std::nullopt;

@@ -65,7 +65,7 @@ std::optional<CaseRecord> FindRecorded(ReproArgs& a, const std::string& engine_n
   if (a.stored) return a.stored->c;
   std::error_code ec;
   if (!fs::exists(a.db, ec)) return std::nullopt;
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db, ExistingStore());
   if (!store.ok()) {
     fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
     return std::nullopt;
