@@ -136,6 +136,29 @@ TEST(Adversarial, ReadingCommandsOnAFileThatIsNoCrashlabDatabase_RefuseAndLeaveI
   EXPECT_FALSE(std::filesystem::exists(dir / "report.html"));
 }
 
+TEST(Adversarial, MergeRefusesEmptyJunkAndNewerInputsNamingEachByItsPath) {
+  // An empty input merged as nothing (exit 0); a newer one was named by its
+  // snapshot, /tmp/crashlab-merge-XXXXXX/snapshot.db, gone by then.
+  TempDir dir;
+  std::ofstream(dir / "empty.db");
+  std::ofstream(dir / "junk.db") << "junk, not a database\n";
+  Exec(dir / "newer.db", "CREATE TABLE campaigns (id); PRAGMA user_version = 999");
+  Exec(dir / "no-tables.db", "CREATE TABLE t (a); DROP TABLE t");
+  for (const std::string name : {"empty.db", "junk.db", "newer.db", "no-tables.db"}) {
+    SCOPED_TRACE(name);
+    const std::string input = dir / name;
+    const std::string before = ReadFile(input);
+    const auto r = RunCrashlab({"merge", input, "-o", dir / "merged.db"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("merge input " + input + ": "), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("crashlab-merge-"), std::string::npos) << r.err;
+    EXPECT_EQ(ReadFile(input), before);
+  }
+  const auto newer = RunCrashlab({"merge", dir / "newer.db", "-o", dir / "merged.db"});
+  EXPECT_NE(newer.err.find("schema version 999 is newer than this crashlab"), std::string::npos)
+      << newer.err;
+}
+
 // A variants file at `dir`/`name`/variants.ini: engine `name` with one
 // variant of the fake engine, `variant` (a --mode).
 std::string OneVariantEngine(const TempDir& dir, const std::string& name,
