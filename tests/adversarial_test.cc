@@ -159,6 +159,35 @@ TEST(Adversarial, MergeRefusesEmptyJunkAndNewerInputsNamingEachByItsPath) {
       << newer.err;
 }
 
+TEST(Adversarial, ResumedSoakWithoutWorkdir_GoesOnInTheDirectoryItsKilledPredecessorLeft) {
+  // Each soak run made a fresh $TMPDIR/crashlab-XXXXXX: the one a SIGKILLed
+  // soak left (its case in flight) stayed behind for good.
+  TempDir dir;
+  std::filesystem::create_directories(dir / "tmp");
+  const std::vector<std::pair<std::string, std::string>> env{{"TMPDIR", dir / "tmp"}};
+  const std::vector<std::string> soak{
+      "soak",    "--duration", "12s",    "--engine", kFakeEngine, "--variant",    "correct",
+      "--crash", "kill",       "--seed", "5",        "--db",      dir / "soak.db"};
+  const auto killed = RunCrashlabKilledAfter(soak, 5000, env);
+  ASSERT_NE(killed.exit_code, 0) << killed.out << killed.err;
+  ASSERT_EQ(Query(dir / "soak.db", "SELECT status FROM soaks").at(0).at("status"), "running")
+      << killed.out << killed.err;
+  ASSERT_FALSE(std::filesystem::is_empty(dir / "tmp"));  // what the killed soak left
+
+  std::vector<std::string> resume = soak;
+  resume.push_back("--resume");
+  const auto resumed = RunCrashlab(resume, env);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(Query(dir / "soak.db", "SELECT status FROM soaks").at(0).at("status"), "finished");
+  // Every case passed, so nothing is kept: neither this run's directory nor
+  // its predecessor's remains.
+  std::string left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "tmp")) {
+    left += entry.path().string() + " ";
+  }
+  EXPECT_EQ(left, "");
+}
+
 // A variants file at `dir`/`name`/variants.ini: engine `name` with one
 // variant of the fake engine, `variant` (a --mode).
 std::string OneVariantEngine(const TempDir& dir, const std::string& name,
