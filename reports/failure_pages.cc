@@ -9,6 +9,7 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
+#include "framework/shell_words.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 #include "reports/html.h"
@@ -89,7 +90,7 @@ std::string FailurePage(const FailureRow& f, const CaseRecord& c, const std::str
   html += fmt::format(
       "<p>Reproduce it:</p><pre class=\"repro\">crashlab repro {0} --db {1}\ncrashlab explain "
       "{0} --db {1}</pre>",
-      f.id, Escape(db));
+      f.id, Escape(ShellWord(db)));
   if (c.failure->shrunk_from != 0) {
     html += "<p>Shrunk from failure " + Link(c.failure->shrunk_from) + ".</p>";
   }
@@ -100,7 +101,7 @@ std::string FailurePage(const FailureRow& f, const CaseRecord& c, const std::str
   } else if (c.failure->shrunk_from == 0) {
     html += fmt::format(
         "<p class=\"muted\">Not shrunk yet: <code>crashlab shrink {} --db {}</code></p>", f.id,
-        Escape(db));
+        Escape(ShellWord(db)));
   }
   if (!c.failure->difference.empty()) {
     html += "<h4>Expected versus recovered</h4><pre class=\"difference\">" +

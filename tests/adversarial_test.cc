@@ -188,6 +188,32 @@ TEST(Adversarial, ResumedSoakWithoutWorkdir_GoesOnInTheDirectoryItsKilledPredece
   EXPECT_EQ(left, "");
 }
 
+TEST(Adversarial, PrintedReproLineWithSpacesAndQuotesInItsPaths_PastesIntoAShellAndRuns) {
+  // The line printed the variants path and --db as they were: a shell split
+  // "odd dir's" in two and met an unmatched quote.
+  TempDir dir;
+  const std::string odd = dir / "odd dir's \"x\" $HOME";
+  std::filesystem::create_directories(odd);
+  const std::string program =
+      std::filesystem::path(kFakeEngine).parent_path() / "crashlab-fake-engine";
+  const std::string variants = odd + "/variants.ini";
+  std::ofstream(variants) << "[engine]\nname = odd\ncommand = " << program
+                          << "\n\n[variant torn]\nargs = --mode=torn\nkill = durable\n"
+                             "power-loss = durable\n";
+  const std::string db = odd + "/my results.db";
+  const auto run = RunCrashlab({"run", "--engine", variants, "--variant", "torn", "--seed", "3",
+                                "--cases", "6", "--crash", "power-loss", "--db", db});
+  ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+  const std::size_t at = run.out.find("repro: crashlab repro ");
+  ASSERT_NE(at, std::string::npos) << run.out;
+  const std::size_t start = at + std::string("repro: crashlab").size();
+  std::string line = run.out.substr(start, run.out.find('\n', start) - start);
+  line = "'" + std::string(CRASHLAB_BIN) + "'" + line;
+  const auto pasted = RunProgram({"sh", "-c", line});
+  EXPECT_EQ(pasted.exit_code, 1) << line << "\n" << pasted.out << pasted.err;
+  EXPECT_NE(pasted.out.find("verdict:   torn-txn"), std::string::npos) << pasted.out;
+}
+
 // A variants file at `dir`/`name`/variants.ini: engine `name` with one
 // variant of the fake engine, `variant` (a --mode).
 std::string OneVariantEngine(const TempDir& dir, const std::string& name,

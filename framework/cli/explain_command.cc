@@ -11,6 +11,7 @@
 #include "framework/cli/common.h"
 #include "framework/event_text.h"
 #include "framework/results_store.h"
+#include "framework/shell_words.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 
@@ -125,7 +126,7 @@ int Explain(const ExplainArgs& a) {
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
   }
-  fmt::print("replay it: crashlab repro {} --db {}{}\n", a.failure, a.db,
+  fmt::print("replay it: crashlab repro {} --db {}{}\n", a.failure, ShellWord(a.db),
              damaged ? " --rerun" : "");
   return damaged ? kExitUsage : kExitHeld;
 }

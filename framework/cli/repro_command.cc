@@ -18,6 +18,7 @@
 #include "framework/cli/common.h"
 #include "framework/crash_files.h"
 #include "framework/interrupt.h"
+#include "framework/shell_words.h"
 #include "framework/traced_case.h"
 
 namespace crashlab::cli {
@@ -166,19 +167,6 @@ bool FromStoredFailure(ReproArgs& a) {
   fmt::print("failure {}: {}/{} seed {} case {} ({}), campaign {}: {}\n", a.failure, f.c.engine,
              a.variant, a.seed, a.case_index, a.crash, a.campaign, line);
   return true;
-}
-
-// A command line a shell runs as is.
-std::string ShellLine(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const std::string& word : argv) {
-    const bool plain =
-        !word.empty() && word.find_first_of(" \t'\"\\$`;&|<>()*?") == std::string::npos;
-    std::string quoted = "'";
-    for (char ch : word) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    line += (line.empty() ? "" : " ") + (plain ? word : quoted + "'");
-  }
-  return line;
 }
 
 // --keep DIR: writes `tree`, the crash state as the crash left it (before

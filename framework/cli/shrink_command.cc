@@ -8,6 +8,7 @@
 #include "framework/campaign.h"
 #include "framework/cli/common.h"
 #include "framework/interrupt.h"
+#include "framework/shell_words.h"
 #include "framework/shrink.h"
 #include "framework/traced_case.h"
 
@@ -74,8 +75,8 @@ void PrintResult(const ShrinkResult& r, const ShrinkArgs& a) {
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
   }
-  fmt::print("repro:     crashlab repro {} --db {}\n", r.failure_id, a.db);
-  fmt::print("explain:   crashlab explain {} --db {}\n", r.failure_id, a.db);
+  fmt::print("repro:     crashlab repro {} --db {}\n", r.failure_id, ShellWord(a.db));
+  fmt::print("explain:   crashlab explain {} --db {}\n", r.failure_id, ShellWord(a.db));
 }
 
 int Shrink(const ShrinkArgs& a, const std::string& command_line) {

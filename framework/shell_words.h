@@ -1,0 +1,18 @@
+// Command lines crashlab prints for a user to paste into a shell (repro
+// lines, how to start an engine by hand): each word quoted when it needs
+// it, so a path with spaces, quotes or $ pastes and runs as it was given.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace crashlab {
+
+// `word` as one POSIX shell word: as it is when it holds only characters no
+// shell treats specially, else in single quotes (a ' inside as '\'').
+std::string ShellWord(const std::string& word);
+
+// `argv` as one line of ShellWords separated by spaces.
+std::string ShellLine(const std::vector<std::string>& argv);
+
+}  // namespace crashlab
