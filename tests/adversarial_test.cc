@@ -214,6 +214,24 @@ TEST(Adversarial, PrintedReproLineWithSpacesAndQuotesInItsPaths_PastesIntoAShell
   EXPECT_NE(pasted.out.find("verdict:   torn-txn"), std::string::npos) << pasted.out;
 }
 
+TEST(Adversarial, EngineStderrShownByRepro_IsEscapedLikeEverywhereElse) {
+  // repro printed the engine's stderr raw: its escape sequences cleared the
+  // user's terminal.
+  TempDir dir;
+  const std::string db = dir / "escapes.db";
+  const auto run = RunCrashlab({"run", "--engine", kFakeEngine, "--variant", "err-escapes",
+                                "--seed", "3", "--cases", "3", "--db", db});
+  ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+  const auto repro = RunCrashlab({"repro", "1", "--db", db});
+  EXPECT_EQ(repro.exit_code, 1) << repro.out << repro.err;
+  EXPECT_NE(repro.out.find("engine stderr (tail):\n"), std::string::npos) << repro.out;
+  EXPECT_NE(repro.out.find("\\x1b[2J\\x1b[31mscreen cleared\\x1b[0m\\x0d\\x07 refused"),
+            std::string::npos)
+      << repro.out;
+  EXPECT_EQ(repro.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(repro.out.find('\a'), std::string::npos);
+}
+
 // A variants file at `dir`/`name`/variants.ini: engine `name` with one
 // variant of the fake engine, `variant` (a --mode).
 std::string OneVariantEngine(const TempDir& dir, const std::string& name,

@@ -18,6 +18,7 @@
 #include "framework/cli/common.h"
 #include "framework/crash_files.h"
 #include "framework/interrupt.h"
+#include "framework/protocol.h"
 #include "framework/shell_words.h"
 #include "framework/traced_case.h"
 
@@ -363,7 +364,13 @@ int Repro(ReproArgs a) {
     fmt::print("expected versus recovered:\n{}", r.failure->difference);
   }
   if (r.failure && !r.failure->engine_stderr.empty()) {
-    fmt::print("engine stderr (tail):\n{}\n", r.failure->engine_stderr);
+    // Escaped as every engine text crashlab shows (protocol::Readable), a
+    // line at a time: raw, an engine's escape sequences reached the terminal.
+    fmt::print("engine stderr (tail):\n");
+    std::istringstream lines(r.failure->engine_stderr);
+    for (std::string line; std::getline(lines, line);) {
+      fmt::print("{}\n", protocol::Readable(line));
+    }
   }
   if (!a.keep.empty()) {
     Result<std::optional<faults::DirTree>> state =

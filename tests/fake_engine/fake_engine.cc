@@ -21,6 +21,8 @@
 //   fill-disk         correct, but first fills its file system with a ballast file
 //   sparse-1tib       correct, but keeps a 1 TiB sparse file (made by ftruncate)
 //                     beside its log
+//   err-escapes       correct until a recovery, which it refuses after writing
+//                     terminal escape sequences to stderr (for repro's escaping)
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -86,6 +88,11 @@ class FakeEngine : public adapter::Engine {
       // The bug: state kept where the harness's crash of `dir` cannot reach.
       Result<std::map<std::string, std::string>> copy = outside_.Open(dir + ".outside");
       if (!copy.ok()) return copy.status();
+    }
+    if (mode_ == "err-escapes" && !state_.empty()) {
+      std::fprintf(stderr, "\x1b[2J\x1b[31mscreen cleared\x1b[0m\r\x07 refused %zu keys\n",
+                   state_.size());
+      return Status::Error("refused");
     }
     if (mode_ == "err-script" && !state_.empty()) {
       std::fprintf(stderr, "<img src=x onerror=alert(2)> refused %zu keys\n", state_.size());
