@@ -25,4 +25,53 @@ std::string ShellLine(const std::vector<std::string>& argv) {
   return line;
 }
 
+std::vector<std::string> ShellSplit(const std::string& line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;  // the quote open, if any
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char ch = line[i];
+    if (quote != 0) {
+      if (ch == quote) {
+        quote = 0;
+      } else if (quote == '"' && ch == '\\' && i + 1 < line.size() &&
+                 std::string_view("\"\\$`").find(line[i + 1]) != std::string_view::npos) {
+        word += line[++i];
+      } else {
+        word += ch;
+      }
+    } else if (ch == ' ' || ch == '\t') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else if (ch == '\'' || ch == '"') {
+      quote = ch;
+      in_word = true;
+    } else if (ch == '\\' && i + 1 < line.size()) {
+      word += line[++i];
+      in_word = true;
+    } else {
+      word += ch;
+      in_word = true;
+    }
+  }
+  if (quote == 0) {
+    if (in_word) words.push_back(std::move(word));
+    return words;
+  }
+  // Not a line ShellLine wrote: the words between blanks, as they are.
+  words.clear();
+  std::string plain;
+  for (const char ch : line + ' ') {
+    if (ch != ' ' && ch != '\t') {
+      plain += ch;
+    } else if (!plain.empty()) {
+      words.push_back(std::move(plain));
+      plain.clear();
+    }
+  }
+  return words;
+}
+
 }  // namespace crashlab

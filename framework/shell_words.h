@@ -15,4 +15,11 @@ std::string ShellWord(const std::string& word);
 // `argv` as one line of ShellWords separated by spaces.
 std::string ShellLine(const std::vector<std::string>& argv);
 
+// The words of `line` as a shell reads them: split at spaces and tabs,
+// quotes ('...' and "...") and backslashes taken away, so that
+// ShellSplit(ShellLine(argv)) == argv. A line with an unmatched quote (a
+// command line stored before campaigns recorded them quoted, such as
+// "--engine odd dir's/variants.ini") is split at spaces and tabs alone.
+std::vector<std::string> ShellSplit(const std::string& line);
+
 }  // namespace crashlab

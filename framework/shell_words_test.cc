@@ -23,5 +23,18 @@ TEST(ShellWords, ALineQuotesEachWord) {
             "gdb --args '/a b/engine' --mode=x");
 }
 
+TEST(ShellWords, SplitUndoesALine) {
+  const std::vector<std::string> argv{"crashlab", "run", "--engine",  "odd dir's \"x\" $HOME/v.ini",
+                                      "--db",     "",    "tab\there", "back\\slash"};
+  EXPECT_EQ(ShellSplit(ShellLine(argv)), argv);
+  EXPECT_EQ(ShellSplit("a \"b c\"  d\\ e"), (std::vector<std::string>{"a", "b c", "d e"}));
+}
+
+TEST(ShellWords, ALineWithAnUnmatchedQuoteSplitsAtBlanks) {
+  // As campaigns stored their command lines before they were quoted.
+  EXPECT_EQ(ShellSplit("crashlab run --engine odd dir's/variants.ini"),
+            (std::vector<std::string>{"crashlab", "run", "--engine", "odd", "dir's/variants.ini"}));
+}
+
 }  // namespace
 }  // namespace crashlab

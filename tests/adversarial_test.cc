@@ -214,6 +214,27 @@ TEST(Adversarial, PrintedReproLineWithSpacesAndQuotesInItsPaths_PastesIntoAShell
   EXPECT_NE(pasted.out.find("verdict:   torn-txn"), std::string::npos) << pasted.out;
 }
 
+TEST(Adversarial, ReproByIdOfACampaignWithSpacesInItsPaths_FindsItsEngine) {
+  // The campaign's command line was stored unquoted, so its --engine came
+  // back as "odd": "unknown engine 'odd'".
+  TempDir dir;
+  const std::string odd = dir / "odd dir's";
+  std::filesystem::create_directories(odd);
+  const std::string program =
+      std::filesystem::path(kFakeEngine).parent_path() / "crashlab-fake-engine";
+  std::ofstream(odd + "/variants.ini") << "[engine]\nname = odd\ncommand = " << program
+                                       << "\n\n[variant torn]\nargs = --mode=torn\nkill = "
+                                          "durable\npower-loss = durable\n";
+  const std::string db = odd + "/my results.db";
+  const auto run =
+      RunCrashlab({"run", "--engine", odd + "/variants.ini", "--variant", "torn", "--seed", "3",
+                   "--cases", "6", "--crash", "power-loss", "--db", db});
+  ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+  const auto repro = RunCrashlab({"repro", "1", "--db", db});
+  EXPECT_EQ(repro.exit_code, 1) << repro.out << repro.err;
+  EXPECT_NE(repro.out.find("verdict:   torn-txn"), std::string::npos) << repro.out;
+}
+
 TEST(Adversarial, EngineStderrShownByRepro_IsEscapedLikeEverywhereElse) {
   // repro printed the engine's stderr raw: its escape sequences cleared the
   // user's terminal.

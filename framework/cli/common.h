@@ -91,7 +91,8 @@ bool ChooseVariants(const std::string& engine_arg, const std::string& engines_di
                     const std::vector<std::string>& requested, EngineSpec& engine,
                     std::vector<std::string>& variants);
 
-// The whole command line as typed, for the results database.
+// The whole command line, each word shell-quoted when it needs it
+// (ShellLine), for the results database: FlagValue reads it back.
 std::string CommandLine(int argc, char** argv);
 
 // Subcommands: each registers itself and sets `exit_code` when it runs.
