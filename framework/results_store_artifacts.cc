@@ -90,8 +90,9 @@ Status ResultsStore::LoadArtifacts(FailureRecord& failure) {
   failure.damaged.clear();
   auto damaged = [&](const std::string& artifact, const std::string& row, const Status& why) {
     if (!failure.damaged.empty()) failure.damaged += "; ";
-    failure.damaged += fmt::format("the {} of failure {} ({} in {}) is damaged: {}", artifact,
-                                   failure.id, row, path_, why.message());
+    failure.damaged +=
+        fmt::format("the {} of failure {} ({} in {}) {} damaged: {}", artifact, failure.id, row,
+                    path_, artifact == "trace" ? "is" : "are", why.message());
   };
   // A trace is checked by its magic only (junk in the row), not parsed: a
   // report would parse each one twice; what parses badly past its header

@@ -85,6 +85,31 @@ TEST(Adversarial, DamagedSizeInACompressedTrace_NamesTheRowAndTheRestIsReported)
   EXPECT_NE(html.find("I/O around the crash point"), std::string::npos);
 }
 
+TEST(Adversarial, DamagedSizeInCompressedCrashFiles_NamesTheRow) {
+  // A real kill's failure keeps the files the kill left, compressed.
+  TempDir dir;
+  const std::string db = dir / "kill.db";
+  const auto run = RunCrashlab({"run", "--engine", kFakeEngine, "--variant", "ack-before-write",
+                                "--seed", "3", "--cases", "4", "--db", db});
+  ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+  const std::vector<Row> failure =
+      Query(db, "SELECT id FROM failures WHERE crash_files IS NOT NULL ORDER BY id LIMIT 1");
+  ASSERT_EQ(failure.size(), 1u);
+  const std::string id = failure[0].at("id");
+  Exec(db,
+       "UPDATE failures SET crash_files = X'434C5A310000000000000010' || "
+       "substr(crash_files, 13) WHERE id = " +
+           id);
+  const auto repro = RunCrashlab({"repro", id, "--db", db});
+  EXPECT_EQ(repro.exit_code, 2) << repro.out << repro.err;
+  EXPECT_NE(repro.err.find("the crash files of failure " + id + " (column crash_files of row " +
+                           id + " of table failures in " + db +
+                           ") are damaged: a compressed "
+                           "blob claims 1152921504606846976 bytes"),
+            std::string::npos)
+      << repro.err;
+}
+
 TEST(Adversarial, DamagedStoredTrace_IsADamagedRowAndLeavesNoTemporaryDirectory) {
   // Junk in a traces row was read as a trace: "trace file the stored trace
   // does not start with the magic ...; pass the file named by
