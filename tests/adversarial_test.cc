@@ -178,6 +178,7 @@ TEST(Adversarial, MergeRefusesEmptyJunkAndNewerInputsNamingEachByItsPath) {
     EXPECT_NE(r.err.find("merge input " + input + ": "), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("crashlab-merge-"), std::string::npos) << r.err;
     EXPECT_EQ(ReadFile(input), before);
+    EXPECT_FALSE(std::filesystem::exists(dir / "merged.db"));  // nothing merged, nothing made
   }
   const auto newer = RunCrashlab({"merge", dir / "newer.db", "-o", dir / "merged.db"});
   EXPECT_NE(newer.err.find("schema version 999 is newer than this crashlab"), std::string::npos)
