@@ -91,6 +91,17 @@ Result<DirTree> ReadDirTree(const std::string& dir) {
     if (fs::is_directory(status)) {
       tree.dirs.insert(rel);
     } else if (fs::is_regular_file(status)) {
+      // Checked before reading: the whole file, holes included, is read.
+      const uintmax_t size = it->file_size(ec);
+      if (ec) break;
+      if (size > kModelFileSizeLimit) {
+        return Status::Error(
+            it->path().string() + " is " + std::to_string(size) +
+            " bytes, more than the largest file crashlab builds crash states of (" +
+            std::to_string(kModelFileSizeLimit) +
+            " bytes, docs/persistence-model.md): crash states hold each file whole in memory, "
+            "holes included");
+      }
       Result<std::string> content = ReadFile(it->path());
       if (!content.ok()) return content.status();
       tree.files[rel] = *std::move(content);

@@ -63,6 +63,14 @@ struct PowerLossPlan {
   std::optional<PowerLossChoices> choices;
 };
 
+// The largest file the model builds crash states of, in bytes (1 GiB): a
+// file's image is held whole in memory, holes included, so a 1 TiB sparse
+// file (one ftruncate) would ask for 1 TiB. A trace event that takes a file
+// past it (write, truncate, fallocate) and a base directory file over it
+// are errors naming the file and its size, never a verdict.
+// docs/persistence-model.md states the limit.
+inline constexpr uint64_t kModelFileSizeLimit = uint64_t{1} << 30;
+
 // A directory tree in memory: paths relative to its root, '/'-separated.
 // Every ancestor of a file or directory is listed in `dirs`.
 struct DirTree {

@@ -1,10 +1,13 @@
 #include "faults/trace_replay.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "faults/trace_file.h"
 
 namespace crashlab::faults::internal {
 
@@ -171,6 +174,42 @@ Result<int> NodeOf(const State& state, const Event& e) {
   return it->second;
 }
 
+// The size a content change asks file `node`'s image to hold: a file
+// image is materialised whole, so one past kModelFileSizeLimit is an error
+// naming the file (by its first name in `state`) and the size.
+Status CheckSize(const State& state, const Event& e, int node) {
+  uint64_t end = 0;
+  switch (e.kind) {
+    case EventKind::kTruncate:
+      end = e.length;
+      break;
+    case EventKind::kFallocate:  // FALLOC_FL_KEEP_SIZE (flag 0x01) leaves the size alone
+      if ((e.flags & 0x01) != 0) return Status::Ok();
+      end = e.offset + e.length < e.offset ? UINT64_MAX : e.offset + e.length;
+      break;
+    default:
+      end = e.offset + e.data.size();
+      if (end < e.offset) end = UINT64_MAX;
+      break;
+  }
+  if (end <= kModelFileSizeLimit) return Status::Ok();
+  std::string path = "file id " + std::to_string(e.file);
+  for (const auto& [name, n] : state.names) {
+    if (n == node) {
+      path = name;
+      break;
+    }
+  }
+  return Status::Error(
+      "trace event " + std::to_string(e.seq) + " (" + std::string(EventKindName(e.kind)) +
+      ") makes " + path + " " + std::to_string(end) +
+      " bytes long, more than the largest file crashlab builds crash states of (" +
+      std::to_string(kModelFileSizeLimit) +
+      " bytes, docs/persistence-model.md): crash states hold each file whole in memory, holes "
+      "included; give the engine a smaller file (a smaller preallocation or map size), or "
+      "use --crash kill, whose cases do not build states from the trace");
+}
+
 }  // namespace
 
 State StartState(const DirTree& base) {
@@ -234,6 +273,7 @@ Status Step(const Trace& trace, uint64_t i, bool done, Profile profile, State& s
       Node& n = state.nodes[*node];
       ContentOp op{i, e.kind, e.file, e.offset, e.length, e.data, e.flags, false, 0};
       if (e.kind == EventKind::kTruncate) op.offset = e.length;
+      if (Status s = CheckSize(state, e, *node); !s.ok()) return s;
       op.size_before = n.size;
       op.journal_at_call = state.journal_ops;
       if (e.kind == EventKind::kTruncate || e.kind == EventKind::kFallocate) {

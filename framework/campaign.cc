@@ -13,6 +13,7 @@
 
 #include "framework/case_steps.h"
 #include "framework/interrupt.h"
+#include "framework/shell_words.h"
 
 namespace crashlab {
 namespace {
@@ -125,10 +126,11 @@ std::string ReproCommand(const CampaignOptions& o, const std::string& variant, i
     extra += fmt::format(" --profile {} --atomic-unit {}", faults::ProfileName(o.profile),
                          o.atomic_unit);
   }
-  if (!o.point.empty()) extra += " --point " + o.point;
+  if (!o.point.empty()) extra += " --point " + ShellWord(o.point);
   if (o.txns != 0) extra += fmt::format(" --txns {}", o.txns);
   return fmt::format("crashlab repro --engine {} --variant {} --seed {} --case {} --db {}{}",
-                     o.engine_arg, variant, o.seed, case_index, o.db_path, extra);
+                     ShellWord(o.engine_arg), ShellWord(variant), o.seed, case_index,
+                     ShellWord(o.db_path), extra);
 }
 
 namespace {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include <fmt/format.h>
+
 namespace crashlab {
 
 std::string Compress(std::string_view bytes) {
@@ -26,21 +28,32 @@ std::string Compress(std::string_view bytes) {
 Result<std::string> Decompress(std::string_view blob) {
   if (blob.substr(0, kCompressedMagic.size()) != kCompressedMagic) return std::string(blob);
   if (blob.size() < kCompressedMagic.size() + 8) {
-    return Status::Error("a compressed blob is cut short: the results database is damaged");
+    return Status::Error("a compressed blob is cut short");
   }
   uint64_t raw = 0;
   for (int i = 0; i < 8; ++i) {
     raw |= static_cast<uint64_t>(static_cast<unsigned char>(blob[kCompressedMagic.size() + i]))
            << (8 * i);
   }
+  const std::string_view body = blob.substr(kCompressedMagic.size() + 8);
+  // Checked before the allocation: a damaged size must not ask for 2^60
+  // bytes. 1032:1 is deflate's best ratio; the slack covers zlib's header.
+  constexpr uint64_t kMaxRatio = 1032;
+  if (raw > kDecompressedLimit || raw > (body.size() + 64) * kMaxRatio) {
+    return Status::Error(fmt::format(
+        "a compressed blob claims {} bytes from {} compressed ones, more than {}: its size is "
+        "damaged",
+        raw, body.size(),
+        raw > kDecompressedLimit ? fmt::format("crashlab stores ({})", kDecompressedLimit)
+                                 : std::string("zlib can make of them")));
+  }
   std::string out(raw, '\0');
   uLongf size = static_cast<uLongf>(raw);
-  const std::string_view body = blob.substr(kCompressedMagic.size() + 8);
   if (uncompress(reinterpret_cast<Bytef*>(out.data()), &size,
                  reinterpret_cast<const Bytef*>(body.data()),
                  static_cast<uLong>(body.size())) != Z_OK ||
       size != raw) {
-    return Status::Error("a compressed blob does not decompress: the results database is damaged");
+    return Status::Error("a compressed blob does not decompress to its stated size");
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include "framework/explore_states.h"
 #include "framework/interrupt.h"
 #include "framework/results_store.h"
+#include "framework/shell_words.h"
 #include "framework/state_verifier.h"
 #include "framework/trace_cost.h"
 #include "framework/traced_run.h"
@@ -284,7 +285,8 @@ std::string ExploreReproCommand(const ExploreOptions& o, const CaseRecord& c) {
   return fmt::format(
       "crashlab repro --engine {} --variant {} --seed {} --db {} --campaign {} --case {} "
       "--crash {}",
-      o.engine_arg, c.variant, c.seed, o.db_path, c.campaign_id, c.case_index, c.crash_kind);
+      ShellWord(o.engine_arg), ShellWord(c.variant), c.seed, ShellWord(o.db_path), c.campaign_id,
+      c.case_index, c.crash_kind);
 }
 
 Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {

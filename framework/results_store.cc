@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -324,7 +325,9 @@ Status ResultsStore::Fail(const std::string& message) const {
 Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const std::string& path,
                                                          const ResultsStoreOptions& options) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | (options.existing ? 0 : SQLITE_OPEN_CREATE), nullptr);
   // The handle exists even when opening failed, and must be closed either way.
   std::unique_ptr<ResultsStore> store(new ResultsStore(path, db));
   if (db == nullptr) return store->Fail("cannot open: out of memory");
@@ -339,6 +342,15 @@ Status ResultsStore::Configure(const ResultsStoreOptions& options) {
   // Checked before anything writes, so a foreign or newer file is left as it was.
   Result<int> version = CheckSchemaVersion();
   if (!version.ok()) return version.status();
+  if (options.existing && *version == 0) {
+    // Version 0 with no tables: an empty file, or a SQLite file nothing
+    // wrote, which the migrations below would make a results database.
+    std::error_code ec;
+    const bool empty = std::filesystem::file_size(path_, ec) == 0 && !ec;
+    return Fail(std::string(empty ? "an empty file" : "a SQLite database with no tables") +
+                ", not a crashlab results database; it was left untouched: pass the --db a "
+                "campaign wrote");
+  }
 
   // WAL lets readers (reports) and several writers (parallel campaigns) share
   // the file; the busy timeout makes a writer wait its turn instead of failing.

@@ -66,6 +66,11 @@ struct FailureRecord {
   // links it when `trace` is empty (0: no trace).
   int64_t trace_id = 0;
   bool has_crash_files = false;  // read back: crash_files is stored
+  // Read back: why a stored artifact cannot be read, naming its row (table
+  // and id) and the database, e.g. "the trace of failure 3 (row 2 of table
+  // traces in crashlab.db) is damaged: ..."; that artifact is then "". ""
+  // when every artifact read. Ignored by RecordCase.
+  std::string damaged;
 
   // A failure's texts, the artifacts still to add.
   static FailureRecord Of(std::string expected, std::string recovered, std::string difference,
@@ -162,7 +167,20 @@ struct ResultsStoreOptions {
   // sets NORMAL, which skips that sync, so a power loss may drop cases
   // already recorded (tests/results_store_engine shows its test catches it).
   bool sync_each_commit = true;
+  // The file must already be a crashlab results database, as the commands
+  // that read one need (failures, report, explain, repro, merge's inputs):
+  // an absent or empty file, or a SQLite database without crashlab's
+  // schema, is refused and left byte for byte as it was, rather than made
+  // a new, empty results database.
+  bool existing = false;
 };
+
+// ResultsStoreOptions for the commands that read a database a campaign wrote.
+inline ResultsStoreOptions ExistingStore() {
+  ResultsStoreOptions o;
+  o.existing = true;
+  return o;
+}
 
 // This machine's name, as campaigns and soaks record it (their host column).
 std::string Hostname();

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "faults/fast_digest.h"
+#include "faults/trace_encoding.h"
 #include "framework/compression.h"
 #include "framework/results_store.h"
 #include "framework/results_store_sql.h"
@@ -74,8 +75,8 @@ Status ResultsStore::LoadArtifacts(FailureRecord& failure) {
   const std::string what = "reading the artifacts of failure " + std::to_string(failure.id);
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
-                         "SELECT t.data, f.crash_files FROM failures f LEFT JOIN traces t ON "
-                         "t.id = f.trace_id WHERE f.id = ?1",
+                         "SELECT t.data, f.crash_files, coalesce(f.trace_id, 0) FROM failures f "
+                         "LEFT JOIN traces t ON t.id = f.trace_id WHERE f.id = ?1",
                          -1, &raw, nullptr) != SQLITE_OK) {
     return Error(what);
   }
@@ -84,15 +85,35 @@ Status ResultsStore::LoadArtifacts(FailureRecord& failure) {
   const int rc = sqlite3_step(raw);
   if (rc == SQLITE_DONE) return Fail(what + ": no such failure");
   if (rc != SQLITE_ROW) return Error(what);
-  // A damaged trace stays as it is: reading it as a trace then says so.
-  failure.trace = ColumnBlob(raw, 0);
-  if (Result<std::string> trace = Decompress(failure.trace); trace.ok()) {
+  // A damaged artifact is not an error here: the failure's other fields
+  // still read, and each command says what it cannot do without it.
+  failure.damaged.clear();
+  auto damaged = [&](const std::string& artifact, const std::string& row, const Status& why) {
+    if (!failure.damaged.empty()) failure.damaged += "; ";
+    failure.damaged +=
+        fmt::format("the {} of failure {} ({} in {}) {} damaged: {}", artifact, failure.id, row,
+                    path_, artifact == "trace" ? "is" : "are", why.message());
+  };
+  // A trace is checked by its magic only (junk in the row), not parsed: a
+  // report would parse each one twice; what parses badly past its header
+  // is told by the reader ("the stored trace is damaged at byte ...").
+  const std::string trace_row = fmt::format("row {} of table traces", sqlite3_column_int64(raw, 2));
+  failure.trace.clear();
+  if (Result<std::string> trace = Decompress(ColumnBlob(raw, 0)); !trace.ok()) {
+    damaged("trace", trace_row, trace.status());
+  } else if (!trace->empty() && trace->compare(0, sizeof faults::encoding::kMagic,
+                                               std::string(faults::encoding::kMagic,
+                                                           sizeof faults::encoding::kMagic)) != 0) {
+    damaged("trace", trace_row, Status::Error("it does not start with a trace's magic"));
+  } else {
     failure.trace = std::move(*trace);
   }
-  failure.crash_files = ColumnBlob(raw, 1);
-  if (!failure.crash_files.empty()) {
-    Result<std::string> files = Decompress(failure.crash_files);
-    if (!files.ok()) return Fail(what + ": its crash files: " + files.status().message());
+  failure.crash_files.clear();
+  if (Result<std::string> files = Decompress(ColumnBlob(raw, 1)); !files.ok()) {
+    damaged("crash files",
+            fmt::format("column crash_files of row {} of table failures", failure.id),
+            files.status());
+  } else {
     failure.crash_files = std::move(*files);
   }
   return Status::Ok();

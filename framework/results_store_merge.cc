@@ -132,13 +132,29 @@ Result<ResultsStore::MergeStats> ResultsStore::MergeFrom(const std::string& path
       fs::remove_all(dir, ec);
     }
   } cleanup{tmpl};
+  std::error_code ec;
+  if (fs::file_size(path, ec) == 0 && !ec) {
+    // Its snapshot would be a SQLite file with no tables, and say so.
+    return Status::Error("merge input " + path +
+                         ": an empty file, not a crashlab results database; pass the databases "
+                         "campaigns wrote");
+  }
   Result<std::string> snapshot = Snapshot(path, tmpl);
   if (!snapshot.ok()) return snapshot.status();
   {
     // Validates the input (crashlab's, not newer) and migrates the snapshot.
-    Result<std::unique_ptr<ResultsStore>> input = ResultsStore::Open(*snapshot);
+    // An empty input is refused too (ExistingStore), and the error names the
+    // input, not its snapshot in a temporary directory that is gone when
+    // the user reads it.
+    Result<std::unique_ptr<ResultsStore>> input = ResultsStore::Open(*snapshot, ExistingStore());
     if (!input.ok()) {
-      return Status::Error("merge input " + path + ": " + input.status().message());
+      std::string message = input.status().message();
+      const std::string prefix = "results store " + *snapshot + ": ";
+      if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+      for (std::size_t at; (at = message.find(*snapshot)) != std::string::npos;) {
+        message.replace(at, snapshot->size(), path);
+      }
+      return Status::Error("merge input " + path + ": " + message);
     }
   }
   sqlite3* db = db_.get();

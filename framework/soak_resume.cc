@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "faults/fast_digest.h"
 #include "framework/soak_setup.h"
 
 namespace crashlab::soak_internal {
@@ -115,6 +117,24 @@ Status OpenSoakRow(SoakRun& run) {
   run.summary.elapsed = milliseconds(resumed->elapsed_ms);
   run.resumed = std::move(*resumed);
   return Status::Ok();
+}
+
+Result<std::string> SoakTemporaryWorkdir(const SoakRun& run) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path db = fs::absolute(run.options.base.db_path, ec).lexically_normal();
+  // A fresh mkdtemp name per run left the killed predecessor's directory in
+  // $TMPDIR for good: nothing recorded where it was.
+  const fs::path dir =
+      fs::temp_directory_path(ec) / fmt::format("crashlab-soak-{}-{:016x}", run.summary.soak_id,
+                                                faults::ContentDigest(db.string()));
+  if (!run.resumed) fs::remove_all(dir, ec);  // a soak of an earlier database at this path
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir, ec)) {
+    return Status::Error("cannot create the soak's work directory " + dir.string() + ": " +
+                         ec.message() + "; set TMPDIR to a writable directory or pass --workdir");
+  }
+  return dir.string();
 }
 
 Status RestoreResumedCounts(SoakRun& run, SoakRotation& rotation) {

@@ -141,7 +141,9 @@ Status FailSoak(SoakRun& run, const Status& why) {
 
 Status SetUpSoak(SoakRun& run) {
   Result<std::string> workdir =
-      PrepareWorkdir(run.options.base.workdir, /*may_hold_earlier_cases=*/run.options.resume);
+      run.options.base.workdir.empty()
+          ? SoakTemporaryWorkdir(run)
+          : PrepareWorkdir(run.options.base.workdir, /*may_hold_earlier_cases=*/run.options.resume);
   if (!workdir.ok()) return workdir.status();
   run.workdir = *workdir;
   // Campaigns, slots and tallies, in engine, shape, variant, crash order.

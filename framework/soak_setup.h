@@ -57,6 +57,14 @@ struct SoakRun {
 // other settings, a controller still running.
 [[nodiscard]] Status OpenSoakRow(SoakRun& run);
 
+// The work directory of a soak run without --workdir: one under $TMPDIR
+// named after the database's absolute path and the soak's id, so that a
+// resume goes on in the one its killed predecessor left (its case in
+// flight, its failing cases) instead of leaving it behind. A new soak
+// removes one a soak of an earlier database at that path left. Call after
+// OpenSoakRow. Errors: the directory cannot be made.
+[[nodiscard]] Result<std::string> SoakTemporaryWorkdir(const SoakRun& run);
+
 // Marks the soak and the campaigns set up so far interrupted (ignoring
 // errors in doing so: `why` is what the user needs) and returns `why`.
 Status FailSoak(SoakRun& run, const Status& why);

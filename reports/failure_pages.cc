@@ -10,6 +10,7 @@
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
 #include "framework/signature.h"
+#include "framework/shell_words.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 #include "reports/html.h"
@@ -47,6 +48,11 @@ std::set<int64_t> Told(const ReportData& d, int pages) {
 // The timeline of a failure with a stored trace, or a sentence saying why
 // there is none.
 std::string TimelineOf(const FailureRow& f, const CaseRecord& c) {
+  if (!c.failure->damaged.empty()) {
+    return "<p class=\"violated damaged\">Damaged: " + Escape(c.failure->damaged) +
+           ". The rest of this failure is as recorded; <code>crashlab repro --rerun</code> runs "
+           "its workload again.</p>";
+  }
   if (c.failure->trace.empty()) {
     return "<p class=\"muted\">No trace is stored for this failure (a real kill, or past the "
            "first 20 failures of its variant in a campaign), so there is no timeline; "
@@ -86,7 +92,7 @@ std::string FailurePage(const FailureRow& f, const CaseRecord& c, const std::str
   html += fmt::format(
       "<p>Reproduce it:</p><pre class=\"repro\">crashlab repro {0} --db {1}\ncrashlab explain "
       "{0} --db {1}</pre>",
-      f.id, Escape(db));
+      f.id, Escape(ShellWord(db)));
   if (c.failure->shrunk_from != 0) {
     html += "<p>Shrunk from failure " + Link(c.failure->shrunk_from) + ".</p>";
   }
@@ -97,7 +103,7 @@ std::string FailurePage(const FailureRow& f, const CaseRecord& c, const std::str
   } else if (c.failure->shrunk_from == 0) {
     html += fmt::format(
         "<p class=\"muted\">Not shrunk yet: <code>crashlab shrink {} --db {}</code></p>", f.id,
-        Escape(db));
+        Escape(ShellWord(db)));
   }
   if (!c.failure->difference.empty()) {
     html += "<h4>Expected versus recovered</h4><pre class=\"difference\">" +

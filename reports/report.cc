@@ -243,7 +243,7 @@ std::string TrendsSection(const ReportData& d) {
 Result<std::string> RenderReport(const ReportOptions& o) {
   Result<ReportData> d = LoadReportData(o.db_path, o.campaigns);
   if (!d.ok()) return d.status();
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o.db_path);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o.db_path, ExistingStore());
   if (!store.ok()) return store.status();
   Result<std::string> failures = FailuresSection(*d, **store, o.failure_pages);
   if (!failures.ok()) return failures.status();

@@ -248,7 +248,7 @@ double Percentile(const std::vector<double>& sorted, double fraction) {
 Result<ReportData> LoadReportData(const std::string& db_path,
                                   const std::vector<int64_t>& campaign_ids) {
   // Validates (and migrates) the file first: a report reads the newest schema.
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db_path);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db_path, ExistingStore());
   if (!store.ok()) return store.status();
   sqlite3* raw = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "framework/junit.h"
+#include "framework/shell_words.h"
 
 namespace crashlab::cli {
 namespace {
@@ -105,22 +106,35 @@ void SetShard(const std::string& shard, CampaignOptions& o) {
 }
 
 std::string FlagValue(const std::string& command_line, const std::string& flag) {
-  std::istringstream words(command_line);
-  std::string word;
-  while (words >> word) {
-    if (word == flag && words >> word) return word;
-    if (word.rfind(flag + "=", 0) == 0) return word.substr(flag.size() + 1);
+  const std::vector<std::string> words = ShellSplit(command_line);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == flag && i + 1 < words.size()) return words[i + 1];
+    if (words[i].rfind(flag + "=", 0) == 0) return words[i].substr(flag.size() + 1);
   }
   return "";
 }
 
-bool HasFlag(const std::string& command_line, const std::string& flag) {
-  std::istringstream words(command_line);
-  std::string word;
-  while (words >> word) {
-    if (word == flag) return true;
+std::string StoredEngineArg(const StoredFailure& f, const std::string& engines_dir) {
+  const std::string& line = f.campaign_command_line;
+  std::string dir = FlagValue(line, "--engines-dir");
+  if (dir.empty()) dir = engines_dir;
+  const std::vector<std::string> words = ShellSplit(line);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string arg;
+    if (words[i].rfind("--engine=", 0) == 0) arg = words[i].substr(9);
+    if (words[i] == "--engine" && i + 1 < words.size()) arg = words[++i];
+    if (arg.empty()) continue;
+    // The first --engine was taken before: after a matrix or soak over
+    // several engines, repro and shrink ran the wrong one.
+    Result<EngineSpec> spec = FindEngine(arg, dir);
+    if (spec.ok() && spec->name == f.c.engine) return arg;
   }
-  return false;
+  return f.c.engine;
+}
+
+bool HasFlag(const std::string& command_line, const std::string& flag) {
+  const std::vector<std::string> words = ShellSplit(command_line);
+  return std::find(words.begin(), words.end(), flag) != words.end();
 }
 
 CLI::Option* AddFailureIdOption(CLI::App& cmd, int64_t& failure, const std::string& what) {
@@ -135,7 +149,7 @@ std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_
                failure_id);
     return std::nullopt;
   }
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(db, ExistingStore());
   if (!store.ok()) {
     fmt::print(stderr, "crashlab: {}\n", store.status().message());
     return std::nullopt;
@@ -274,9 +288,9 @@ bool ChooseVariants(const std::string& engine_arg, const std::string& engines_di
 }
 
 std::string CommandLine(int argc, char** argv) {
-  std::string line;
-  for (int i = 0; i < argc; ++i) line += (i ? " " : "") + std::string(argv[i]);
-  return line;
+  // Quoted, so that FlagValue gets a path with spaces back whole and the
+  // line, shown, pastes into a shell.
+  return ShellLine(std::vector<std::string>(argv, argv + argc));
 }
 
 }  // namespace crashlab::cli

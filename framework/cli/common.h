@@ -68,6 +68,11 @@ std::optional<StoredFailure> LoadFailure(const std::string& db, int64_t failure_
 // The value after `flag` in a campaign's command line as recorded ("" if
 // absent): the options a case's rerun needs that the case row does not keep.
 std::string FlagValue(const std::string& command_line, const std::string& flag);
+// The --engine argument for failure `f`: of the --engine values on its
+// campaign's command line (matrix and soak take several), the one whose
+// engine (found with the line's --engines-dir, else `engines_dir`) is the
+// failure's own, f.c.engine; else that name, looked up in the engines dir.
+std::string StoredEngineArg(const StoredFailure& f, const std::string& engines_dir);
 bool HasFlag(const std::string& command_line, const std::string& flag);
 
 // Checks --crash: kill, power-loss, or both comma-separated.
@@ -86,7 +91,8 @@ bool ChooseVariants(const std::string& engine_arg, const std::string& engines_di
                     const std::vector<std::string>& requested, EngineSpec& engine,
                     std::vector<std::string>& variants);
 
-// The whole command line as typed, for the results database.
+// The whole command line, each word shell-quoted when it needs it
+// (ShellLine), for the results database: FlagValue reads it back.
 std::string CommandLine(int argc, char** argv);
 
 // Subcommands: each registers itself and sets `exit_code` when it runs.

@@ -14,6 +14,7 @@
 #include "framework/outcome_text.h"
 #include "framework/results_store.h"
 #include "framework/signature.h"
+#include "framework/shell_words.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 
@@ -88,7 +89,10 @@ int Explain(const ExplainArgs& a) {
   fmt::print("plan: {}\n", c.crash_plan);
   fmt::print("acknowledged: {} of the {} transactions sent before the crash\n", c.txns_acked,
              c.txns_sent);
-  if (!c.failure || c.failure->trace.empty()) {
+  const bool damaged = c.failure && !c.failure->damaged.empty();
+  if (damaged) {
+    fmt::print(stderr, "crashlab: {}; the rest of the failure follows\n", c.failure->damaged);
+  } else if (!c.failure || c.failure->trace.empty()) {
     fmt::print("({})\n", WhyNoTrace(c, a.failure, a.db));
   } else {
     Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
@@ -116,8 +120,9 @@ int Explain(const ExplainArgs& a) {
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
   }
-  fmt::print("replay it: crashlab repro {} --db {}\n", a.failure, a.db);
-  return kExitHeld;
+  fmt::print("replay it: crashlab repro {} --db {}{}\n", a.failure, ShellWord(a.db),
+             damaged ? " --rerun" : "");
+  return damaged ? kExitUsage : kExitHeld;
 }
 
 }  // namespace

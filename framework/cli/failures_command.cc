@@ -29,7 +29,7 @@ void AddFailuresCommand(CLI::App& app, int& exit_code) {
       exit_code = kExitUsage;
       return;
     }
-    Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a->db);
+    Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a->db, ExistingStore());
     Result<std::vector<CaseRecord>> failures =
         store.ok() ? (*store)->Failures(a->campaign)
                    : Result<std::vector<CaseRecord>>(store.status());

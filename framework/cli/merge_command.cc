@@ -1,5 +1,7 @@
 // crashlab merge: joins results databases (the shards of a campaign, or runs
 // on several machines) into one.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "framework/cli/common.h"
@@ -22,14 +24,27 @@ int Merge(const MergeArgs& a) {
       return kExitUsage;
     }
   }
+  std::error_code ec;
+  const bool output_existed = std::filesystem::exists(a.output, ec);
   Result<std::unique_ptr<ResultsStore>> out = ResultsStore::Open(a.output);
   if (!out.ok()) {
     fmt::print(stderr, "crashlab: {}\n", out.status().message());
     return kExitUsage;
   }
   ResultsStore::MergeStats total;
-  for (const std::string& input : a.inputs) {
+  for (std::size_t i = 0; i < a.inputs.size(); ++i) {
+    const std::string& input = a.inputs[i];
     Result<ResultsStore::MergeStats> s = (*out)->MergeFrom(input);
+    if (!s.ok() && i == 0 && !output_existed) {
+      // Refused before anything was merged: no empty output is left behind.
+      out->reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::filesystem::remove(a.output + suffix, ec);
+      }
+      fmt::print(stderr, "crashlab: {}\n(nothing was merged; {} was not created)\n",
+                 s.status().message(), a.output);
+      return kExitUsage;
+    }
     if (!s.ok()) {
       fmt::print(stderr, "crashlab: {}\n(the inputs before it are merged into {})\n",
                  s.status().message(), a.output);

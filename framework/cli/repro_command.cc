@@ -18,6 +18,8 @@
 #include "framework/cli/common.h"
 #include "framework/crash_files.h"
 #include "framework/interrupt.h"
+#include "framework/protocol.h"
+#include "framework/shell_words.h"
 #include "framework/traced_case.h"
 
 namespace crashlab::cli {
@@ -65,7 +67,7 @@ std::optional<CaseRecord> FindRecorded(ReproArgs& a, const std::string& engine_n
   if (a.stored) return a.stored->c;
   std::error_code ec;
   if (!fs::exists(a.db, ec)) return std::nullopt;
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db, ExistingStore());
   if (!store.ok()) {
     fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
     return std::nullopt;
@@ -143,10 +145,7 @@ bool FromStoredFailure(ReproArgs& a) {
   if (!a.stored) return false;
   const StoredFailure& f = *a.stored;
   const std::string& line = f.campaign_command_line;
-  if (a.engine.empty()) {
-    a.engine = FlagValue(line, "--engine");
-    if (a.engine.empty()) a.engine = f.c.engine;
-  }
+  if (a.engine.empty()) a.engine = StoredEngineArg(f, a.engines_dir);
   a.variant = f.c.variant;
   a.seed = f.c.seed;
   a.case_index = f.c.case_index;
@@ -169,19 +168,6 @@ bool FromStoredFailure(ReproArgs& a) {
   fmt::print("failure {}: {}/{} seed {} case {} ({}), campaign {}: {}\n", a.failure, f.c.engine,
              a.variant, a.seed, a.case_index, a.crash, a.campaign, line);
   return true;
-}
-
-// A command line a shell runs as is.
-std::string ShellLine(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const std::string& word : argv) {
-    const bool plain =
-        !word.empty() && word.find_first_of(" \t'\"\\$`;&|<>()*?") == std::string::npos;
-    std::string quoted = "'";
-    for (char ch : word) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    line += (line.empty() ? "" : " ") + (plain ? word : quoted + "'");
-  }
-  return line;
 }
 
 // --keep DIR: writes `tree`, the crash state as the crash left it (before
@@ -263,6 +249,16 @@ int Repro(ReproArgs a) {
     fmt::print(stderr, "crashlab: cannot create a temporary directory {}; set TMPDIR\n", tmpl);
     return kExitUsage;
   }
+  // Removed on every way out but those that say they keep it: an error
+  // left crashlab-repro-* directories behind in $TMPDIR.
+  struct RemovedOnExit {
+    std::string dir;
+    bool keep = false;
+    ~RemovedOnExit() {
+      std::error_code ignored;
+      if (!keep) fs::remove_all(dir, ignored);
+    }
+  } temporary{tmpl};
   CampaignOptions o;
   o.engine = engine;
   o.engine_arg = a.engine;
@@ -287,6 +283,11 @@ int Repro(ReproArgs a) {
   bool unusable = false;
   const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name, unusable);
   if (unusable) return kExitUsage;
+  if (!a.rerun && recorded && recorded->failure && !recorded->failure->damaged.empty()) {
+    fmt::print(stderr, "crashlab: {}; repro --rerun runs the workload again\n",
+               recorded->failure->damaged);
+    return kExitUsage;
+  }
   const bool replay =
       !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
   // A real kill's failure keeps the files the kill left (when they were
@@ -299,7 +300,6 @@ int Repro(ReproArgs a) {
         fmt::format("the crash files of failure {} in {}", recorded->failure->id, a.db));
     if (!tree.ok()) {
       fmt::print(stderr, "crashlab: {}\n", tree.status().message());
-      fs::remove_all(tmpl, ec);
       return kExitUsage;
     }
     stored_state = std::move(*tree);
@@ -310,7 +310,6 @@ int Repro(ReproArgs a) {
                "trace, and {} keeps no trace for it (only the first failures keep one): rerun "
                "the explore command\n",
                a.case_index, recorded->campaign_id, a.db);
-    fs::remove_all(tmpl, ec);
     return kExitUsage;
   }
   InstallInterruptHandlers();
@@ -365,7 +364,13 @@ int Repro(ReproArgs a) {
     fmt::print("expected versus recovered:\n{}", r.failure->difference);
   }
   if (r.failure && !r.failure->engine_stderr.empty()) {
-    fmt::print("engine stderr (tail):\n{}\n", r.failure->engine_stderr);
+    // Escaped as every engine text crashlab shows (protocol::Readable), a
+    // line at a time: raw, an engine's escape sequences reached the terminal.
+    fmt::print("engine stderr (tail):\n");
+    std::istringstream lines(r.failure->engine_stderr);
+    for (std::string line; std::getline(lines, line);) {
+      fmt::print("{}\n", protocol::Readable(line));
+    }
   }
   if (!a.keep.empty()) {
     Result<std::optional<faults::DirTree>> state =
@@ -381,14 +386,14 @@ int Repro(ReproArgs a) {
           "when it violates its contract (up to 4 MiB of them), so this case's crash state "
           "cannot be rebuilt; the recovered case directory is kept in {}\n",
           case_dir);
+      temporary.keep = true;
       return r.violation ? kExitViolations : kExitHeld;
     }
     if (!KeepCrashState(a.keep, **state, variant)) return kExitUsage;
   }
   if (a.keep_cases) {
     fmt::print("case directory kept: {}\n", case_dir);
-  } else {
-    fs::remove_all(tmpl, ec);
+    temporary.keep = true;
   }
   return r.violation ? kExitViolations : kExitHeld;
 }

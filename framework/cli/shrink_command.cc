@@ -8,6 +8,7 @@
 #include "framework/campaign.h"
 #include "framework/cli/common.h"
 #include "framework/interrupt.h"
+#include "framework/shell_words.h"
 #include "framework/shrink.h"
 #include "framework/traced_case.h"
 
@@ -75,8 +76,8 @@ void PrintResult(const ShrinkResult& r, const ShrinkArgs& a) {
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
   }
-  fmt::print("repro:     crashlab repro {} --db {}\n", r.failure_id, a.db);
-  fmt::print("explain:   crashlab explain {} --db {}\n", r.failure_id, a.db);
+  fmt::print("repro:     crashlab repro {} --db {}\n", r.failure_id, ShellWord(a.db));
+  fmt::print("explain:   crashlab explain {} --db {}\n", r.failure_id, ShellWord(a.db));
 }
 
 int Shrink(const ShrinkArgs& a, const std::string& command_line) {
@@ -85,8 +86,7 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
   const StoredFailure& f = *found;
   ShrinkOptions o;
   std::string engine = a.engine;
-  if (engine.empty()) engine = FlagValue(f.campaign_command_line, "--engine");
-  if (engine.empty()) engine = f.c.engine;
+  if (engine.empty()) engine = StoredEngineArg(f, a.engines_dir);
   std::vector<std::string> variants;
   if (!ChooseVariants(engine, a.engines_dir, {f.c.variant}, o.engine, variants)) return kExitUsage;
   Result<Workload> workload = FailureWorkload(f, o.atomic_unit);

@@ -30,6 +30,10 @@
 //                     open, page after page: on a full file system, SIGBUS
 //   two-causes        refuses every recovery of a non-empty log, one way for
 //                     3 keys or more, another for fewer (two bugs, one verdict)
+//   sparse-1tib       correct, but keeps a 1 TiB sparse file (made by ftruncate)
+//                     beside its log
+//   err-escapes       correct until a recovery, which it refuses after writing
+//                     terminal escape sequences to stderr (for repro's escaping)
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -92,6 +96,7 @@ class FakeEngine : public adapter::Engine {
     if (mode_ == "fork-child") LeaveProcessesBehind();
     if (mode_ == "fill-disk") FillFileSystem(dir);
     if (mode_ == "line-buffered") std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+    if (mode_ == "sparse-1tib") MakeSparseFile(dir);
     CRASHLAB_POINT(points::kOpenBefore);
     Result<std::map<std::string, std::string>> state = log_.Open(dir);
     if (!state.ok()) return state.status();
@@ -111,6 +116,11 @@ class FakeEngine : public adapter::Engine {
       }
       return Status::Error("IO error: lock " + dir + "/LOCK: held by process " +
                            std::to_string(getpid()));
+    }
+    if (mode_ == "err-escapes" && !state_.empty()) {
+      std::fprintf(stderr, "\x1b[2J\x1b[31mscreen cleared\x1b[0m\r\x07 refused %zu keys\n",
+                   state_.size());
+      return Status::Error("refused");
     }
     if (mode_ == "err-script" && !state_.empty()) {
       std::fprintf(stderr, "<img src=x onerror=alert(2)> refused %zu keys\n", state_.size());
@@ -273,6 +283,15 @@ class FakeEngine : public adapter::Engine {
     if (map == MAP_FAILED) return;
     for (std::size_t at = 0; at < kSize; at += 4096) static_cast<char*>(map)[at] = 'm';
     munmap(map, kSize);
+    close(fd);
+  }
+
+  // A file of 1 TiB that holds no data: a size crashlab must not materialise.
+  static void MakeSparseFile(const std::string& dir) {
+    mkdir(dir.c_str(), 0755);
+    const int fd = open((dir + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
+    if (fd < 0) return;
+    (void)ftruncate(fd, off_t{1} << 40);
     close(fd);
   }
 
