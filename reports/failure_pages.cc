@@ -9,8 +9,8 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
-#include "framework/signature.h"
 #include "framework/shell_words.h"
+#include "framework/signature.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 #include "reports/html.h"

@@ -13,8 +13,8 @@
 #include "framework/event_text.h"
 #include "framework/outcome_text.h"
 #include "framework/results_store.h"
-#include "framework/signature.h"
 #include "framework/shell_words.h"
+#include "framework/signature.h"
 #include "framework/traced_case.h"
 #include "framework/vocabulary.h"
 
