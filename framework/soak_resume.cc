@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -98,6 +100,27 @@ void CountRecordedCases(SoakRun& run, Slot& slot, const CaseGroup& g) {
   run.summary.violations += g.violations;
 }
 
+// Removes the directories of a slot's cases that no run recorded: the case
+// a killed controller had in flight. Its rerun would remove it too, but only
+// if the rotation comes back to this slot before the budget ends; on a slow
+// machine it may not, and the directory stayed behind for good. Recorded
+// failing cases have lower indexes and stay.
+void RemoveUnrecordedCases(const Slot& slot) {
+  namespace fs = std::filesystem;
+  constexpr std::string_view kPrefix = "case-";
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(slot.dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    int64_t index = 0;
+    const char* end = name.data() + name.size();
+    const auto [ptr, err] = std::from_chars(name.data() + kPrefix.size(), end, index);
+    if (err != std::errc() || ptr != end || index < slot.next_index) continue;
+    std::error_code remove_ec;
+    fs::remove_all(entry.path(), remove_ec);
+  }
+}
+
 }  // namespace
 
 Status OpenSoakRow(SoakRun& run) {
@@ -153,6 +176,7 @@ Status RestoreResumedCounts(SoakRun& run, SoakRotation& rotation) {
   const CampaignOptions& base = run.options.base;
   for (std::size_t s = 0; s < run.slots.size(); ++s) {
     rotation.SetCases(s, (run.slots[s].next_index - base.shard_index) / base.shard_count);
+    RemoveUnrecordedCases(run.slots[s]);
   }
   return Status::Ok();
 }
