@@ -11,7 +11,7 @@
 
 #include "faults/persistence_model.h"
 #include "faults/trace.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::faults {
 

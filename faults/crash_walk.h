@@ -13,7 +13,7 @@
 #include "faults/persistence_model.h"
 #include "faults/trace.h"
 #include "faults/trace_replay.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::faults {
 

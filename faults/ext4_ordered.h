@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "faults/trace_replay.h"
-#include "framework/prng.h"
+#include "framework/base/prng.h"
 
 namespace crashlab::faults::internal {
 

@@ -12,7 +12,7 @@
 #include "faults/model_internal.h"
 #include "faults/trace_file.h"
 #include "faults/trace_replay.h"
-#include "framework/prng.h"
+#include "framework/base/prng.h"
 
 namespace crashlab::faults {
 namespace {

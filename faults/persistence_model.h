@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "faults/trace.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::faults {
 

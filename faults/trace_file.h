@@ -7,7 +7,7 @@
 #include <string>
 
 #include "faults/trace.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::faults {
 

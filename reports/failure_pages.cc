@@ -9,10 +9,10 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
-#include "framework/shell_words.h"
-#include "framework/signature.h"
-#include "framework/traced_case.h"
-#include "framework/vocabulary.h"
+#include "framework/base/shell_words.h"
+#include "framework/base/vocabulary.h"
+#include "framework/plan/traced_plan.h"
+#include "framework/store/signature.h"
 #include "reports/html.h"
 #include "reports/report.h"
 #include "reports/timeline.h"
@@ -59,7 +59,7 @@ std::string TimelineOf(const FailureRow& f, const CaseRecord& c) {
            "<code>crashlab repro</code> reruns it.</p>";
   }
   Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
-  TracedCaseResult plan;
+  TracedPlan plan;
   plan.crash = *ParseCrashKind(c.crash_kind);
   Status parsed = trace.ok() ? ParseStoredPlan(c.crash_plan, plan) : trace.status();
   if (!parsed.ok()) return "<p class=\"muted\">No timeline: " + Escape(parsed.message()) + "</p>";

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "framework/vocabulary.h"
+#include "framework/base/vocabulary.h"
 #include "reports/html.h"
 #include "reports/svg.h"
 

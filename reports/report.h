@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/status.h"
+#include "framework/base/status.h"
 #include "reports/report_data.h"
 
 namespace crashlab::report {

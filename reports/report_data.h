@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/results_store.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
+#include "framework/store/results_store.h"
 
 namespace crashlab::report {
 

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "framework/event_text.h"
+#include "faults/event_text.h"
 #include "reports/html.h"
 
 namespace crashlab::report {

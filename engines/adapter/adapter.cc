@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "framework/protocol.h"
+#include "framework/protocol/protocol.h"
 
 namespace crashlab::adapter {
 namespace {

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "framework/protocol.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
+#include "framework/protocol/protocol.h"
 
 namespace crashlab::adapter {
 
@@ -28,7 +28,7 @@ class Engine {
   // `points` capability itself when Points() is not empty.
   virtual std::string Name() const = 0;
   virtual std::vector<std::string> Capabilities() const { return {}; }
-  // The names of the engine's named fault points (faults/point.h), which the
+  // The names of the engine's named fault points (faults/points/point.h), which the
   // controller may ask to crash at: `crashlab run --point`.
   virtual std::vector<std::string> Points() const { return {}; }
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::engines {
 

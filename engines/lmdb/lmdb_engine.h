@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engines/adapter/adapter.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 struct MDB_env;
 

@@ -11,7 +11,7 @@
 
 #include "engines/pagejournal/file_util.h"
 #include "engines/pagejournal/page_store.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

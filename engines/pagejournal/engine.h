@@ -10,7 +10,7 @@
 #include "engines/adapter/adapter.h"
 #include "engines/pagejournal/options.h"
 #include "engines/pagejournal/store.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

@@ -11,7 +11,7 @@
 #include "engines/pagejournal/endian.h"
 #include "engines/pagejournal/file_util.h"
 #include "engines/pagejournal/points.h"
-#include "faults/point.h"
+#include "faults/points/point.h"
 
 namespace crashlab::pagejournal {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "engines/pagejournal/journal.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

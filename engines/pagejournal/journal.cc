@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "engines/pagejournal/points.h"
-#include "faults/point.h"
+#include "faults/points/point.h"
 
 namespace crashlab::pagejournal {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "engines/pagejournal/file_util.h"
 #include "engines/pagejournal/journal_format.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "engines/pagejournal/page_store.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

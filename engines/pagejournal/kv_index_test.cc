@@ -8,7 +8,7 @@
 
 #include "engines/pagejournal/memory_page_store.h"
 #include "engines/pagejournal/page_format.h"
-#include "framework/prng.h"
+#include "framework/base/prng.h"
 
 namespace crashlab::pagejournal {
 namespace {

@@ -10,7 +10,7 @@
 #include "engines/adapter/adapter.h"
 #include "engines/pagejournal/engine.h"
 #include "engines/pagejournal/options.h"
-#include "faults/point.h"
+#include "faults/points/point.h"
 
 int main(int argc, char** argv) {
   if (!crashlab::faults::ArmFromEnvironment()) return 2;

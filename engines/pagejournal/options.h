@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

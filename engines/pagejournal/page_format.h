@@ -41,7 +41,7 @@
 #include <vector>
 
 #include "engines/pagejournal/page_store.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal::format {
 

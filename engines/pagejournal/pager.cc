@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "engines/pagejournal/points.h"
-#include "faults/point.h"
+#include "faults/points/point.h"
 
 namespace crashlab::pagejournal {
 

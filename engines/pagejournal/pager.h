@@ -13,7 +13,7 @@
 #include "engines/pagejournal/journal_format.h"
 #include "engines/pagejournal/page_store.h"
 #include "engines/pagejournal/scratch.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

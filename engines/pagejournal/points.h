@@ -1,4 +1,4 @@
-// The registry of pagejournal's named fault points (faults/point.h): each is
+// The registry of pagejournal's named fault points (faults/points/point.h): each is
 // declared once here, with what is durable when it fires, and the code refers
 // to these entries only. `crashlab run --point NAME` kills the engine there.
 // docs/engines/pagejournal.md explains where each stands in the ordering.
@@ -6,7 +6,7 @@
 
 #include <array>
 
-#include "faults/point.h"
+#include "faults/points/point.h"
 
 namespace crashlab::pagejournal::points {
 

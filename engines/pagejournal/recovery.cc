@@ -5,7 +5,7 @@
 
 #include "engines/pagejournal/points.h"
 #include "engines/pagejournal/scratch.h"
-#include "faults/point.h"
+#include "faults/points/point.h"
 
 namespace crashlab::pagejournal {
 namespace {

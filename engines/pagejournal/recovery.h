@@ -11,7 +11,7 @@
 #include "engines/pagejournal/data_file.h"
 #include "engines/pagejournal/header_file.h"
 #include "engines/pagejournal/journal.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 namespace crashlab::pagejournal {
 

@@ -9,7 +9,7 @@
 #include "engines/pagejournal/kv_index.h"
 #include "engines/pagejournal/points.h"
 #include "engines/pagejournal/recovery.h"
-#include "faults/point.h"
+#include "faults/points/point.h"
 
 namespace crashlab::pagejournal {
 namespace {

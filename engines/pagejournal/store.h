@@ -27,8 +27,8 @@
 #include "engines/pagejournal/options.h"
 #include "engines/pagejournal/pager.h"
 #include "engines/pagejournal/scratch.h"
-#include "framework/protocol.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
+#include "framework/protocol/protocol.h"
 
 namespace crashlab::pagejournal {
 

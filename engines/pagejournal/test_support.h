@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "framework/protocol.h"
+#include "framework/protocol/protocol.h"
 
 namespace crashlab::pagejournal::testing_support {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engines/adapter/adapter.h"
-#include "framework/status.h"
+#include "framework/base/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -1,6 +1,6 @@
 // Hooks that resize, sync and map traced files: ftruncate, fallocate,
 // posix_fallocate, fsync, fdatasync, sync_file_range, sync, syncfs, mmap,
-// munmap, msync; and crashlab_preload_point, which faults/point.cc calls at
+// munmap, msync; and crashlab_preload_point, which faults/points/point.cc calls at
 // every named point. Resizes and syncs are recorded after they succeed: a
 // sync is in the trace only once it has returned.
 #include <fcntl.h>
@@ -180,7 +180,7 @@ int msync(void* addr, size_t len, int flags) {
   return r;
 }
 
-// Called by faults/point.cc at every named point when this library is loaded.
+// Called by faults/points/point.cc at every named point when this library is loaded.
 __attribute__((visibility("default"))) void crashlab_preload_point(const char* name) {
   Guard guard;
   if (!guard.first() || !Active() || name == nullptr) return;

@@ -108,7 +108,7 @@ std::string RealPathOr(const std::string& path) {
   return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
 }
 
-// "DEV:INO" in decimal, as framework/engine_process.cc writes it.
+// "DEV:INO" in decimal, as framework/engine/engine_process.cc writes it.
 bool ParsePipeIdentity(const char* text, dev_t& dev, ino_t& ino) {
   char* end = nullptr;
   const unsigned long long d = std::strtoull(text, &end, 10);
@@ -213,7 +213,7 @@ void ParkUntilKilled(int) {
 // Another thread's write waits for the Lock and never starts; but a call the
 // library records after it returns (open, rename, truncate...) that another
 // thread completes in this instant is missing from the trace, and the live
-// check (framework/traced_case.h) reports the directory unexplained.
+// check (framework/case/traced_case.h) reports the directory unexplained.
 void KillIfDue() {
   if (S().emitted <= kill_at_event || S().flushing > 0) return;
   struct sigaction park = {};

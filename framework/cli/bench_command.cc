@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "framework/cli/common.h"
-#include "framework/engine_bench.h"
+#include "framework/engine/engine_bench.h"
 
 namespace crashlab::cli {
 namespace {

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "framework/junit.h"
-#include "framework/shell_words.h"
+#include "framework/base/shell_words.h"
+#include "framework/store/junit.h"
 
 namespace crashlab::cli {
 namespace {

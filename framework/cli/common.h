@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/campaign.h"
-#include "framework/variants_file.h"
+#include "framework/campaign/campaign.h"
+#include "framework/engine/variants_file.h"
 
 namespace crashlab::cli {
 

@@ -7,16 +7,16 @@
 #include <fmt/format.h>
 
 #include "faults/crash_state.h"
+#include "faults/event_text.h"
 #include "faults/trace_file.h"
-#include "framework/campaign.h"
+#include "framework/base/shell_words.h"
+#include "framework/base/vocabulary.h"
+#include "framework/campaign/campaign.h"
+#include "framework/case/outcome_text.h"
+#include "framework/case/traced_case.h"
 #include "framework/cli/common.h"
-#include "framework/event_text.h"
-#include "framework/outcome_text.h"
-#include "framework/results_store.h"
-#include "framework/shell_words.h"
-#include "framework/signature.h"
-#include "framework/traced_case.h"
-#include "framework/vocabulary.h"
+#include "framework/store/results_store.h"
+#include "framework/store/signature.h"
 
 namespace crashlab::cli {
 namespace {

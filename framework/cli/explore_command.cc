@@ -1,5 +1,5 @@
 // crashlab explore: systematic exploration of every crash point of one
-// workload (framework/explore.h).
+// workload (framework/explore/explore.h).
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "framework/case_steps.h"
+#include "framework/campaign/soak_progress.h"
+#include "framework/case/case_steps.h"
 #include "framework/cli/common.h"
-#include "framework/explore.h"
-#include "framework/interrupt.h"
-#include "framework/soak_progress.h"
+#include "framework/engine/interrupt.h"
+#include "framework/explore/explore.h"
 
 namespace crashlab::cli {
 namespace {

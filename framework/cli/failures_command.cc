@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "framework/cli/common.h"
-#include "framework/results_store.h"
-#include "framework/signature.h"
+#include "framework/store/results_store.h"
+#include "framework/store/signature.h"
 
 namespace crashlab::cli {
 

@@ -3,7 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "framework/cli/common.h"
-#include "framework/orphans.h"
+#include "framework/engine/orphans.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : crashlab::cli::kExitUsage;
   }
-  // Whatever an engine left behind (framework/orphans.h) goes with crashlab.
+  // Whatever an engine left behind (framework/engine/orphans.h) goes with crashlab.
   crashlab::KillOrphans();
   return exit_code;
 }

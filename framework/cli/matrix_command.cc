@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "framework/campaign/matrix.h"
 #include "framework/cli/common.h"
-#include "framework/interrupt.h"
-#include "framework/matrix.h"
+#include "framework/engine/interrupt.h"
 
 namespace crashlab::cli {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "framework/case_steps.h"
+#include "framework/case/case_steps.h"
 #include "framework/cli/common.h"
 #include "reports/report.h"
 

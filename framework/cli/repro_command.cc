@@ -13,14 +13,14 @@
 #include "faults/crash_state.h"
 #include "faults/persistence_model.h"
 #include "faults/trace_file.h"
-#include "framework/campaign.h"
-#include "framework/case_steps.h"
+#include "framework/base/shell_words.h"
+#include "framework/campaign/campaign.h"
+#include "framework/case/case_steps.h"
+#include "framework/case/crash_files.h"
+#include "framework/case/traced_case.h"
 #include "framework/cli/common.h"
-#include "framework/crash_files.h"
-#include "framework/interrupt.h"
-#include "framework/protocol.h"
-#include "framework/shell_words.h"
-#include "framework/traced_case.h"
+#include "framework/engine/interrupt.h"
+#include "framework/protocol/protocol.h"
 
 namespace crashlab::cli {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "framework/campaign.h"
+#include "framework/campaign/campaign.h"
 #include "framework/cli/common.h"
-#include "framework/interrupt.h"
+#include "framework/engine/interrupt.h"
 
 namespace crashlab::cli {
 namespace {

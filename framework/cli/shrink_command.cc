@@ -1,16 +1,16 @@
 // crashlab shrink FAILURE-ID: the smallest case that still fails the same
-// way (framework/shrink.h), recorded next to the original.
+// way (framework/explore/shrink.h), recorded next to the original.
 #include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "framework/campaign.h"
+#include "framework/base/shell_words.h"
+#include "framework/campaign/campaign.h"
+#include "framework/case/traced_case.h"
 #include "framework/cli/common.h"
-#include "framework/interrupt.h"
-#include "framework/shell_words.h"
-#include "framework/shrink.h"
-#include "framework/traced_case.h"
+#include "framework/engine/interrupt.h"
+#include "framework/explore/shrink.h"
 
 namespace crashlab::cli {
 namespace {

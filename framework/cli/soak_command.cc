@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "framework/campaign/soak.h"
 #include "framework/cli/common.h"
-#include "framework/interrupt.h"
-#include "framework/soak.h"
+#include "framework/engine/interrupt.h"
 
 namespace crashlab::cli {
 namespace {

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "faults/event_text.h"
 #include "faults/trace_file.h"
 #include "framework/cli/common.h"
-#include "framework/event_text.h"
 
 namespace crashlab::cli {
 

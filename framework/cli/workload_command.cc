@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "framework/cli/common.h"
-#include "framework/crash_plan.h"
-#include "framework/workload.h"
+#include "framework/plan/crash_plan.h"
+#include "framework/plan/workload.h"
 
 namespace crashlab::cli {
 

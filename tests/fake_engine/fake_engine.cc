@@ -52,7 +52,7 @@
 #include <thread>
 
 #include "engines/adapter/adapter.h"
-#include "faults/point.h"
+#include "faults/points/point.h"
 #include "tests/fake_engine/op_log.h"
 
 namespace crashlab::fake {

@@ -1,4 +1,4 @@
-// Fuzzes the engine protocol's line parsing (framework/protocol.h): how the
+// Fuzzes the engine protocol's line parsing (framework/protocol/protocol.h): how the
 // controller turns one reply line an engine wrote into fields and decoded
 // bytes, the way EngineClient reads `ok crashlab-engine 1 NAME CAPS...`,
 // `kv KEY VALUE` and `ok POINT...`, and how it prints engine bytes in messages.
@@ -23,8 +23,8 @@
 #include <string_view>
 #include <vector>
 
-#include "framework/engine_client.h"
-#include "framework/protocol.h"
+#include "framework/engine/engine_client.h"
+#include "framework/protocol/protocol.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Fuzzes the variants-file parser (framework/variants_file.h
+// Fuzzes the variants-file parser (framework/engine/variants_file.h
 // ParseVariantsFile): `crashlab --engine path/to/variants.ini` reads any file.
 //
 // Checks, for every input:
@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "framework/variants_file.h"
-#include "framework/vocabulary.h"
+#include "framework/base/vocabulary.h"
+#include "framework/engine/variants_file.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Fuzzes the workload text parser (framework/workload.h ParseWorkloadText),
+// Fuzzes the workload text parser (framework/plan/workload.h ParseWorkloadText),
 // which reads `explore --workload-file` files and the workloads stored in a
 // results database.
 //
@@ -18,8 +18,8 @@
 #include <string>
 #include <string_view>
 
-#include "framework/protocol.h"
-#include "framework/workload.h"
+#include "framework/plan/workload.h"
+#include "framework/protocol/protocol.h"
 
 namespace {
 

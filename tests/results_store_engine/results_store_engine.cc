@@ -48,9 +48,9 @@
 
 #include "engines/adapter/adapter.h"
 #include "engines/adapter/durable_dirs.h"
-#include "framework/campaign.h"
-#include "framework/protocol.h"
-#include "framework/results_store.h"
+#include "framework/campaign/campaign.h"
+#include "framework/protocol/protocol.h"
+#include "framework/store/results_store.h"
 
 namespace crashlab::results_store_engine {
 namespace {

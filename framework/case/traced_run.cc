@@ -1,0 +1,221 @@
+#include "framework/case/traced_run.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <fnmatch.h>
+
+#include <fstream>
+
+#include "faults/crash_state.h"
+#include "faults/persistence_model.h"
+#include "faults/trace_file.h"
+#include "framework/case/case_steps.h"
+#include "framework/case/tracer_checks.h"
+#include "framework/engine/engine_client.h"
+#include "framework/protocol/protocol.h"
+
+namespace crashlab {
+
+Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload) {
+  const VariantSpec& variant = *spec.variant;
+  if (Status s = CheckTraceable(variant.argv, variant.name); !s.ok()) return s;
+  std::vector<std::string> env = {"LD_PRELOAD=" + spec.preload_path,
+                                  "CRASHLAB_TRACE=" + spec.trace_path,
+                                  "CRASHLAB_CASE_DIR=" + spec.data_dir};
+  if (spec.kill_at_event) {
+    env.push_back(fmt::format("CRASHLAB_KILL_AT_EVENT={}", *spec.kill_at_event));
+  }
+  if (!variant.untraced_files.empty()) {
+    env.push_back(
+        fmt::format("CRASHLAB_UNTRACED_FILES={}", fmt::join(variant.untraced_files, ":")));
+  }
+  Result<std::unique_ptr<EngineProcess>> started =
+      EngineProcess::Start(variant.argv, spec.log, env);
+  if (!started.ok()) return started.status();
+  EngineProcess& engine = **started;
+  engine.KeepLines();
+  EngineClient client(engine, spec.deadline);
+  TracedRun run;
+  // Whether a failed exchange ends the run: the planned kill (live mode) or
+  // a fault of the engine's own, which becomes the case's verdict.
+  auto stopped = [&](const Exchange& e, const std::string& during) {
+    engine.AwaitExitThenKill(e.kind == Exchange::kDied ? kExitGrace : Millis(0));
+    (void)engine.DrainLines();
+    run.lines = engine.lines();
+    if (spec.kill_at_event && e.kind == Exchange::kDied && engine.DiedOfSigkill()) {
+      run.killed = true;
+    } else {
+      run.fault = EngineFault{FaultVerdict(e),
+                              fmt::format("{} in the traced run: {} (engine {})", during, e.message,
+                                          engine.ExitDescription()),
+                              engine.TermSignal()};
+    }
+    return run;
+  };
+  HelloReply hello;
+  if (Exchange e = client.Hello(hello); !e.ok()) return stopped(e, "hello");
+  if (Status s =
+          CheckTracerSawHello(spec.trace_path, engine.lines().back(), variant.argv, variant.name);
+      !s.ok()) {
+    return s;
+  }
+  run.requests.push_back({});
+  if (Exchange e = client.Open(spec.data_dir); !e.ok()) {
+    return stopped(e, "open of the new database");
+  }
+  run.requests.push_back({});
+  for (std::size_t t = 0; t < workload.txns.size(); ++t) {
+    const Txn& txn = workload.txns[t];
+    if (txn.checkpoint_before) {
+      bool supported = true;
+      Exchange e = client.Checkpoint(supported);
+      if (!e.ok() && e.kind != Exchange::kErr) return stopped(e, "checkpoint");
+      run.requests.push_back({});
+    }
+    if (Exchange e = client.SendTxn(txn); !e.ok()) {
+      return stopped(e, fmt::format("transaction {}", t));
+    }
+    run.requests.push_back({true, t});
+    Exchange e = client.AwaitTxnReply();
+    if (!e.ok() && e.kind != Exchange::kErr) return stopped(e, fmt::format("transaction {}", t));
+  }
+  if (Exchange e = client.Close(); !e.ok()) return stopped(e, "close");
+  engine.FinishGracefully(spec.deadline);
+  (void)engine.DrainLines();
+  run.lines = engine.lines();
+  return run;
+}
+
+Status CheckNoWritesOutside(const std::string& trace_path, const std::string& variant) {
+  std::ifstream in(trace_path + faults::kOutsideSuffix);
+  std::vector<std::string> paths;
+  for (std::string line; paths.size() < 3 && std::getline(in, line);) paths.push_back(line);
+  if (paths.empty()) return Status::Ok();
+  return Status::Error(fmt::format(
+      "{} wrote outside the directory crashlab gave it ({}): a simulated power loss crashes only "
+      "that directory, so its verdicts would be fiction; keep every file of the engine under the "
+      "directory of the `open` request",
+      variant, protocol::Readable(fmt::format("{}", fmt::join(paths, ", ")), 400)));
+}
+
+std::vector<TracedRequest> RequestsOf(const Workload& workload) {
+  std::vector<TracedRequest> requests(2);  // hello, open
+  for (std::size_t t = 0; t < workload.txns.size(); ++t) {
+    if (workload.txns[t].checkpoint_before) requests.push_back({});
+    requests.push_back({true, t});
+  }
+  return requests;
+}
+
+Result<faults::Trace> ReadRunTrace(const std::string& path, const std::string& variant,
+                                   const TracedRun& run) {
+  if (Status s = CheckNoWritesOutside(path, variant); !s.ok()) return s;
+  Result<faults::Trace> trace = faults::ReadTraceFile(path);
+  if (!trace.ok()) return trace.status();
+  if (trace->events.empty()) {
+    return Status::Error("the traced run of " + variant + " recorded no file events (" + path +
+                         "): is the engine a static binary, or does it bypass libc (io_uring, "
+                         "raw syscalls)? traced cases need its I/O in the trace");
+  }
+  if (Status s = CheckRepliesMatch(*trace, run.lines, run.killed, variant); !s.ok()) return s;
+  return trace;
+}
+
+Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
+                                   const std::string& data_dir,
+                                   const std::vector<std::string>& untraced) {
+  auto skipped = [&](const std::string& path) {
+    for (const std::string& pattern : untraced) {
+      if (fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0) return true;
+    }
+    return false;
+  };
+  Result<faults::DirTree> replayed = faults::ModelKill(trace, events, {});
+  if (!replayed.ok()) return Status::Error("replaying the trace: " + replayed.status().message());
+  Result<faults::DirTree> actual = faults::ReadDirTree(data_dir);
+  if (!actual.ok()) return actual.status();
+  std::vector<std::string> unexplained;
+  for (const auto& [path, bytes] : actual->files) {
+    if (skipped(path)) continue;
+    auto it = replayed->files.find(path);
+    if (it == replayed->files.end() || it->second != bytes) unexplained.push_back(path);
+  }
+  for (const auto& [path, bytes] : replayed->files) {
+    if (actual->files.count(path) == 0 && !skipped(path)) unexplained.push_back(path + " (gone)");
+  }
+  if (unexplained.empty()) return Status::Ok();
+  std::string list;
+  for (std::size_t i = 0; i < unexplained.size() && i < 5; ++i) {
+    list += (i ? ", " : "") + unexplained[i];
+  }
+  return Status::Error(fmt::format(
+      "the trace does not explain {} file(s) the traced run left in {} ({}): the engine changed "
+      "them past libcrashlab_preload.so (static binary, io_uring, raw syscalls, stdio?), so no "
+      "crash state built from this trace can be trusted; see docs/trace-format.md. A file the "
+      "engine never reads back for recovery (an info log written with stdio) can be declared "
+      "with untraced-files in its variants file (docs/variants-file.md)",
+      unexplained.size(), data_dir, list));
+}
+
+Result<uint64_t> ChooseCrashEvent(const faults::Trace& trace, const std::string& point,
+                                  Prng& prng) {
+  if (!point.empty()) {
+    std::vector<uint64_t> hits;
+    for (const faults::Event& e : trace.events) {
+      if (e.kind == faults::EventKind::kPoint && (point == "any" || e.name == point)) {
+        hits.push_back(e.seq);
+      }
+    }
+    if (hits.empty()) {
+      return Status::Error("the traced run never reached point " + point +
+                           "; `crashlab probe` lists the points an engine declares");
+    }
+    return hits[prng.Below(hits.size())];
+  }
+  std::vector<uint64_t> writes, stores;
+  for (const faults::Event& e : trace.events) {
+    if (e.kind == faults::EventKind::kWrite) writes.push_back(e.seq);
+    if (e.kind == faults::EventKind::kMapWrite) stores.push_back(e.seq);
+  }
+  // Stores through a shared mapping are writes too, and a memory-mapped
+  // engine (LMDB with MDB_WRITEMAP) makes almost no write() calls: when the
+  // trace has both, a third of the points go to each, so that neither kind
+  // drowns the other (pagejournal's few header writes among its many scratch
+  // page stores).
+  if (!stores.empty()) {
+    const uint64_t third = prng.Below(3);
+    if (third == 1 && !writes.empty()) return writes[prng.Below(writes.size())];
+    if (third == 2) return stores[prng.Below(stores.size())];
+    return prng.Below(trace.events.size() + 1);
+  }
+  if (!writes.empty() && prng.Chance(1, 2)) return writes[prng.Below(writes.size())];
+  return prng.Below(trace.events.size() + 1);
+}
+
+std::size_t AckedBefore(const faults::Trace& trace, uint64_t upto,
+                        const std::vector<TracedRequest>& requests, const Workload& workload,
+                        OracleInput& input) {
+  std::size_t reply = 0;
+  std::size_t acked = 0;
+  std::vector<bool> refused(workload.txns.size(), false);
+  for (uint64_t i = 0; i < upto && i < trace.events.size(); ++i) {
+    const faults::Event& e = trace.events[i];
+    if (e.kind != faults::EventKind::kReply || reply >= requests.size()) continue;
+    const TracedRequest& req = requests[reply++];
+    if (!req.is_txn) continue;
+    acked = req.txn + 1;
+    if (e.name != "ok") refused[req.txn] = true;
+  }
+  // The controller sends a transaction only after the previous reply, so at
+  // most one more was in flight.
+  const std::size_t sent = std::min(acked + 1, workload.txns.size());
+  for (std::size_t t = 0; t < sent; ++t) {
+    input.sent.push_back(workload.txns[t]);
+    if (refused[t]) input.sent.back().ops.clear();
+  }
+  input.acked = acked;
+  return sent;
+}
+
+}  // namespace crashlab

@@ -1,0 +1,384 @@
+#include "framework/explore/explore.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "faults/crash_state.h"
+#include "faults/crash_walk.h"
+#include "framework/base/shell_words.h"
+#include "framework/campaign/campaign.h"
+#include "framework/case/case_steps.h"
+#include "framework/case/trace_cost.h"
+#include "framework/case/traced_run.h"
+#include "framework/engine/interrupt.h"
+#include "framework/explore/explore_states.h"
+#include "framework/explore/state_verifier.h"
+#include "framework/store/results_store.h"
+
+namespace crashlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Judged states recorded per transaction: a commit (with its sync) per state
+// cost more than verifying the state. A controller killed mid-exploration
+// loses at most this many verdicts, never half of one.
+constexpr std::size_t kRecordBatch = 256;
+
+// What the controller knew at a crash point: the transactions it had sent
+// (a refused one without its operations) and how many were acknowledged.
+struct AckContext {
+  std::vector<Txn> sent;
+  std::size_t acked = 0;
+};
+
+// One crash state and the crash points that can leave it.
+struct StateEntry {
+  int64_t id = 0;
+  std::string digest;  // faults::DigestDirTree, stored with each case
+  bool verified = false;
+  // The recovery's outcome. A state equal to a prefix state of the
+  // transactions sent keeps only that prefix's length and the context whose
+  // transactions they were (a refused one applies nothing), so memory does
+  // not grow with the dumps.
+  int64_t prefix = -1;
+  int prefix_context = 0;
+  std::optional<KvState> recovered;
+  std::optional<std::string> check_error;
+  std::optional<std::string> dump_error;
+  std::optional<EngineFault> fault;
+  std::string engine_stderr;  // written while recovering it, usually nothing
+  double recovery_ms = 0;
+  std::vector<Candidate> waiting;                 // judged once verified
+  std::vector<std::pair<CrashKind, int>> judged;  // (kind, ack context) already judged
+};
+
+Result<std::string> ExploreWorkdir(const std::string& requested) {
+  return requested.empty() ? MemoryWorkdir("explore") : PrepareWorkdir(requested);
+}
+
+class Explorer {
+ public:
+  Explorer(const ExploreOptions& o, std::FILE* out, ResultsStore& store, const VariantSpec& variant,
+           const Workload& workload, const faults::Trace& trace,
+           std::vector<TracedRequest> requests, std::string trace_bytes,
+           CaseClock::time_point start, ExploreSummary& summary)
+      : o_(o),
+        out_(out),
+        store_(store),
+        variant_(variant),
+        workload_(workload),
+        trace_(trace),
+        requests_(std::move(requests)),
+        trace_bytes_(std::move(trace_bytes)),
+        start_(start),
+        summary_(summary) {}
+
+  Status Run(const std::string& workdir);
+
+ private:
+  Status Offer(Candidate candidate, uint64_t digest, const StateEnumerator::Builder& build);
+  Status Drain(bool wait);
+  Status Judge(StateEntry& entry, const Candidate& candidate);
+  // Records the judged states waiting in pending_, in one transaction.
+  Status Flush();
+  bool Stopping() const {
+    return InterruptSignal() != 0 ||
+           (o_.stop_at_first_violation && summary_.stopping_violations > 0);
+  }
+
+  const ExploreOptions& o_;
+  std::FILE* out_;
+  ResultsStore& store_;
+  const VariantSpec& variant_;
+  const Workload& workload_;
+  const faults::Trace& trace_;
+  std::vector<TracedRequest> requests_;
+  std::string trace_bytes_;
+  CaseClock::time_point start_;
+  ExploreSummary& summary_;
+  std::unique_ptr<VerifierPool> pool_;
+  std::vector<AckContext> contexts_;
+  std::unordered_map<uint64_t, StateEntry> states_;  // by FastDigest
+  std::unordered_map<int64_t, uint64_t> by_id_;
+  int64_t recorded_ = 0;
+  std::vector<CaseRecord> pending_;
+  int64_t trace_id_ = 0;      // the trace's id in the store, once a failure needs it
+  std::vector<IoCost> cost_;  // the run's I/O before each crash point
+};
+
+Status Explorer::Run(const std::string& workdir) {
+  VerifierOptions vo;
+  vo.variant = &variant_;
+  vo.jobs = o_.jobs;
+  vo.workdir = workdir;
+  vo.deadline = o_.deadline;
+  pool_ = std::make_unique<VerifierPool>(vo);
+  cost_ = CumulativeCost(trace_);
+  StateEnumerator enumerator(
+      trace_, o_, [this](Candidate c, uint64_t digest, const StateEnumerator::Builder& build) {
+        return Offer(std::move(c), digest, build);
+      });
+  OracleInput input;
+  AckedBefore(trace_, 0, requests_, workload_, input);
+  contexts_.push_back({std::move(input.sent), input.acked});
+  for (uint64_t c = 0; c <= trace_.events.size() && !Stopping(); ++c) {
+    // The acknowledged prefix changes only with a reply.
+    if (c > 0 && trace_.events[c - 1].kind == faults::EventKind::kReply) {
+      OracleInput next;
+      AckedBefore(trace_, c, requests_, workload_, next);
+      contexts_.push_back({std::move(next.sent), next.acked});
+    }
+    const bool mine =
+        static_cast<int64_t>(c % static_cast<uint64_t>(o_.shard_count)) == o_.shard_index;
+    if (mine) ++summary_.crash_points;
+    if (Status s = enumerator.Visit(c, mine, static_cast<int>(contexts_.size()) - 1); !s.ok()) {
+      return s;
+    }
+    if (Status s = Drain(false); !s.ok()) return s;
+  }
+  while (pool_->Busy() && InterruptSignal() == 0) {
+    if (Status s = Drain(true); !s.ok()) return s;
+  }
+  if (Status s = Drain(false); !s.ok()) return s;
+  if (Status s = Flush(); !s.ok()) return s;
+  summary_.engines_started = pool_->engines_started();
+  pool_.reset();
+  return Status::Ok();
+}
+
+Status Explorer::Offer(Candidate candidate, uint64_t digest,
+                       const StateEnumerator::Builder& build) {
+  ++summary_.candidates;
+  auto [it, fresh] = states_.try_emplace(digest);
+  StateEntry& entry = it->second;
+  if (fresh) {
+    Result<faults::DirTree> tree = build();
+    if (!tree.ok()) return tree.status();
+    entry.id = summary_.distinct++;
+    entry.digest = faults::DigestText(digest);
+    entry.waiting.push_back(std::move(candidate));
+    by_id_[entry.id] = digest;
+    return pool_->Submit(VerifyJob{entry.id, std::move(*tree)});
+  }
+  if (!entry.verified) {
+    entry.waiting.push_back(std::move(candidate));
+    return Status::Ok();
+  }
+  return Judge(entry, candidate);
+}
+
+Status Explorer::Drain(bool wait) {
+  if (std::optional<Status> error = pool_->error()) return *error;
+  for (VerifyOutcome& outcome : pool_->Collect(wait)) {
+    // Once crashlab is interrupted its signal handler kills the engines: an
+    // outcome collected from then on may be that kill's, never a verdict.
+    if (InterruptSignal() != 0) return Status::Ok();
+    StateEntry& entry = states_[by_id_[outcome.id]];
+    entry.verified = true;
+    ++summary_.verified;
+    entry.recovered = std::move(outcome.recovered);
+    entry.check_error = std::move(outcome.check_error);
+    entry.dump_error = std::move(outcome.dump_error);
+    entry.fault = std::move(outcome.fault);
+    entry.recovery_ms = outcome.recovery_ms;
+    entry.engine_stderr = std::move(outcome.engine_stderr);
+    std::vector<Candidate> waiting;
+    waiting.swap(entry.waiting);
+    for (const Candidate& candidate : waiting) {
+      if (Status s = Judge(entry, candidate); !s.ok()) return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
+  const std::pair<CrashKind, int> key{candidate.crash, candidate.context};
+  for (const auto& done : entry.judged) {
+    if (done == key) return Status::Ok();
+  }
+  const bool first = entry.judged.empty();
+  entry.judged.push_back(key);
+  ++summary_.judged;
+  const AckContext& context = contexts_[static_cast<std::size_t>(candidate.context)];
+  OracleInput input;
+  input.sent = context.sent;
+  input.acked = context.acked;
+  input.recovered = entry.recovered
+                        ? *entry.recovered
+                        : StateAfter(contexts_[static_cast<std::size_t>(entry.prefix_context)].sent,
+                                     static_cast<std::size_t>(entry.prefix));
+  input.check_error = entry.check_error;
+  input.dump_error = entry.dump_error;
+  input.fault = entry.fault;
+  const Judgement j = crashlab::Judge(input);
+  const Contract contract = variant_.ContractFor(candidate.crash);
+  const bool violation = Violates(j.verdict, contract);
+  ++summary_.verdicts[candidate.crash][j.verdict];
+  if (first && !input.fault && !input.check_error && !input.dump_error && j.matched_prefix >= 0) {
+    entry.prefix = j.matched_prefix;
+    entry.prefix_context = candidate.context;
+    entry.recovered.reset();
+  }
+  // Every state is recorded once, and every violation.
+  if (!first && !violation) return Status::Ok();
+  CaseRecord record;
+  record.campaign_id = summary_.campaign_id;
+  record.engine = o_.engine.name;
+  record.variant = variant_.name;
+  record.seed = o_.seed;
+  record.case_index = recorded_++;
+  record.crash_kind = std::string(Name(candidate.crash));
+  record.crash_plan = PlanText(candidate, o_, trace_.events.size());
+  record.contract = std::string(Name(contract));
+  record.verdict = std::string(Name(j.verdict));
+  record.violation = violation;
+  record.details = j.details;
+  record.txns_sent = static_cast<int64_t>(context.sent.size());
+  record.txns_acked = static_cast<int64_t>(context.acked);
+  record.recovered_prefix = j.matched_prefix;
+  record.recovery_ms = entry.recovery_ms;
+  record.crash_state = entry.digest;
+  record.syncs = cost_[candidate.event].syncs;
+  record.bytes_written = cost_[candidate.event].bytes_written;
+  if (violation) {
+    ++summary_.violations;
+    if (!o_.stop_signature || *o_.stop_signature == SignatureOf(record)) {
+      ++summary_.stopping_violations;
+    }
+    if (summary_.first_violation_seconds < 0)
+      summary_.first_violation_seconds = MsSince(start_) / 1000;
+    // Every failure links the run's trace, stored once.
+    if (trace_id_ == 0) {
+      Result<int64_t> id = store_.StoreTrace(summary_.campaign_id, trace_bytes_);
+      if (!id.ok()) return id.status();
+      trace_id_ = *id;
+    }
+    record.failure = FailureRecord::Of(j.expected, j.recovered, j.difference, entry.engine_stderr);
+    record.failure->trace_id = trace_id_;
+    fmt::print(out_, "VIOLATION {}/{} state {}: {} ({} contract, {}) - {}\n  repro: {}\n",
+               o_.engine.name, variant_.name, record.case_index, record.verdict, record.contract,
+               record.crash_plan, record.details, ExploreReproCommand(o_, record));
+    std::fflush(out_);
+  }
+  pending_.push_back(std::move(record));
+  return pending_.size() >= kRecordBatch ? Flush() : Status::Ok();
+}
+
+Status Explorer::Flush() {
+  if (pending_.empty()) return Status::Ok();
+  Status s = store_.RecordCases(pending_);
+  pending_.clear();
+  return s;
+}
+
+}  // namespace
+
+std::string ExploreReproCommand(const ExploreOptions& o, const CaseRecord& c) {
+  return fmt::format(
+      "crashlab repro --engine {} --variant {} --seed {} --db {} --campaign {} --case {} "
+      "--crash {}",
+      ShellWord(o.engine_arg), ShellWord(c.variant), c.seed, ShellWord(o.db_path), c.campaign_id,
+      c.case_index, c.crash_kind);
+}
+
+Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
+  const auto start = CaseClock::now();
+  const VariantSpec* variant = o.engine.Find(o.variant);
+  if (variant == nullptr) return Status::Error("unknown variant " + o.variant);
+  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o.db_path);
+  if (!store.ok()) return store.status();
+  Result<std::string> workdir = ExploreWorkdir(o.workdir);
+  if (!workdir.ok()) return workdir.status();
+  // The directory (under /dev/shm: memory) goes on every way out: a failure's
+  // state is rebuilt from the trace the results store keeps with it.
+  struct RemoveOnExit {
+    std::string dir;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{*workdir};
+
+  ExploreSummary summary;
+  const Workload workload =
+      o.given_workload ? *o.given_workload
+                       : GenerateWorkload(o.seed, static_cast<uint64_t>(o.workload), o.txns);
+  TracedRunSpec run;
+  run.variant = variant;
+  run.preload_path = o.preload_path;
+  run.data_dir = *workdir + "/run";
+  run.trace_path = *workdir + "/trace.bin";
+  run.log = *workdir + "/engine.stderr";
+  run.deadline = o.deadline;
+  Result<TracedRun> traced = RunTraced(run, workload);
+  if (!traced.ok()) return traced.status();
+  if (traced->fault) {
+    return Status::Error(fmt::format(
+        "the traced run of {}/{} failed before any crash ({}: {}); run `crashlab run` on this "
+        "seed to see it as a verdict, or fix the engine",
+        o.engine.name, o.variant, Name(traced->fault->verdict), traced->fault->what));
+  }
+  Result<faults::Trace> trace = ReadRunTrace(run.trace_path, o.variant, *traced);
+  if (!trace.ok()) return trace.status();
+  if (Status s = CheckTraceExplainsDirectory(*trace, trace->events.size(), run.data_dir,
+                                             variant->untraced_files);
+      !s.ok()) {
+    return s;
+  }
+  Result<std::string> trace_bytes = ReadWholeFile(run.trace_path);
+  if (!trace_bytes.ok()) return trace_bytes.status();
+  summary.trace_events = trace->events.size();
+  summary.trace_seconds = MsSince(start) / 1000;
+
+  CampaignInfo info;
+  info.command_line = o.command_line;
+  info.engine = o.engine.name;
+  info.variants = o.variant;
+  info.crash_kind = CrashKindsName(o.crashes);
+  info.seed = o.seed;
+  info.cases_per_variant = 1;
+  info.host = Hostname();
+  info.crashlab_version = CRASHLAB_VERSION;
+  if (o.shard_count > 1) info.shard = fmt::format("{}/{}", o.shard_index, o.shard_count);
+  if (o.given_workload) info.workload = WorkloadText(*o.given_workload);
+  Result<int64_t> campaign = (*store)->BeginCampaign(info);
+  if (!campaign.ok()) return campaign.status();
+  summary.campaign_id = *campaign;
+  fmt::print(out,
+             "explore {}: {}/{} seed {} workload {} ({} transactions): {} events traced in {:.1f} "
+             "s; crash {}, every subset of up to {} pending changes, {} samples beyond, tears of "
+             "up to {} pending writes and {} samples, {} verifier(s)\n",
+             summary.campaign_id, o.engine.name, o.variant, o.seed,
+             o.given_workload ? "given" : std::to_string(o.workload), workload.txns.size(),
+             summary.trace_events, summary.trace_seconds, CrashKindsName(o.crashes), o.subset_limit,
+             o.samples, o.tear_writes, o.tear_samples, o.jobs);
+  std::fflush(out);
+
+  const auto explore_start = CaseClock::now();
+  Explorer explorer(o, out, **store, *variant, workload, *trace, std::move(traced->requests),
+                    std::move(*trace_bytes), start, summary);
+  Status status = explorer.Run(*workdir);
+  summary.explore_seconds = MsSince(explore_start) / 1000;
+  // Whatever failed after an interruption failed because of it.
+  if (InterruptSignal() != 0) {
+    status =
+        Status::Error(fmt::format("interrupted by signal {}; the {} states judged so far are in {}",
+                                  InterruptSignal(), summary.verified, o.db_path));
+  }
+  if (!status.ok()) {
+    (void)(*store)->FinishCampaign(summary.campaign_id, "interrupted");
+    return status;
+  }
+  if (Status s = (*store)->FinishCampaign(summary.campaign_id, "finished"); !s.ok()) return s;
+  return summary;
+}
+
+}  // namespace crashlab
