@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "faults/trace.h"
-#include "faults/trace_file.h"
 #include "faults/trace_builder_for_tests.h"
+#include "faults/trace_file.h"
 #include "faults/trace_replay.h"
 
 namespace crashlab::faults::durability_rules_test {

@@ -43,7 +43,6 @@ void AddAncestors(const std::string& path, std::set<std::string>& dirs) {
   for (std::string p = Parent(path); !p.empty(); p = Parent(p)) dirs.insert(p);
 }
 
-
 // Brings `entry` up to date with the changes every later state shares: for a
 // kill every change so far (tracked by event, since a later sync may split a
 // write into pieces of one event), for a power loss the durable prefix of the
