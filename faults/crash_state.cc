@@ -134,24 +134,6 @@ Status WriteDirTree(const DirTree& tree, const std::string& dir) {
   return Status::Ok();
 }
 
-Status BuildKillState(const Trace& trace, uint64_t event, const std::string& base_dir,
-                      const std::string& out_dir) {
-  Result<DirTree> base = ReadDirTree(base_dir);
-  if (!base.ok()) return base.status();
-  Result<DirTree> tree = ModelKill(trace, event, *base);
-  if (!tree.ok()) return tree.status();
-  return WriteDirTree(*tree, out_dir);
-}
-
-Status BuildPowerLossState(const Trace& trace, const PowerLossPlan& plan,
-                           const std::string& base_dir, const std::string& out_dir) {
-  Result<DirTree> base = ReadDirTree(base_dir);
-  if (!base.ok()) return base.status();
-  Result<DirTree> tree = ModelPowerLoss(trace, plan, *base, nullptr);
-  if (!tree.ok()) return tree.status();
-  return WriteDirTree(*tree, out_dir);
-}
-
 Result<CrashReport> DescribePowerLoss(const Trace& trace, const PowerLossPlan& plan,
                                       const std::string& base_dir) {
   Result<DirTree> base = ReadDirTree(base_dir);

@@ -1,6 +1,8 @@
-// The crash-state builder: writes the directory a crash would leave, from the
-// trace of a run, the directory as it was when the trace started and a crash
-// plan. The rules are in persistence_model.h and docs/persistence-model.md.
+// Crash states on disk: reads the directory a trace started from into a tree,
+// writes a crash state's tree (persistence_model.h builds it in memory) to a
+// directory for the verifier, names trees by digest, and says what a
+// power-loss plan did. The rules are in persistence_model.h and
+// docs/persistence-model.md.
 //
 // Crash point c: events [0, c) have completed; event c, if any, was in flight.
 #pragma once
@@ -34,21 +36,9 @@ std::string DigestText(uint64_t fast_digest);
 // Writes `tree` under `dir`, which is created and must be absent or empty.
 [[nodiscard]] Status WriteDirTree(const DirTree& tree, const std::string& dir);
 
-// Builds in `out_dir` the directory a process kill at `event` leaves: a copy
-// of `base_dir` with events [0, event) applied in full, as the kernel holds
-// them. `base_dir` may be empty (no directory) or absent; `out_dir` is
-// created and must be empty. Fails, writing nothing, when `event` is past
-// the end of the trace or the trace is inconsistent.
-[[nodiscard]] Status BuildKillState(const Trace& trace, uint64_t event, const std::string& base_dir,
-                                    const std::string& out_dir);
-
-// Builds in `out_dir` the directory a power loss under `plan` leaves (see
-// ModelPowerLoss). Deterministic: the same arguments give the same bytes.
-[[nodiscard]] Status BuildPowerLossState(const Trace& trace, const PowerLossPlan& plan,
-                                         const std::string& base_dir, const std::string& out_dir);
-
-// What `plan` keeps, drops and tears — the report BuildPowerLossState's
-// directory was built from, for failure reports and replay logs.
+// What `plan` keeps, drops and tears — the report of the tree
+// ModelPowerLoss builds from `base_dir` — for failure reports and replay
+// logs.
 Result<CrashReport> DescribePowerLoss(const Trace& trace, const PowerLossPlan& plan,
                                       const std::string& base_dir);
 

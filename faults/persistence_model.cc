@@ -10,6 +10,8 @@
 #include "faults/ext4_ordered.h"
 #include "faults/fast_digest.h"
 #include "faults/model_internal.h"
+#include "faults/power_loss_decisions.h"
+#include "faults/torn_write.h"
 #include "faults/trace_file.h"
 #include "faults/trace_replay.h"
 #include "framework/base/prng.h"
@@ -17,246 +19,29 @@
 namespace crashlab::faults {
 namespace {
 
+using internal::ApplyChange;
+using internal::ChosenTear;
 using internal::ContentOp;
-using internal::EraseTree;
+using internal::Decider;
+using internal::DrawTear;
 using internal::Ext4GrowthKept;
 using internal::Ext4StaleTails;
 using internal::GrowsFile;
+using internal::ImageCache;
 using internal::kExt4Block;
-using internal::kFallocKeepSize;
-using internal::MoveTree;
-using internal::NameOp;
+using internal::kTearOneIn;
 using internal::Node;
 using internal::Parent;
 using internal::Replay;
+using internal::Resolution;
+using internal::ResolveNames;
+using internal::SizeAfter;
 using internal::State;
-
-bool KeepsSize(const ContentOp& op) { return (op.flags & kFallocKeepSize) != 0; }
+using internal::UnitCount;
 
 void AddAncestors(const std::string& path, std::set<std::string>& dirs) {
   for (std::string p = Parent(path); !p.empty(); p = Parent(p)) dirs.insert(p);
 }
-
-// Decides which pending changes survive: seeded draws, or a plan's explicit
-// choices, consumed in the order the model asks.
-class Decider {
- public:
-  explicit Decider(const PowerLossPlan& plan)
-      : prng_(plan.seed), choices_(plan.choices ? &*plan.choices : nullptr) {}
-  bool Keep() {
-    if (choices_ == nullptr) return prng_.Chance(1, 2);
-    const bool keep = next_ >= 64 || ((choices_->keep >> next_) & 1) != 0;
-    ++next_;
-    return keep;
-  }
-  // Whether `op` is the write the choices tear: the first pending piece of
-  // the torn event (the write in flight when none is named). Asked once per
-  // pending content change, in the model's order.
-  bool TearTarget(uint64_t seq, uint64_t crash_point) {
-    if (choices_ == nullptr || choices_->tear.empty() || tear_seen_) return false;
-    if (seq != choices_->torn_event.value_or(crash_point)) return false;
-    tear_seen_ = true;
-    return true;
-  }
-  const PowerLossChoices* choices() const { return choices_; }
-  Prng& prng() { return prng_; }
-
- private:
-  Prng prng_;
-  const PowerLossChoices* choices_;
-  int next_ = 0;
-  bool tear_seen_ = false;
-};
-
-// What a power loss decided before content: the namespace, and for ext4
-// the journal's cut and the data a kept rename forced out.
-struct Resolution {
-  std::map<std::string, int> names;
-  uint64_t journal_cut = 0;              // ext4: metadata ordinals below this survive
-  std::map<int, uint64_t> flush_before;  // ext4 auto_da_alloc: node -> changes before this event
-  uint64_t FlushBefore(int node) const {
-    auto it = flush_before.find(node);
-    return it == flush_before.end() ? 0 : it->second;
-  }
-};
-
-// The namespace after the power loss: the starting tree with every durable
-// change and the seeded subset (posix) or prefix (ext4) of the others.
-Resolution ResolveNames(const State& state, Profile profile, Decider& decider,
-                        CrashReport* report) {
-  Prng& prng = decider.prng();
-  Resolution r;
-  if (profile == Profile::kExt4Ordered) {
-    r.journal_cut = static_cast<uint64_t>(prng.Range(static_cast<int64_t>(state.journal_floor),
-                                                     static_cast<int64_t>(state.journal_ops)));
-  }
-  std::map<std::string, int>& names = r.names;
-  names = state.base_names;
-  for (const NameOp& op : state.name_ops) {
-    bool keep = op.durable;
-    if (!keep) {
-      keep = profile == Profile::kExt4Ordered ? op.journal_ordinal < r.journal_cut : decider.Keep();
-    }
-    // A change whose premise was reverted (its directory, or the name it
-    // moves) cannot happen either.
-    auto parent = names.find(
-        Parent(op.kind == EventKind::kRename || op.kind == EventKind::kLink ? op.path2 : op.path));
-    bool possible = parent != names.end() && state.nodes[parent->second].dir;
-    if (op.kind != EventKind::kOpen && op.kind != EventKind::kMkdir) {
-      auto source = names.find(op.path);
-      possible = possible && source != names.end() && source->second == op.node;
-    }
-    const bool applied = keep && possible;
-    if (applied) {
-      switch (op.kind) {
-        case EventKind::kRename:
-          MoveTree(names, op.path, op.path2);
-          // DURABILITY (ext4 auto_da_alloc): replace-via-rename flushes the
-          // renamed file's data before the rename commits.
-          if (profile == Profile::kExt4Ordered && op.replaces) {
-            r.flush_before[op.node] = std::max(r.FlushBefore(op.node), op.seq);
-          }
-          break;
-        case EventKind::kLink:
-          names[op.path2] = op.node;
-          break;
-        case EventKind::kUnlink:
-        case EventKind::kRmdir:
-          EraseTree(names, op.path);
-          break;
-        default:
-          names[op.path] = op.node;
-          break;
-      }
-    }
-    if (report != nullptr && !op.durable) {
-      report->names.push_back(NameOutcome{op.seq, op.kind, op.path, op.path2, applied});
-    }
-  }
-  return r;
-}
-
-// Odds of the seeded choices. Even odds give the widest spread of outcomes
-// over few seeds; tearing is rarer so that whole-write survival stays common.
-constexpr uint64_t kTearOneIn = 4;
-
-// Applies `op` to `image`; `fate_units` chooses, per atomic unit of a write,
-// 'N' (new), 'O' (old), 'Z' (zeroed) or 'G' (garbage from `prng`).
-void Apply(const ContentOp& op, const std::string& fate_units, uint32_t unit, Prng& prng,
-           std::string& image) {
-  switch (op.kind) {
-    case EventKind::kTruncate:
-      image.resize(op.offset, '\0');
-      return;
-    case EventKind::kFallocate:
-      if (op.offset + op.length > image.size() && !KeepsSize(op)) {
-        image.resize(op.offset + op.length, '\0');
-      }
-      return;
-    default:
-      break;
-  }
-  const uint64_t end = op.offset + op.data.size();
-  const uint64_t first = op.offset / unit;
-  // Only a torn write needs the old bytes, and only those of its own units:
-  // copying the whole image per write made big files quadratic.
-  const uint64_t old_size = image.size();
-  const uint64_t span_lo = std::min<uint64_t>(first * unit, old_size);
-  const uint64_t span_hi = std::min<uint64_t>((end + unit - 1) / unit * unit, old_size);
-  const std::string before =
-      fate_units.empty() ? std::string() : image.substr(span_lo, span_hi - span_lo);
-  if (end > image.size()) image.resize(end, '\0');
-  image.replace(op.offset, op.data.size(), op.data);
-  if (fate_units.empty() || op.data.empty()) return;
-  for (std::size_t i = 0; i < fate_units.size(); ++i) {
-    const uint64_t lo = (first + i) * unit;
-    const uint64_t hi = std::min<uint64_t>(lo + unit, image.size());
-    if (lo >= hi) break;
-    // Zeros and garbage stay within the bytes this write covers: the model
-    // assumes powersafe overwrite (a device does not damage the bytes of a
-    // sector that the interrupted write did not change).
-    const uint64_t own_lo = std::max<uint64_t>(lo, op.offset);
-    const uint64_t own_hi = std::min<uint64_t>(hi, end);
-    switch (fate_units[i]) {
-      case 'N':
-        break;
-      case 'O':
-        for (uint64_t b = lo; b < hi; ++b) image[b] = b < old_size ? before[b - span_lo] : '\0';
-        break;
-      case 'Z':
-        std::fill(image.begin() + own_lo, image.begin() + own_hi, '\0');
-        break;
-      case 'G': {
-        image.replace(own_lo, own_hi - own_lo, prng.Bytes(own_hi - own_lo));
-        break;
-      }
-    }
-  }
-}
-
-uint64_t UnitCount(const ContentOp& op, uint32_t unit) {
-  if (op.data.empty()) return 0;
-  return (op.offset + op.data.size() - 1) / unit - op.offset / unit + 1;
-}
-
-// Draws the per-unit fate of a kept write that tears. At least one unit is
-// not new, or the write did not tear.
-std::string DrawTear(const ContentOp& op, uint64_t size_before, const PowerLossPlan& plan,
-                     Prng& prng) {
-  const uint64_t units = UnitCount(op, plan.atomic_unit);
-  char other = 'O';
-  if (plan.profile == Profile::kPosix) {
-    // POSIX says nothing of a write cut by power loss: past the old end of
-    // file a unit may read as zeros (the size persisted before the data) or
-    // as garbage (blocks allocated, never written), as ALICE saw for appends.
-    static constexpr char kModes[] = {'O', 'Z', 'G'};
-    other = kModes[prng.Below(3)];
-  }
-  std::string fate(units, 'N');
-  const uint64_t first = op.offset / plan.atomic_unit;
-  for (uint64_t i = 0; i < units; ++i) {
-    const uint64_t unit_lo = (first + i) * plan.atomic_unit;
-    // ext4 data=ordered: the size grows only once the data under it is on
-    // disk, so units past the old end of file are all there or the size
-    // has not moved — they never tear.
-    if (plan.profile == Profile::kExt4Ordered && unit_lo + plan.atomic_unit > size_before) {
-      continue;
-    }
-    if (!prng.Chance(1, 2)) continue;
-    // A unit that starts inside the old file is old or new, never zeros or
-    // garbage: the atomic unit is what a device writes all or nothing, and
-    // the bytes it held were real data (LMDB's 120-byte meta page update
-    // relies on exactly this; so does any sector-atomic commit record).
-    fate[i] = unit_lo < size_before ? 'O' : other;
-  }
-  if (fate.find_first_not_of('N') == std::string::npos) return "";
-  return fate;
-}
-
-// The tear explicit choices ask for, of `op` (their target, kept): Z and G
-// on a unit that starts inside the old file read as O (a unit is all or
-// nothing).
-Result<std::string> ChosenTear(const ContentOp& op, uint64_t size_before,
-                               const PowerLossPlan& plan) {
-  std::string fate = plan.choices->tear;
-  if (fate.size() != UnitCount(op, plan.atomic_unit)) {
-    return Status::Error("power-loss choices: tear \"" + fate + "\" has " +
-                         std::to_string(fate.size()) + " units, the write of event " +
-                         std::to_string(op.seq) + " has " +
-                         std::to_string(UnitCount(op, plan.atomic_unit)));
-  }
-  if (fate.find_first_not_of("NOZG") != std::string::npos) {
-    return Status::Error("power-loss choices: tear \"" + fate + "\" may hold only N O Z G");
-  }
-  const uint64_t first = op.offset / plan.atomic_unit;
-  for (std::size_t i = 0; i < fate.size(); ++i) {
-    if ((first + i) * plan.atomic_unit < size_before && fate[i] != 'N') fate[i] = 'O';
-  }
-  if (fate.find_first_not_of('N') == std::string::npos) return std::string();
-  return fate;
-}
-
-using internal::ImageCache;
 
 // Brings `entry` up to date with the changes every later state shares: for a
 // kill every change so far (tracked by event, since a later sync may split a
@@ -272,7 +57,7 @@ std::size_t AdvanceCache(const Node& node, bool kill, ImageCache::Entry& entry, 
     uint64_t next = entry.next_seq;
     for (const ContentOp& op : node.ops) {
       if (op.seq < entry.next_seq) continue;
-      Apply(op, "", 1, unused, entry.image);
+      ApplyChange(op, "", 1, unused, entry.image);
       entry.digest.reset();
       entry.outcomes.clear();
       next = op.seq + 1;
@@ -281,7 +66,7 @@ std::size_t AdvanceCache(const Node& node, bool kill, ImageCache::Entry& entry, 
     return node.ops.size();
   }
   while (entry.ops < node.ops.size() && node.ops[entry.ops].durable) {
-    Apply(node.ops[entry.ops++], "", 1, unused, entry.image);
+    ApplyChange(node.ops[entry.ops++], "", 1, unused, entry.image);
     entry.digest.reset();
     entry.outcomes.clear();
   }
@@ -291,18 +76,6 @@ std::size_t AdvanceCache(const Node& node, bool kill, ImageCache::Entry& entry, 
 uint64_t CachedDigest(ImageCache::Entry& entry) {
   if (!entry.digest) entry.digest = ContentDigest(entry.image);
   return *entry.digest;
-}
-
-// The size a file has after `op`, as Apply leaves it.
-uint64_t SizeAfter(const ContentOp& op, uint64_t size) {
-  switch (op.kind) {
-    case EventKind::kTruncate:
-      return op.offset;
-    case EventKind::kFallocate:
-      return op.offset + op.length > size && !KeepsSize(op) ? op.offset + op.length : size;
-    default:
-      return std::max<uint64_t>(size, op.offset + op.data.size());
-  }
 }
 
 // One file's content after the crash, and its ContentDigest when `digest`
@@ -339,7 +112,7 @@ Result<NodeResult> Ext4Content(const Resolution& resolution, int id, const Node&
   for (std::size_t i = first; i < node.ops.size(); ++i) {
     const ContentOp& op = node.ops[i];
     if (op.durable) {
-      Apply(op, "", 1, prng, image);
+      ApplyChange(op, "", 1, prng, image);
       continue;
     }
     const bool forced = op.seq < flush_before;
@@ -365,7 +138,7 @@ Result<NodeResult> Ext4Content(const Resolution& resolution, int id, const Node&
         outcome.fate = WriteFate::kTorn;
         outcome.units = fate;
       }
-      Apply(op, fate, plan.atomic_unit, prng, image);
+      ApplyChange(op, fate, plan.atomic_unit, prng, image);
     }
     if (report != nullptr) report->writes.push_back(outcome);
   }
@@ -384,7 +157,7 @@ Result<NodeResult> SeededContent(const Resolution* resolution, int id, const Nod
   for (std::size_t i = first; i < node.ops.size(); ++i) {
     const ContentOp& op = node.ops[i];
     if (op.durable || plan == nullptr) {
-      Apply(op, "", 1, decider->prng(), image);
+      ApplyChange(op, "", 1, decider->prng(), image);
       continue;
     }
     // Only ext4's replace-via-rename forces a change (ResolveNames).
@@ -405,7 +178,7 @@ Result<NodeResult> SeededContent(const Resolution* resolution, int id, const Nod
         outcome.fate = WriteFate::kTorn;
         outcome.units = fate;
       }
-      Apply(op, fate, plan->atomic_unit, decider->prng(), image);
+      ApplyChange(op, fate, plan->atomic_unit, decider->prng(), image);
     }
     if (report != nullptr) report->writes.push_back(outcome);
   }
@@ -474,7 +247,7 @@ Result<NodeResult> ChosenContent(const Node& node, ImageCache::Entry* entry, std
   }
   result.image = start;
   for (const auto& [i, fate] : kept) {
-    Apply(node.ops[i], fate, plan.atomic_unit, decider.prng(), result.image);
+    ApplyChange(node.ops[i], fate, plan.atomic_unit, decider.prng(), result.image);
   }
   result.digest = ContentDigest(result.image);
   if (memo) entry->outcomes.emplace(std::move(key), result.digest);

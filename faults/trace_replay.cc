@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "faults/durability_rules.h"
 #include "faults/trace_file.h"
 
 namespace crashlab::faults::internal {
@@ -210,6 +211,56 @@ Status CheckSize(const State& state, const Event& e, int node) {
       "use --crash kill, whose cases do not build states from the trace");
 }
 
+// fsync or fdatasync of `node` (the kTheFile rule): every earlier content
+// change of the file; on a directory, also each earlier entry change once
+// every directory it changes has been synced (a rename or link across two
+// directories needs both).
+void SyncFile(State& state, int node) {
+  for (ContentOp& op : state.nodes[node].ops) op.durable = true;
+  if (!state.nodes[node].dir) return;
+  for (std::size_t k = 0; k < state.name_ops.size(); ++k) {
+    NameOp& op = state.name_ops[k];
+    bool all = true;
+    for (std::size_t p = 0; p < op.parents.size(); ++p) {
+      if (op.parents[p] == node) op.synced[p] = true;
+      all = all && op.synced[p];
+    }
+    if (all) MarkDurable(state, static_cast<int>(k));
+  }
+}
+
+// sync or syncfs (the kEverything rule): every earlier change.
+void SyncEverything(State& state) {
+  for (Node& node : state.nodes) {
+    for (ContentOp& op : node.ops) op.durable = true;
+  }
+  for (std::size_t k = 0; k < state.name_ops.size(); ++k) MarkDurable(state, static_cast<int>(k));
+}
+
+// Applies what the completed sync `e` made durable, as DurableOnReturn
+// (durability_rules.h) says.
+Status ApplySync(const Event& e, Durability durability, State& state) {
+  switch (durability.scope) {
+    case DurableScope::kNothing:  // sync_file_range: kept for trace dump and crash points
+    case DurableScope::kTheWrite:
+      return Status::Ok();
+    case DurableScope::kEverything:
+      SyncEverything(state);
+      return Status::Ok();
+    case DurableScope::kTheFile:
+    case DurableScope::kTheRange:
+      break;
+  }
+  Result<int> node = NodeOf(state, e);
+  if (!node.ok()) return node.status();
+  if (durability.scope == DurableScope::kTheFile) {
+    SyncFile(state, *node);
+  } else {
+    SyncRange(state.nodes[*node], e.offset, e.offset + e.length, !durability.range_covers_writes);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 State StartState(const DirTree& base) {
@@ -286,56 +337,19 @@ Status Step(const Trace& trace, uint64_t i, bool done, Profile profile, State& s
       } else if (e.kind == EventKind::kWrite) {
         n.size = std::max<uint64_t>(n.size, e.offset + e.data.size());
       }
-      // DURABILITY: O_DSYNC/O_SYNC make a write durable when it returns
-      // (POSIX synchronized I/O data integrity); one still in flight is not.
-      op.durable = done && e.kind == EventKind::kWrite && (e.flags & (kOpenDsync | kOpenSync)) != 0;
+      // A write on an O_DSYNC/O_SYNC descriptor is durable when it returns;
+      // one still in flight is not.
+      op.durable = done && DurableOnReturn(e, profile).scope == DurableScope::kTheWrite;
       n.ops.push_back(std::move(op));
       break;
     }
     case EventKind::kFsync:
-    case EventKind::kFdatasync: {
-      if (!done) break;  // a sync in flight promised nothing yet
-      Result<int> node = NodeOf(state, e);
-      if (!node.ok()) return node.status();
-      for (ContentOp& op : state.nodes[*node].ops) op.durable = true;
-      if (state.nodes[*node].dir) {
-        for (std::size_t k = 0; k < state.name_ops.size(); ++k) {
-          NameOp& op = state.name_ops[k];
-          bool all = true;
-          for (std::size_t p = 0; p < op.parents.size(); ++p) {
-            if (op.parents[p] == *node) op.synced[p] = true;
-            all = all && op.synced[p];
-          }
-          if (all) MarkDurable(state, static_cast<int>(k));
-        }
-      }
-      break;
-    }
+    case EventKind::kFdatasync:
     case EventKind::kSyncRange:
-      // sync_file_range(2) is no durability barrier, under either profile:
-      // it writes neither metadata nor the device's write cache, and "there
-      // are no guarantees that the data will be available after a crash".
-      // It is kept in the trace (trace dump, crash points) and changes
-      // nothing here.
-      break;
-    case EventKind::kMsync: {
-      if (!done) break;
-      Result<int> node = NodeOf(state, e);
-      if (!node.ok()) return node.status();
-      // Under Linux msync(MS_SYNC) is vfs_fsync_range on the file, so it
-      // also covers write()s to the range; POSIX promises only the mapping.
-      const bool map_only = profile == Profile::kPosix;
-      SyncRange(state.nodes[*node], e.offset, e.offset + e.length, map_only);
-      break;
-    }
+    case EventKind::kMsync:
     case EventKind::kSyncAll:
-      if (!done) break;
-      for (Node& node : state.nodes) {
-        for (ContentOp& op : node.ops) op.durable = true;
-      }
-      for (std::size_t k = 0; k < state.name_ops.size(); ++k)
-        MarkDurable(state, static_cast<int>(k));
-      break;
+      if (!done) break;  // a sync in flight promised nothing yet
+      return ApplySync(e, DurableOnReturn(e, profile), state);
     case EventKind::kClose:
     case EventKind::kPoint:
     case EventKind::kReply:

@@ -4,11 +4,14 @@
 //
 // where `points::kJournalWriteAfter` is an entry of the engine's registry (a
 // `constexpr crashlab::faults::Point`, declared once with its name and what is
-// durable when it fires). A point costs one relaxed atomic load unless the
-// process was started with CRASHLAB_KILL_AT=<name>:<n>: then the n-th time
-// the point named <name> fires, the process SIGKILLs its own process group,
-// exactly there. `crashlab run --point` sets that variable; simulated power
-// loss will record points in its trace the same way (faults/, issue 4).
+// durable when it fires). A point costs one relaxed atomic load unless it is
+// armed, in one of two ways:
+// - CRASHLAB_KILL_AT=<name>:<n> (`crashlab run --point` sets it for kill
+//   cases): the n-th time the point named <name> fires, the process SIGKILLs
+//   its own process group, exactly there;
+// - a traced run (CRASHLAB_TRACE set, libcrashlab_preload.so loaded): every
+//   hit is recorded in the I/O trace, so that a power-loss case can put its
+//   crash point at a hit of the point it names.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,7 @@
 #include "framework/case/trace_cost.h"
 
+#include "faults/durability_rules.h"
+
 namespace crashlab {
 
 using faults::EventKind;
@@ -9,28 +11,14 @@ std::vector<IoCost> CumulativeCost(const faults::Trace& trace) {
   for (std::size_t i = 0; i < trace.events.size(); ++i) {
     const faults::Event& e = trace.events[i];
     IoCost next = cost[i];
-    switch (e.kind) {
-      // sync_file_range counts although it is no durability barrier
-      // (docs/persistence-model.md): the figure is what the engine pays, and
-      // the recorded form (WRITE|WAIT_AFTER) blocks until the range's
-      // write-back completes, a device round trip like fdatasync's; `crashlab
-      // bench` counts it under strace too, so the two figures agree.
-      case EventKind::kFsync:
-      case EventKind::kFdatasync:
-      case EventKind::kSyncRange:
-      case EventKind::kMsync:
-      case EventKind::kSyncAll:
-        ++next.syncs;
-        break;
-      case EventKind::kWrite:
-        next.bytes_written += static_cast<int64_t>(e.length);
-        if ((e.flags & (faults::kOpenDsync | faults::kOpenSync)) != 0) ++next.syncs;
-        break;
-      case EventKind::kMapWrite:
-        next.bytes_written += static_cast<int64_t>(e.length);
-        break;
-      default:
-        break;
+    // sync_file_range counts although it is no durability barrier
+    // (docs/persistence-model.md): the figure is what the engine pays, and
+    // the recorded form (WRITE|WAIT_AFTER) blocks until the range's
+    // write-back completes, a device round trip like fdatasync's; `crashlab
+    // bench` counts it under strace too, so the two figures agree.
+    if (faults::AsksForDurability(e)) ++next.syncs;
+    if (e.kind == EventKind::kWrite || e.kind == EventKind::kMapWrite) {
+      next.bytes_written += static_cast<int64_t>(e.length);
     }
     cost[i + 1] = next;
   }

@@ -1,7 +1,8 @@
-// What a traced run cost its storage up to a crash point: syncs (fsync,
-// fdatasync, sync_file_range, msync, sync, and writes to O_DSYNC or O_SYNC
-// files, each a sync of its own) and bytes written (write and mapped-page
-// stores). Reports divide them by the transactions sent to compare variants.
+// What a traced run cost its storage up to a crash point: syncs (the events
+// that ask for durability, faults::AsksForDurability: fsync, fdatasync,
+// sync_file_range, msync, sync, and writes to O_DSYNC or O_SYNC files, each
+// a sync of its own) and bytes written (write and mapped-page stores).
+// Reports divide them by the transactions sent to compare variants.
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/durability_rules.h"
 #include "framework/base/prng.h"
 
 namespace crashlab {
@@ -29,23 +30,6 @@ bool ChangesFiles(const faults::Event& e) {
     case EventKind::kMkdir:
     case EventKind::kRmdir:
       return true;
-    default:
-      return false;
-  }
-}
-
-// Events that, once done, make changes durable: a power loss just before one
-// (with it in flight) finds the most changes pending.
-bool MakesDurable(const faults::Event& e) {
-  switch (e.kind) {
-    case EventKind::kFsync:
-    case EventKind::kFdatasync:
-    case EventKind::kSyncRange:
-    case EventKind::kSyncAll:
-    case EventKind::kMsync:
-      return true;
-    case EventKind::kWrite:
-      return (e.flags & (faults::kOpenDsync | faults::kOpenSync)) != 0;
     default:
       return false;
   }
@@ -87,7 +71,9 @@ Status StateEnumerator::Visit(uint64_t c, bool mine, int context) {
   }
   if (mine && want_power_loss) {
     const bool last = c == trace_.events.size();
-    if (last || MakesDurable(trace_.events[c])) {
+    // Just before a call that asks for durability (with it in flight) the
+    // most changes are pending.
+    if (last || faults::AsksForDurability(trace_.events[c])) {
       if (Status s = OfferPowerLoss(c, context); !s.ok()) return s;
     }
     const bool write = !last && (trace_.events[c].kind == EventKind::kWrite ||
