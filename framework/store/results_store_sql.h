@@ -1,6 +1,5 @@
-// Internal to the results store's .cc files (results_store.cc,
-// results_store_merge.cc, results_store_soak.cc): small helpers over the
-// SQLite C API. Not part of crashlab's interface.
+// Internal to the results store's .cc files (results_store*.cc): small
+// helpers over the SQLite C API. Not part of crashlab's interface.
 #pragma once
 
 #include <sqlite3.h>
@@ -10,6 +9,9 @@
 #include <string>
 
 namespace crashlab::results_store_sql {
+
+// How long a connection waits for another process's write lock.
+inline constexpr int kBusyTimeoutMs = 10'000;
 
 // Binds parameters ?1, ?2, ... in order and keeps the first error.
 class Binder {
