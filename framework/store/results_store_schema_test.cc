@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
+#include <vector>
 
 #include "framework/store/results_store_test_support.h"
 
@@ -15,6 +17,22 @@ namespace {
 using store_test::RawDb;
 using store_test::ReadAll;
 using store_test::ResultsStoreTest;
+
+// The quoted words of every `<column> IN ('a', 'b', ...)` in `sql`, in order.
+std::vector<std::string> CheckList(const std::string& sql, const std::string& column) {
+  std::vector<std::string> words;
+  const std::regex in("\\b" + column + " IN \\(([^)]*)\\)");
+  const std::regex quoted("'([^']*)'");
+  for (auto m = std::sregex_iterator(sql.begin(), sql.end(), in); m != std::sregex_iterator();
+       ++m) {
+    const std::string list = (*m)[1];
+    for (auto w = std::sregex_iterator(list.begin(), list.end(), quoted);
+         w != std::sregex_iterator(); ++w) {
+      words.push_back((*w)[1]);
+    }
+  }
+  return words;
+}
 
 TEST_F(ResultsStoreTest, RejectsNonCrashlabDatabase) {
   RawDb(path_).Exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)");
@@ -174,6 +192,43 @@ TEST_F(ResultsStoreTest, MigratesAVersion1FileAllTheWayToSoaks) {
   RawDb raw(path_);
   EXPECT_EQ(raw.Query("SELECT count(*) FROM soaks"), "0");
   EXPECT_EQ(raw.Query("SELECT count(*) FROM soak_campaigns"), "0");
+}
+
+// The words the schema's CHECK constraints allow, as a fresh database holds
+// them after every migration, are the vocabulary table's, in its order: a
+// word added to vocabulary.cc without a migration (or one the other way
+// round) fails here, not in the field as a CHECK constraint failure.
+TEST_F(ResultsStoreTest, TheSchemasCheckListsAreTheVocabularyTable) {
+  ASSERT_NE(OpenStore(), nullptr);
+  RawDb raw(path_);
+  const std::string cases = raw.Query("SELECT sql FROM sqlite_master WHERE name = 'cases'");
+  const std::string campaigns = raw.Query("SELECT sql FROM sqlite_master WHERE name = 'campaigns'");
+  const std::string matrix_cells =
+      raw.Query("SELECT sql FROM sqlite_master WHERE name = 'matrix_cells'");
+  std::vector<std::string> kinds, contracts, verdicts, kind_lists;
+  for (CrashKind k : kCrashKinds) kinds.emplace_back(Name(k));
+  for (Contract c : kContracts) contracts.emplace_back(Name(c));
+  for (const VerdictInfo& v : VerdictTable()) verdicts.emplace_back(v.name);
+  // A campaign names one kind or several, in the order of the enum.
+  for (unsigned subset = 1; subset < (1u << kCrashKinds.size()); ++subset) {
+    std::vector<CrashKind> list;
+    for (std::size_t k = 0; k < kCrashKinds.size(); ++k) {
+      if (subset & (1u << k)) list.push_back(kCrashKinds[k]);
+    }
+    kind_lists.push_back(CrashKindsName(list));
+  }
+  EXPECT_EQ(CheckList(cases, "crash_kind"), kinds) << cases;
+  EXPECT_EQ(CheckList(cases, "contract"), contracts) << cases;
+  EXPECT_EQ(CheckList(cases, "verdict"), verdicts) << cases;
+  EXPECT_EQ(CheckList(campaigns, "crash_kind"), kind_lists) << campaigns;
+  // The matrix view counts every verdict in a column of its own.
+  std::vector<std::string> counted;
+  const std::regex sum("sum\\(c\\.verdict = '([^']*)'\\)");
+  for (auto m = std::sregex_iterator(matrix_cells.begin(), matrix_cells.end(), sum);
+       m != std::sregex_iterator(); ++m) {
+    counted.push_back((*m)[1]);
+  }
+  EXPECT_EQ(counted, verdicts) << matrix_cells;
 }
 
 }  // namespace
