@@ -6,14 +6,15 @@ namespace crashlab::report {
 namespace {
 
 TEST(ReportData, FaultKindNamesThePlansKind) {
-  EXPECT_EQ(FaultKind("kill", "kill txn=4 delay_us=120"), "timed kill");
-  EXPECT_EQ(FaultKind("kill", "kill point=journal.write:after hit=3"),
+  EXPECT_EQ(FaultKind(CrashKind::kKill, "kill txn=4 delay_us=120"), "timed kill");
+  EXPECT_EQ(FaultKind(CrashKind::kKill, "kill point=journal.write:after hit=3"),
             "kill at journal.write:after");
-  EXPECT_EQ(FaultKind("kill", "live kill-at=57 kill event=57"), "live kill");
-  EXPECT_EQ(FaultKind("power-loss", "power-loss event=5/9 profile=posix unit=512 seed=1"),
+  EXPECT_EQ(FaultKind(CrashKind::kKill, "live kill-at=57 kill event=57"), "live kill");
+  EXPECT_EQ(FaultKind(CrashKind::kPowerLoss, "power-loss event=5/9 profile=posix unit=512 seed=1"),
             "power loss");
-  EXPECT_EQ(FaultKind("kill", "explore workload=0 txns=10 kill event=4"), "explored kill");
-  EXPECT_EQ(FaultKind("power-loss", "explore workload=stored txns=1 power-loss event=4/9"),
+  EXPECT_EQ(FaultKind(CrashKind::kKill, "explore workload=0 txns=10 kill event=4"),
+            "explored kill");
+  EXPECT_EQ(FaultKind(CrashKind::kPowerLoss, "explore workload=stored txns=1 power-loss event=4/9"),
             "explored power loss");
 }
 

@@ -37,7 +37,8 @@ TEST_F(ResultsStoreTest, SeedsBelow2To63RoundTrip) {
   CaseRecord c = Case(campaign, "fsync", 0);
   c.seed = max_seed;
   ASSERT_TRUE(store->RecordCase(c).ok());
-  Result<std::optional<CaseRecord>> found = store->FindCase("toykv", "fsync", max_seed, 0, "kill");
+  Result<std::optional<CaseRecord>> found =
+      store->FindCase("toykv", "fsync", max_seed, 0, CrashKind::kKill);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->seed, max_seed);
   EXPECT_EQ(RawDb(path_).Query("SELECT seed FROM campaigns"), std::to_string(max_seed));
@@ -59,7 +60,7 @@ TEST_F(ResultsStoreTest, ASoakIsFoundForResumeUntilFinished) {
   ASSERT_TRUE(store->AddCampaignToSoak(*soak, *long_campaign, "long", 100).ok());
   EXPECT_FALSE(store->AddCampaignToSoak(*soak, 999, "short", 0).ok());
   ASSERT_TRUE(store->RecordCase(Case(*short_campaign, "fsync", 0)).ok());
-  ASSERT_TRUE(store->RecordCase(Case(*short_campaign, "fsync", 1, "lost-acked")).ok());
+  ASSERT_TRUE(store->RecordCase(Case(*short_campaign, "fsync", 1, Verdict::kLostAcked)).ok());
   ASSERT_TRUE(store->RecordCase(Case(*long_campaign, "nosync", 0)).ok());
   ASSERT_TRUE(store->SetSoakElapsed(*soak, 1234).ok());
 
@@ -80,7 +81,7 @@ TEST_F(ResultsStoreTest, ASoakIsFoundForResumeUntilFinished) {
   Result<std::vector<CaseGroup>> groups = store->CaseGroupsOfSoak(*soak);
   ASSERT_TRUE(groups.ok()) << groups.status().message();
   ASSERT_EQ(groups->size(), 3u);  // fsync pass, fsync lost-acked, nosync pass
-  EXPECT_EQ((*groups)[1].verdict, "pass");
+  EXPECT_EQ((*groups)[1].verdict, Verdict::kPass);
   EXPECT_EQ((*groups)[1].max_case_index, 0);
   EXPECT_EQ((*groups)[0].violations, 1);
 
@@ -109,8 +110,8 @@ TEST_F(ResultsStoreTest, ASoakFailureKnowsItsShapesTransactions) {
   const int64_t in_soak = store->BeginCampaign(Campaign()).value();
   ASSERT_TRUE(store->AddCampaignToSoak(soak, in_soak, "long", 100).ok());
   const int64_t alone = store->BeginCampaign(Campaign()).value();
-  ASSERT_TRUE(store->RecordCase(Case(in_soak, "fsync", 0, "lost-acked")).ok());
-  ASSERT_TRUE(store->RecordCase(Case(alone, "fsync", 0, "lost-acked")).ok());
+  ASSERT_TRUE(store->RecordCase(Case(in_soak, "fsync", 0, Verdict::kLostAcked)).ok());
+  ASSERT_TRUE(store->RecordCase(Case(alone, "fsync", 0, Verdict::kLostAcked)).ok());
   Result<std::vector<CaseRecord>> failures = store->Failures(0);
   ASSERT_TRUE(failures.ok());
   ASSERT_EQ(failures->size(), 2u);
@@ -161,12 +162,12 @@ TEST_F(ResultsStoreTest, MergeCarriesTracesAndShrinkLinks) {
     return (*src)->BeginCampaign(info).value();
   };
   const int64_t found = campaign("crashlab explore");
-  CaseRecord original = Case(found, "fsync", 0, "lost-acked");
+  CaseRecord original = Case(found, "fsync", 0, Verdict::kLostAcked);
   original.failure->trace = std::string("CLTRACE\0", 8) + "events";
   ASSERT_TRUE((*src)->RecordCase(original).ok());
   const int64_t original_id = (*src)->CasesOfCampaign(found).value()[0].failure->id;
   auto shrink = [&](const std::string& name) {
-    CaseRecord shrunk = Case(campaign(name), "fsync", 0, "lost-acked");
+    CaseRecord shrunk = Case(campaign(name), "fsync", 0, Verdict::kLostAcked);
     shrunk.failure->shrunk_from = original_id;
     ASSERT_TRUE((*src)->RecordCase(shrunk).ok());
   };
@@ -175,7 +176,8 @@ TEST_F(ResultsStoreTest, MergeCarriesTracesAndShrinkLinks) {
   std::unique_ptr<ResultsStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   const int64_t mine = store->BeginCampaign(Campaign()).value();
-  ASSERT_TRUE(store->RecordCase(Case(mine, "fsync", 0, "hole")).ok());  // failure 1 is taken
+  ASSERT_TRUE(
+      store->RecordCase(Case(mine, "fsync", 0, Verdict::kHole)).ok());  // failure 1 is taken
   Result<ResultsStore::MergeStats> merged = store->MergeFrom(other);
   ASSERT_TRUE(merged.ok()) << merged.status().message();
   RawDb raw(path_);

@@ -22,6 +22,7 @@ using results_store_sql::ColumnText;
 using results_store_sql::ResetOnExit;
 using results_store_sql::SeedFits;
 using results_store_sql::SeedTooLarge;
+using results_store_sql::WordReader;
 
 // Columns read by ReadCase, in its order.
 constexpr std::string_view kSelectCase =
@@ -33,18 +34,22 @@ constexpr std::string_view kSelectCase =
     "coalesce(c.bytes_written, -1) "
     "FROM cases c LEFT JOIN failures f ON f.case_id = c.id ";
 
-CaseRecord ReadCase(sqlite3_stmt* stmt) {
+// The case of the current row, or an error (without the store's path) when a
+// vocabulary column holds a word crashlab does not know.
+Result<CaseRecord> ReadCase(sqlite3_stmt* stmt) {
   CaseRecord c;
   c.id = sqlite3_column_int64(stmt, 0);
+  WordReader words(stmt, "case " + std::to_string(c.id) + " (table cases)");
   c.campaign_id = sqlite3_column_int64(stmt, 1);
   c.engine = ColumnText(stmt, 2);
   c.variant = ColumnText(stmt, 3);
   c.seed = static_cast<uint64_t>(sqlite3_column_int64(stmt, 4));
   c.case_index = sqlite3_column_int64(stmt, 5);
-  c.crash_kind = ColumnText(stmt, 6);
+  c.crash_kind = words.Kind(6);
   c.crash_plan = ColumnText(stmt, 7);
-  c.contract = ColumnText(stmt, 8);
-  c.verdict = ColumnText(stmt, 9);
+  c.contract = words.ContractAt(8);
+  c.verdict = words.VerdictAt(9);
+  if (!words.error().empty()) return Status::Error(words.error());
   c.violation = sqlite3_column_int64(stmt, 10) != 0;
   c.details = ColumnText(stmt, 11);
   c.txns_sent = sqlite3_column_int64(stmt, 12);
@@ -76,16 +81,15 @@ Status ResultsStore::InsertCase(const CaseRecord& c) {
   const std::string what = "recording case " + c.engine + "/" + c.variant + " #" +
                            std::to_string(c.case_index) + " of campaign " +
                            std::to_string(c.campaign_id);
-  auto kind = ParseCrashKind(c.crash_kind);
-  auto contract = ParseContract(c.contract);
-  auto verdict = ParseVerdict(c.verdict);
-  if (!kind) return Fail(what + ": unknown crash kind \"" + c.crash_kind + "\"");
-  if (!contract) return Fail(what + ": unknown contract \"" + c.contract + "\"");
-  if (!verdict) return Fail(what + ": unknown verdict \"" + c.verdict + "\"");
-  if (c.violation != Violates(*verdict, *contract)) {
+  // An enum holds what its type allows, but a cast from a bad integer
+  // would store "?", which the schema's CHECK refuses less clearly.
+  if (Name(c.crash_kind) == "?") return Fail(what + ": unknown crash kind");
+  if (Name(c.contract) == "?") return Fail(what + ": unknown contract");
+  if (Name(c.verdict) == "?") return Fail(what + ": unknown verdict");
+  if (c.violation != Violates(c.verdict, c.contract)) {
     return Fail(what + ": violation is " + (c.violation ? "set" : "clear") + " but verdict " +
-                c.verdict + " under contract " + c.contract + (c.violation ? " is" : " is not") +
-                " allowed");
+                std::string(Name(c.verdict)) + " under contract " + std::string(Name(c.contract)) +
+                (c.violation ? " is" : " is not") + " allowed");
   }
   if (c.failure && !c.violation) return Fail(what + ": a failure record needs a violation");
   if (!SeedFits(c.seed)) return Fail(what + ": " + SeedTooLarge(c.seed));
@@ -102,8 +106,8 @@ Status ResultsStore::InsertCase(const CaseRecord& c) {
     ResetOnExit reset{*stmt};
     Binder bind(*stmt);
     bind.Int(c.campaign_id).Text(c.engine).Text(c.variant).Int(static_cast<int64_t>(c.seed));
-    bind.Int(c.case_index).Text(c.crash_kind).Text(c.crash_plan).Text(c.contract);
-    bind.Text(c.verdict).Int(c.violation ? 1 : 0).Text(c.details).Int(c.txns_sent);
+    bind.Int(c.case_index).Word(Name(c.crash_kind)).Text(c.crash_plan).Word(Name(c.contract));
+    bind.Word(Name(c.verdict)).Int(c.violation ? 1 : 0).Text(c.details).Int(c.txns_sent);
     bind.Int(c.txns_acked).Int(c.recovered_prefix).Real(c.workload_ms).Real(c.recovery_ms);
     bind.Real(c.total_ms).Text(c.crash_state).Int(c.syncs).Int(c.bytes_written);
     if (!bind.ok()) return Error(what);
@@ -184,20 +188,21 @@ Result<std::vector<CaseRecord>> ResultsStore::CasesOfCampaign(int64_t campaign_i
   Binder(*stmt).Int(campaign_id);
   std::vector<CaseRecord> cases;
   int rc;
-  while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) cases.push_back(ReadCase(*stmt));
+  while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+    Result<CaseRecord> c = ReadCase(*stmt);
+    if (!c.ok()) return Fail(what + ": " + c.status().message());
+    cases.push_back(std::move(c).value());
+  }
   if (rc != SQLITE_DONE) return Error(what);
   return cases;
 }
 
 Result<std::optional<CaseRecord>> ResultsStore::FindCase(const std::string& engine,
                                                          const std::string& variant, uint64_t seed,
-                                                         int64_t case_index,
-                                                         const std::string& crash_kind) {
+                                                         int64_t case_index, CrashKind crash_kind) {
   const std::string what = "finding case " + engine + "/" + variant + " #" +
                            std::to_string(case_index) + " of seed " + std::to_string(seed);
-  if (!ParseCrashKind(crash_kind)) {
-    return Fail(what + ": unknown crash kind \"" + crash_kind + "\"");
-  }
+  if (Name(crash_kind) == "?") return Fail(what + ": unknown crash kind");
   if (!SeedFits(seed)) return Fail(what + ": " + SeedTooLarge(seed));
   // Ids grow in commit order, so the highest id is the most recent record.
   const std::string sql = std::string(kSelectCase) +
@@ -209,12 +214,14 @@ Result<std::optional<CaseRecord>> ResultsStore::FindCase(const std::string& engi
   ResetOnExit reset{*stmt};
   Binder bind(*stmt);
   bind.Text(engine).Text(variant).Int(static_cast<int64_t>(seed)).Int(case_index);
-  bind.Text(crash_kind);
+  bind.Word(Name(crash_kind));
   if (!bind.ok()) return Error(what);
   int rc = sqlite3_step(*stmt);
   if (rc == SQLITE_DONE) return std::optional<CaseRecord>();
   if (rc != SQLITE_ROW) return Error(what);
-  return std::optional<CaseRecord>(ReadCase(*stmt));
+  Result<CaseRecord> c = ReadCase(*stmt);
+  if (!c.ok()) return Fail(what + ": " + c.status().message());
+  return std::optional<CaseRecord>(std::move(c).value());
 }
 
 Result<std::vector<CaseRecord>> ResultsStore::Failures(int64_t campaign_id) {
@@ -229,7 +236,11 @@ Result<std::vector<CaseRecord>> ResultsStore::Failures(int64_t campaign_id) {
   if (sqlite3_bind_int64(raw, 1, campaign_id) != SQLITE_OK) return Error(what);
   std::vector<CaseRecord> cases;
   int rc;
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) cases.push_back(ReadCase(raw));
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    Result<CaseRecord> c = ReadCase(raw);
+    if (!c.ok()) return Fail(what + ": " + c.status().message());
+    cases.push_back(std::move(c).value());
+  }
   if (rc != SQLITE_DONE) return Error(what);
   return cases;
 }
@@ -250,7 +261,9 @@ Result<std::optional<StoredFailure>> ResultsStore::FindFailure(int64_t failure_i
   if (rc != SQLITE_ROW) return Error(what);
   StoredFailure failure;
   failure.failure_id = failure_id;
-  failure.c = ReadCase(raw);
+  Result<CaseRecord> c = ReadCase(raw);
+  if (!c.ok()) return Fail(what + ": " + c.status().message());
+  failure.c = std::move(c).value();
   if (Status s = LoadArtifacts(*failure.c.failure); !s.ok()) return s;
   sqlite3_stmt* campaign = nullptr;
   if (sqlite3_prepare_v2(db_.get(),

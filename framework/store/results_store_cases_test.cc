@@ -20,7 +20,7 @@ TEST_F(ResultsStoreTest, CreatesSchemaAndRecordsCases) {
   ASSERT_TRUE(campaign.ok()) << campaign.status().message();
   // Recorded out of order: reading back sorts by variant, then case_index.
   std::vector<CaseRecord> expected = {Case(*campaign, "fsync", 0), Case(*campaign, "fsync", 1),
-                                      Case(*campaign, "nosync", 0, "lost-acked")};
+                                      Case(*campaign, "nosync", 0, Verdict::kLostAcked)};
   for (int i : {2, 1, 0}) ASSERT_TRUE(store->RecordCase(expected[i]).ok());
 
   Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(*campaign);
@@ -53,7 +53,7 @@ TEST_F(ResultsStoreTest, RecordCasesIsAllOrNothing) {
   Result<int64_t> campaign = store->BeginCampaign(Campaign());
   ASSERT_TRUE(campaign.ok()) << campaign.status().message();
   std::vector<CaseRecord> batch = {Case(*campaign, "fsync", 0),
-                                   Case(*campaign, "fsync", 1, "lost-acked"),
+                                   Case(*campaign, "fsync", 1, Verdict::kLostAcked),
                                    Case(*campaign, "nosync", 0)};
   std::vector<CaseRecord> bad = batch;
   bad.push_back(Case(*campaign, "fsync", 0));  // recorded twice
@@ -71,7 +71,7 @@ TEST_F(ResultsStoreTest, TracesAreStoredCompressed) {
   ASSERT_NE(store, nullptr);
   Result<int64_t> campaign = store->BeginCampaign(Campaign());
   ASSERT_TRUE(campaign.ok()) << campaign.status().message();
-  CaseRecord c = Case(*campaign, "fsync", 0, "lost-acked");
+  CaseRecord c = Case(*campaign, "fsync", 0, Verdict::kLostAcked);
   c.failure->trace = std::string("CLTRACE\0", 8) + std::string(1 << 20, 'p');
   ASSERT_TRUE(store->RecordCase(c).ok());
   RawDb raw(path_);
@@ -89,14 +89,14 @@ TEST_F(ResultsStoreTest, ATraceSharedByFailuresIsStoredOnce) {
   ASSERT_NE(store, nullptr);
   const int64_t campaign = store->BeginCampaign(Campaign()).value();
   const std::string trace = std::string("CLTRACE\0", 8) + std::string(5000, 'q');
-  CaseRecord a = Case(campaign, "fsync", 0, "lost-acked");
+  CaseRecord a = Case(campaign, "fsync", 0, Verdict::kLostAcked);
   a.failure->trace = trace;
-  CaseRecord b = Case(campaign, "fsync", 1, "lost-acked");
+  CaseRecord b = Case(campaign, "fsync", 1, Verdict::kLostAcked);
   b.failure->trace = trace;
   ASSERT_TRUE(store->RecordCases({a, b}).ok());
   Result<int64_t> id = store->StoreTrace(campaign, trace);
   ASSERT_TRUE(id.ok()) << id.status().message();
-  CaseRecord c = Case(campaign, "fsync", 2, "lost-acked");
+  CaseRecord c = Case(campaign, "fsync", 2, Verdict::kLostAcked);
   c.failure->trace.clear();
   c.failure->trace_id = *id;
   ASSERT_TRUE(store->RecordCase(c).ok());
@@ -111,7 +111,7 @@ TEST_F(ResultsStoreTest, ATraceSharedByFailuresIsStoredOnce) {
     EXPECT_EQ(r.failure->trace, trace);
   }
   // A shrunk failure links its original; crash files round-trip.
-  CaseRecord shrunk = Case(campaign, "fsync", 3, "lost-acked");
+  CaseRecord shrunk = Case(campaign, "fsync", 3, Verdict::kLostAcked);
   shrunk.failure->shrunk_from = (*got)[0].failure->id;
   shrunk.failure->crash_files = "packed files";
   ASSERT_TRUE(store->RecordCase(shrunk).ok());
@@ -137,16 +137,16 @@ TEST_F(ResultsStoreTest, ReopenKeepsCases) {
     ASSERT_NE(store, nullptr);
     campaign = store->BeginCampaign(Campaign()).value();
     ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 0)).ok());
-    ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 1, "torn-txn")).ok());
+    ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 1, Verdict::kTornTxn)).ok());
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Result<std::vector<CaseRecord>> got = store->CasesOfCampaign(campaign);
   ASSERT_TRUE(got.ok()) << got.status().message();
   ASSERT_EQ(got->size(), 2u);
-  EXPECT_EQ((*got)[1].verdict, "torn-txn");
+  EXPECT_EQ((*got)[1].verdict, Verdict::kTornTxn);
   ASSERT_TRUE(store->LoadArtifacts(*(*got)[1].failure).ok());
-  EXPECT_EQ((*got)[1].failure, Case(campaign, "fsync", 1, "torn-txn").failure);
+  EXPECT_EQ((*got)[1].failure, Case(campaign, "fsync", 1, Verdict::kTornTxn).failure);
 }
 
 TEST_F(ResultsStoreTest, FailureRowStoredWithViolation) {
@@ -154,14 +154,14 @@ TEST_F(ResultsStoreTest, FailureRowStoredWithViolation) {
   ASSERT_NE(store, nullptr);
   int64_t campaign = store->BeginCampaign(Campaign()).value();
   ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 0)).ok());
-  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 1, "hole")).ok());
+  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 1, Verdict::kHole)).ok());
 
   std::vector<CaseRecord> got = store->CasesOfCampaign(campaign).value();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_FALSE(got[0].failure.has_value());
   ASSERT_TRUE(got[1].failure.has_value());
   ASSERT_TRUE(store->LoadArtifacts(*got[1].failure).ok());
-  EXPECT_EQ(*got[1].failure, *Case(campaign, "fsync", 1, "hole").failure);
+  EXPECT_EQ(*got[1].failure, *Case(campaign, "fsync", 1, Verdict::kHole).failure);
   RawDb raw(path_);
   EXPECT_EQ(raw.Query("SELECT count(*) FROM failures"), "1");
   EXPECT_EQ(raw.Query("SELECT case_id FROM failures"), std::to_string(got[1].id));
@@ -177,7 +177,7 @@ TEST_F(ResultsStoreTest, CaseAndFailureCommitTogether) {
       "CREATE TRIGGER sabotage BEFORE INSERT ON failures "
       "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
 
-  Status s = store->RecordCase(Case(campaign, "fsync", 0, "corrupt"));
+  Status s = store->RecordCase(Case(campaign, "fsync", 0, Verdict::kCorrupt));
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("injected failure"), std::string::npos) << s.message();
   EXPECT_EQ(raw.Query("SELECT count(*) FROM cases"), "0");
@@ -190,17 +190,17 @@ TEST_F(ResultsStoreTest, RejectsInconsistentCases) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   int64_t campaign = store->BeginCampaign(Campaign()).value();
-  CaseRecord failure_without_violation = Case(campaign, "fsync", 0, "lost-acked");
-  failure_without_violation.contract = "prefix";  // prefix allows lost-acked
+  CaseRecord failure_without_violation = Case(campaign, "fsync", 0, Verdict::kLostAcked);
+  failure_without_violation.contract = Contract::kPrefix;  // prefix allows lost-acked
   failure_without_violation.violation = false;
-  CaseRecord wrong_flag = Case(campaign, "fsync", 1, "hang");
-  wrong_flag.contract = "none";  // none still fails a hang
+  CaseRecord wrong_flag = Case(campaign, "fsync", 1, Verdict::kHang);
+  wrong_flag.contract = Contract::kNone;  // none still fails a hang
   wrong_flag.violation = false;
   wrong_flag.failure.reset();
   CaseRecord unknown_verdict = Case(campaign, "fsync", 2);
-  unknown_verdict.verdict = "fine";
+  unknown_verdict.verdict = static_cast<Verdict>(99);  // an integer no verdict has
   CaseRecord unknown_kind = Case(campaign, "fsync", 3);
-  unknown_kind.crash_kind = "reboot";
+  unknown_kind.crash_kind = static_cast<CrashKind>(7);
   CaseRecord big_seed = Case(campaign, "fsync", 4);
   big_seed.seed = uint64_t{1} << 63;
   for (const CaseRecord& c :
@@ -217,20 +217,17 @@ TEST_F(ResultsStoreTest, AcceptsEveryWordOfTheVocabulary) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   int64_t campaign = store->BeginCampaign(Campaign()).value();
-  // Extend these lists with vocabulary.h; the schema's CHECK lists must follow.
-  const Verdict verdicts[] = {Verdict::kPass, Verdict::kLostAcked,    Verdict::kTornTxn,
-                              Verdict::kHole, Verdict::kCorrupt,      Verdict::kRecoveryFailed,
-                              Verdict::kHang, Verdict::kProtocolError};
-  const Contract contracts[] = {Contract::kDurable, Contract::kPrefix, Contract::kNone};
-  const CrashKind kinds[] = {CrashKind::kKill, CrashKind::kPowerLoss};
+  // The vocabulary's tables; the schema's CHECK lists must follow them
+  // (TheSchemasCheckListsAreTheVocabularyTable).
   int64_t index = 0;
-  for (Verdict verdict : verdicts) {
-    for (Contract contract : contracts) {
-      for (CrashKind kind : kinds) {
+  for (const VerdictInfo& v : VerdictTable()) {
+    const Verdict verdict = v.verdict;
+    for (Contract contract : kContracts) {
+      for (CrashKind kind : kCrashKinds) {
         CaseRecord c = Case(campaign, "fsync", index++);
-        c.verdict = Name(verdict);
-        c.contract = Name(contract);
-        c.crash_kind = Name(kind);
+        c.verdict = verdict;
+        c.contract = contract;
+        c.crash_kind = kind;
         c.violation = Violates(verdict, contract);
         if (!c.violation) c.failure.reset();
         if (c.violation && !c.failure) c.failure = FailureRecord::Of("a", "b", "c", "d");
@@ -247,19 +244,20 @@ TEST_F(ResultsStoreTest, FindCaseReturnsMostRecent) {
   ASSERT_NE(store, nullptr);
   int64_t first = store->BeginCampaign(Campaign()).value();
   int64_t second = store->BeginCampaign(Campaign()).value();
-  ASSERT_TRUE(store->RecordCase(Case(first, "fsync", 3, "lost-acked")).ok());
+  ASSERT_TRUE(store->RecordCase(Case(first, "fsync", 3, Verdict::kLostAcked)).ok());
   ASSERT_TRUE(store->RecordCase(Case(second, "fsync", 3)).ok());
   // Recorded last, but of the other crash kind: not a match.
   int64_t third = store->BeginCampaign(Campaign()).value();
-  CaseRecord power_loss = Case(third, "fsync", 3, "hole");
-  power_loss.crash_kind = "power-loss";
+  CaseRecord power_loss = Case(third, "fsync", 3, Verdict::kHole);
+  power_loss.crash_kind = CrashKind::kPowerLoss;
   ASSERT_TRUE(store->RecordCase(power_loss).ok());
 
-  Result<std::optional<CaseRecord>> found = store->FindCase("toykv", "fsync", 42, 3, "kill");
+  Result<std::optional<CaseRecord>> found =
+      store->FindCase("toykv", "fsync", 42, 3, CrashKind::kKill);
   ASSERT_TRUE(found.ok()) << found.status().message();
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->campaign_id, second);
-  EXPECT_EQ((*found)->verdict, "pass");
+  EXPECT_EQ((*found)->verdict, Verdict::kPass);
   EXPECT_FALSE((*found)->failure.has_value());
 }
 
@@ -268,12 +266,12 @@ TEST_F(ResultsStoreTest, FindCaseReturnsNulloptWhenNothingMatches) {
   ASSERT_NE(store, nullptr);
   int64_t campaign = store->BeginCampaign(Campaign()).value();
   ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 3)).ok());
-  ASSERT_TRUE(store->FindCase("toykv", "fsync", 42, 3, "kill")->has_value());
-  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 3, "power-loss")->has_value());
-  EXPECT_FALSE(store->FindCase("toykv", "fsync", 43, 3, "kill")->has_value());
-  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 4, "kill")->has_value());
-  EXPECT_FALSE(store->FindCase("other", "fsync", 42, 3, "kill")->has_value());
-  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 3, "reboot").ok());
+  ASSERT_TRUE(store->FindCase("toykv", "fsync", 42, 3, CrashKind::kKill)->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 3, CrashKind::kPowerLoss)->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 43, 3, CrashKind::kKill)->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 4, CrashKind::kKill)->has_value());
+  EXPECT_FALSE(store->FindCase("other", "fsync", 42, 3, CrashKind::kKill)->has_value());
+  EXPECT_FALSE(store->FindCase("toykv", "fsync", 42, 3, static_cast<CrashKind>(7)).ok());
 }
 
 TEST_F(ResultsStoreTest, DuplicateCaseIsAnError) {
@@ -281,12 +279,12 @@ TEST_F(ResultsStoreTest, DuplicateCaseIsAnError) {
   ASSERT_NE(store, nullptr);
   int64_t campaign = store->BeginCampaign(Campaign()).value();
   ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 0)).ok());
-  Status s = store->RecordCase(Case(campaign, "fsync", 0, "lost-acked"));
+  Status s = store->RecordCase(Case(campaign, "fsync", 0, Verdict::kLostAcked));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("already recorded"), std::string::npos) << s.message();
   std::vector<CaseRecord> got = store->CasesOfCampaign(campaign).value();
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].verdict, "pass");
+  EXPECT_EQ(got[0].verdict, Verdict::kPass);
   EXPECT_EQ(RawDb(path_).Query("SELECT count(*) FROM failures"), "0");
 }
 
@@ -334,6 +332,40 @@ TEST_F(ResultsStoreTest, RecordsACrashStateDigest) {
   EXPECT_EQ((*cases)[0].bytes_written, 123456);
   EXPECT_EQ((*cases)[1].syncs, -1);
   EXPECT_EQ(RawDb(path_).Query("SELECT count(*) FROM cases WHERE syncs IS NULL"), "1");
+}
+
+// The store reads back only words it knows: a row whose vocabulary column
+// holds another word (here written past the CHECK constraints, as a hand
+// edit or a crashlab whose vocabulary grew without a migration would) makes
+// every reader of that row fail with an error naming the row and the word,
+// rather than return a case with a made-up verdict.
+TEST_F(ResultsStoreTest, AnUnknownWordInARowIsAnErrorNamingTheRow) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const int64_t campaign = store->BeginCampaign(Campaign()).value();
+  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 0)).ok());
+  ASSERT_TRUE(store->RecordCase(Case(campaign, "fsync", 1, Verdict::kLostAcked)).ok());
+  RawDb raw(path_);
+  raw.Exec(
+      "PRAGMA ignore_check_constraints = ON; UPDATE cases SET verdict = 'mangled' WHERE "
+      "case_index = 1");
+  const std::string id = raw.Query("SELECT id FROM cases WHERE case_index = 1");
+  auto names_the_row = [&](const Status& s) {
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("case " + id + " (table cases)"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("verdict \"mangled\""), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
+  };
+  names_the_row(store->CasesOfCampaign(campaign).status());
+  names_the_row(store->Failures(0).status());
+  names_the_row(store->FindCase("toykv", "fsync", 42, 1, CrashKind::kKill).status());
+  const int64_t failure = std::stoll(raw.Query("SELECT id FROM failures"));
+  names_the_row(store->FindFailure(failure).status());
+  // The rows it knows still read.
+  EXPECT_TRUE(store->FindCase("toykv", "fsync", 42, 0, CrashKind::kKill).ok());
+  raw.Exec("PRAGMA ignore_check_constraints = ON; UPDATE cases SET contract = 'strict'");
+  Status s = store->CasesOfCampaign(campaign).status();
+  EXPECT_NE(s.message().find("contract \"strict\""), std::string::npos) << s.message();
 }
 
 }  // namespace

@@ -85,18 +85,18 @@ class ResultsStoreTest : public testing::Test {
   }
 
   static CaseRecord Case(int64_t campaign_id, const std::string& variant, int64_t index,
-                         const std::string& verdict = "pass") {
+                         Verdict verdict = Verdict::kPass) {
     CaseRecord c;
     c.campaign_id = campaign_id;
     c.engine = "toykv";
     c.variant = variant;
     c.seed = 42;
     c.case_index = index;
-    c.crash_kind = "kill";
+    c.crash_kind = CrashKind::kKill;
     c.crash_plan = "kill txn=" + std::to_string(index) + " delay_us=120";
-    c.contract = "durable";
+    c.contract = Contract::kDurable;
     c.verdict = verdict;
-    c.violation = verdict != "pass";
+    c.violation = verdict != Verdict::kPass;
     c.details = "recovered " + std::to_string(index) + " of 7 transactions";
     c.txns_sent = 7;
     c.txns_acked = 5;
