@@ -37,8 +37,8 @@ std::set<int64_t> Told(const ReportData& d, int pages) {
   }
   std::set<std::string> seen;
   for (const FailureRow& f : d.failures) {
-    const std::string key =
-        f.c.engine + "/" + f.c.variant + "/" + f.c.crash_kind + "/" + SignatureOf(f.c).Text();
+    const std::string key = f.c.engine + "/" + f.c.variant + "/" +
+                            std::string(Name(f.c.crash_kind)) + "/" + SignatureOf(f.c).Text();
     if (seen.insert(key).second) add(f.id);
   }
   for (const FailureRow& f : d.failures) add(f.id);
@@ -60,7 +60,7 @@ std::string TimelineOf(const FailureRow& f, const CaseRecord& c) {
   }
   Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
   TracedPlan plan;
-  plan.crash = *ParseCrashKind(c.crash_kind);
+  plan.crash = c.crash_kind;
   Status parsed = trace.ok() ? ParseStoredPlan(c.crash_plan, plan) : trace.status();
   if (!parsed.ok()) return "<p class=\"muted\">No timeline: " + Escape(parsed.message()) + "</p>";
   TimelineOptions o;
@@ -81,8 +81,8 @@ std::string FailurePage(const FailureRow& f, const CaseRecord& c, const std::str
   std::string html = fmt::format(
       "<section class=\"failure\" id=\"failure-{0}\"><h3>Failure {0}: {1}/{2}, {3} under a "
       "{4} contract: <span class=\"violated\">{5}</span></h3>",
-      f.id, Escape(c.engine), Escape(c.variant), Escape(c.crash_kind), Escape(c.contract),
-      Escape(c.verdict));
+      f.id, Escape(c.engine), Escape(c.variant), Escape(Name(c.crash_kind)),
+      Escape(Name(c.contract)), Escape(Name(c.verdict)));
   html += fmt::format(
       "<p>{}</p><p class=\"signature\">Signature (what shrinking keeps): <code>{}</code></p>"
       "<p>Campaign {}, seed {}, case {}; {} transactions sent, {} acknowledged before "
@@ -134,8 +134,9 @@ Result<std::string> FailuresSection(const ReportData& d, ResultsStore& store, in
     if (f.c.failure->shrunk_from != 0) shrunk = "from " + Link(f.c.failure->shrunk_from);
     t.rows.push_back(
         {Cell{told.count(f.id) ? Link(f.id) : std::to_string(f.id), std::to_string(f.id), "num"},
-         TextCell(f.c.engine + "/" + f.c.variant), TextCell(f.c.crash_kind), TextCell(f.c.contract),
-         TextCell(f.c.verdict, "violated"), NumberCell(static_cast<double>(f.c.txns_sent)),
+         TextCell(f.c.engine + "/" + f.c.variant), TextCell(Name(f.c.crash_kind)),
+         TextCell(Name(f.c.contract)), TextCell(Name(f.c.verdict), "violated"),
+         NumberCell(static_cast<double>(f.c.txns_sent)),
          NumberCell(static_cast<double>(f.c.txns_acked)), Cell{shrunk, "", ""}});
   }
   html += fmt::format(

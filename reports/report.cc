@@ -20,25 +20,29 @@ Cell Figure(double value, int decimals) {
   return NumberCell(value, decimals);
 }
 
-std::vector<std::string> VerdictsSeen(const ReportData& d) {
-  std::vector<std::string> seen;
-  for (Verdict v :
-       {Verdict::kPass, Verdict::kLostAcked, Verdict::kTornTxn, Verdict::kHole, Verdict::kCorrupt,
-        Verdict::kRecoveryFailed, Verdict::kHang, Verdict::kProtocolError}) {
-    const std::string word(Name(v));
+// The verdicts any variant met, in the vocabulary table's order.
+std::vector<Verdict> VerdictsSeen(const ReportData& d) {
+  std::vector<Verdict> seen;
+  for (const VerdictInfo& v : VerdictTable()) {
     for (const VariantRow& r : d.variants) {
-      if (r.verdicts.count(word) && std::find(seen.begin(), seen.end(), word) == seen.end()) {
-        seen.push_back(word);
+      if (r.verdicts.count(v.verdict) &&
+          std::find(seen.begin(), seen.end(), v.verdict) == seen.end()) {
+        seen.push_back(v.verdict);
       }
     }
   }
   return seen;
 }
 
+int64_t Passed(const VerdictCounts& counts) {
+  const auto it = counts.find(Verdict::kPass);
+  return it == counts.end() ? 0 : it->second;
+}
+
 std::string VerdictList(const VerdictCounts& counts) {
   std::string text;
   for (const auto& [verdict, n] : counts) {
-    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", verdict, n);
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", Name(verdict), n);
   }
   return text;
 }
@@ -46,7 +50,7 @@ std::string VerdictList(const VerdictCounts& counts) {
 // A matrix cell: held (green), held with losses its contract allows
 // (amber), or violated (red).
 Cell MatrixCell(const CellRow& cell) {
-  const int64_t passed = cell.verdicts.count("pass") ? cell.verdicts.at("pass") : 0;
+  const int64_t passed = Passed(cell.verdicts);
   std::string css = "held", word = "held";
   if (cell.violations > 0) {
     css = "violated";
@@ -55,9 +59,10 @@ Cell MatrixCell(const CellRow& cell) {
     css = "loss";
     word = "held, losses allowed";
   }
-  return Cell{fmt::format("{} <span class=\"muted\">({}, {} cases: {})</span>", Escape(word),
-                          Escape(cell.contract), cell.cases, Escape(VerdictList(cell.verdicts))),
-              std::to_string(cell.violations), css};
+  return Cell{
+      fmt::format("{} <span class=\"muted\">({}, {} cases: {})</span>", Escape(word),
+                  Escape(Name(cell.contract)), cell.cases, Escape(VerdictList(cell.verdicts))),
+      std::to_string(cell.violations), css};
 }
 
 }  // namespace
@@ -92,7 +97,7 @@ std::string OverviewSection(const ReportData& d) {
 }
 
 std::string MatrixSection(const ReportData& d) {
-  std::vector<std::string> kinds;
+  std::vector<CrashKind> kinds;
   for (const CellRow& c : d.cells) {
     if (std::find(kinds.begin(), kinds.end(), c.crash_kind) == kinds.end()) {
       kinds.push_back(c.crash_kind);
@@ -102,7 +107,7 @@ std::string MatrixSection(const ReportData& d) {
   Table t;
   t.id = "matrix";
   t.headers = {"engine/variant"};
-  t.headers.insert(t.headers.end(), kinds.begin(), kinds.end());
+  for (CrashKind kind : kinds) t.headers.emplace_back(Name(kind));
   std::string last;
   for (const CellRow& c : d.cells) {
     const std::string name = c.engine + "/" + c.variant;
@@ -126,11 +131,11 @@ std::string VariantsSection(const ReportData& d) {
       "and read-back of a crash state; commits/s counts acknowledged transactions per second of "
       "workload in kill cases (the engine uninstrumented); syncs and bytes per transaction come "
       "from the traced runs, up to each crash point.</p>";
-  const std::vector<std::string> verdicts = VerdictsSeen(d);
+  const std::vector<Verdict> verdicts = VerdictsSeen(d);
   Table t;
   t.id = "variant-comparison";
   t.headers = {"engine/variant", "cases", "violations"};
-  t.headers.insert(t.headers.end(), verdicts.begin(), verdicts.end());
+  for (Verdict verdict : verdicts) t.headers.emplace_back(Name(verdict));
   for (const char* h : {"first violation s", "recovery median ms", "recovery p99 ms", "syncs/txn",
                         "bytes/txn", "commits/s"}) {
     t.headers.push_back(h);
@@ -140,7 +145,7 @@ std::string VariantsSection(const ReportData& d) {
     std::vector<Cell> row = {
         TextCell(v.engine + "/" + v.variant), NumberCell(static_cast<double>(v.cases)),
         NumberCell(static_cast<double>(v.violations), 0, v.violations > 0 ? "violated" : "held")};
-    for (const std::string& verdict : verdicts) {
+    for (Verdict verdict : verdicts) {
       row.push_back(
           NumberCell(static_cast<double>(v.verdicts.count(verdict) ? v.verdicts.at(verdict) : 0)));
     }
@@ -152,7 +157,7 @@ std::string VariantsSection(const ReportData& d) {
     row.push_back(Figure(v.commits_per_s, 0));
     t.rows.push_back(std::move(row));
     if (v.syncs_per_txn >= 0 && v.cases > 0) {
-      const int64_t passed = v.verdicts.count("pass") ? v.verdicts.at("pass") : 0;
+      const int64_t passed = Passed(v.verdicts);
       points.push_back({v.variant, v.syncs_per_txn,
                         100.0 * static_cast<double>(passed) / static_cast<double>(v.cases),
                         v.violations > 0 ? "#cf222e" : "#1a7f37"});
@@ -162,10 +167,8 @@ std::string VariantsSection(const ReportData& d) {
 
   std::vector<Bar> bars;
   for (const CellRow& c : d.cells) {
-    Bar bar{c.engine + "/" + c.variant + " " + c.crash_kind, {}};
-    for (const auto& [verdict, n] : c.verdicts) {
-      bar.segments.push_back({verdict, static_cast<double>(n), VerdictColour(verdict)});
-    }
+    Bar bar{c.engine + "/" + c.variant + " " + std::string(Name(c.crash_kind)), {}};
+    for (const auto& [verdict, n] : c.verdicts) bar.segments.push_back(VerdictSegment(verdict, n));
     bars.push_back(std::move(bar));
   }
   html += "<h3>Verdicts per variant and crash kind</h3><div class=\"scroll\">" +

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -25,22 +27,50 @@ std::string Text(sqlite3_stmt* s, int col) {
                                     static_cast<std::size_t>(sqlite3_column_bytes(s, col)));
 }
 
-// Runs `sql` and calls `row` for each result row.
-Status ForEachRow(sqlite3* db, const std::string& sql,
-                  const std::function<void(sqlite3_stmt*)>& row) {
+// Runs `sql` and calls `row` for each result row, stopping at the first error
+// `row` returns.
+Status ForEachRowOrError(sqlite3* db, const std::string& sql,
+                         const std::function<Status(sqlite3_stmt*)>& row) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
     return Status::Error(std::string("reading the results database for the report: ") +
                          sqlite3_errmsg(db));
   }
   int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
+  Status status = Status::Ok();
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    status = row(s);
+    if (!status.ok()) break;
+  }
   sqlite3_finalize(s);
+  if (!status.ok()) return status;
   if (rc != SQLITE_DONE) {
     return Status::Error(std::string("reading the results database for the report: ") +
                          sqlite3_errmsg(db));
   }
   return Status::Ok();
+}
+
+// Runs `sql` and calls `row` for each result row.
+Status ForEachRow(sqlite3* db, const std::string& sql,
+                  const std::function<void(sqlite3_stmt*)>& row) {
+  return ForEachRowOrError(db, sql, [&](sqlite3_stmt* s) {
+    row(s);
+    return Status::Ok();
+  });
+}
+
+// The vocabulary word in column `col`, read with `parse`; an error naming
+// what the row counts (`rows`) when it is no word crashlab knows.
+template <typename E>
+Result<E> Word(sqlite3_stmt* s, int col, std::optional<E> (*parse)(std::string_view),
+               const char* noun, const std::string& rows) {
+  const std::string word = Text(s, col);
+  if (std::optional<E> value = parse(word)) return *value;
+  return Status::Error(
+      fmt::format("reading the results database for the report: {} have the {} \"{}\", a word this "
+                  "crashlab does not know: report the file with the crashlab that wrote it",
+                  rows, noun, word));
 }
 
 // "c.campaign_id IN (1, 2)" for the chosen campaigns, "1" for all.
@@ -92,28 +122,35 @@ Status LoadCampaigns(sqlite3* db, const std::string& filter, ReportData& d) {
 }
 
 Status LoadCells(sqlite3* db, const std::string& filter, ReportData& d) {
-  return ForEachRow(
+  return ForEachRowOrError(
       db,
       "SELECT engine, variant, crash_kind, contract, verdict, count(*), sum(violation) FROM cases "
       "c WHERE " +
           filter + " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
-      [&](sqlite3_stmt* s) {
-        const std::string engine = Text(s, 0), variant = Text(s, 1), kind = Text(s, 2),
-                          contract = Text(s, 3);
+      [&](sqlite3_stmt* s) -> Status {
+        const std::string engine = Text(s, 0), variant = Text(s, 1);
+        const std::string rows = "the cases of " + engine + "/" + variant;
+        const Result<CrashKind> kind = Word(s, 2, ParseCrashKind, "crash kind", rows);
+        const Result<Contract> contract = Word(s, 3, ParseContract, "contract", rows);
+        const Result<Verdict> verdict = Word(s, 4, ParseVerdict, "verdict", rows);
+        if (!kind.ok()) return kind.status();
+        if (!contract.ok()) return contract.status();
+        if (!verdict.ok()) return verdict.status();
         if (d.cells.empty() || d.cells.back().engine != engine ||
-            d.cells.back().variant != variant || d.cells.back().crash_kind != kind ||
-            d.cells.back().contract != contract) {
+            d.cells.back().variant != variant || d.cells.back().crash_kind != *kind ||
+            d.cells.back().contract != *contract) {
           CellRow& added = d.cells.emplace_back();
           added.engine = engine;
           added.variant = variant;
-          added.crash_kind = kind;
-          added.contract = contract;
+          added.crash_kind = *kind;
+          added.contract = *contract;
         }
         CellRow& cell = d.cells.back();
         const int64_t n = sqlite3_column_int64(s, 5);
         cell.cases += n;
         cell.violations += sqlite3_column_int64(s, 6);
-        cell.verdicts[Text(s, 4)] += n;
+        cell.verdicts[*verdict] += n;
+        return Status::Ok();
       });
 }
 
@@ -121,34 +158,40 @@ Status LoadVariants(sqlite3* db, const std::string& filter, ReportData& d) {
   std::map<std::pair<std::string, std::string>, std::vector<double>> recovery;
   std::map<std::pair<std::string, std::string>, std::array<double, 5>>
       sums;  // acked, ms, syncs, bytes, sent
-  Status s =
-      ForEachRow(db,
-                 "SELECT engine, variant, crash_kind, crash_plan, verdict, violation, recovery_ms, "
-                 "txns_acked, workload_ms, syncs, bytes_written, txns_sent FROM cases c WHERE " +
-                     filter + " ORDER BY engine, variant",
-                 [&](sqlite3_stmt* st) {
-                   VariantRow& v = VariantOf(d.variants, Text(st, 0), Text(st, 1));
-                   const std::string verdict = Text(st, 4);
-                   ++v.cases;
-                   v.violations += sqlite3_column_int64(st, 5);
-                   ++v.verdicts[verdict];
-                   ++v.by_fault[FaultKind(Text(st, 2), Text(st, 3))][verdict];
-                   const auto key = std::make_pair(v.engine, v.variant);
-                   if (verdict != "hang" && verdict != "protocol-error") {
-                     recovery[key].push_back(sqlite3_column_double(st, 6));
-                   }
-                   auto& sum = sums[key];
-                   const std::string plan = Text(st, 3);
-                   if (plan.rfind("kill ", 0) == 0 && sqlite3_column_double(st, 8) > 0) {
-                     sum[0] += static_cast<double>(sqlite3_column_int64(st, 7));
-                     sum[1] += sqlite3_column_double(st, 8);
-                   }
-                   if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-                     sum[2] += static_cast<double>(sqlite3_column_int64(st, 9));
-                     sum[3] += static_cast<double>(sqlite3_column_int64(st, 10));
-                     sum[4] += static_cast<double>(sqlite3_column_int64(st, 11));
-                   }
-                 });
+  Status s = ForEachRowOrError(
+      db,
+      "SELECT engine, variant, crash_kind, crash_plan, verdict, violation, recovery_ms, "
+      "txns_acked, workload_ms, syncs, bytes_written, txns_sent FROM cases c WHERE " +
+          filter + " ORDER BY engine, variant",
+      [&](sqlite3_stmt* st) -> Status {
+        VariantRow& v = VariantOf(d.variants, Text(st, 0), Text(st, 1));
+        const std::string rows = "the cases of " + v.engine + "/" + v.variant;
+        const Result<CrashKind> kind = Word(st, 2, ParseCrashKind, "crash kind", rows);
+        const Result<Verdict> verdict = Word(st, 4, ParseVerdict, "verdict", rows);
+        if (!kind.ok()) return kind.status();
+        if (!verdict.ok()) return verdict.status();
+        ++v.cases;
+        v.violations += sqlite3_column_int64(st, 5);
+        ++v.verdicts[*verdict];
+        ++v.by_fault[FaultKind(*kind, Text(st, 3))][*verdict];
+        const auto key = std::make_pair(v.engine, v.variant);
+        // A hang or a protocol error times a deadline or an abort, not a recovery.
+        if (!IsEngineFault(*verdict)) {
+          recovery[key].push_back(sqlite3_column_double(st, 6));
+        }
+        auto& sum = sums[key];
+        const std::string plan = Text(st, 3);
+        if (plan.rfind("kill ", 0) == 0 && sqlite3_column_double(st, 8) > 0) {
+          sum[0] += static_cast<double>(sqlite3_column_int64(st, 7));
+          sum[1] += sqlite3_column_double(st, 8);
+        }
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+          sum[2] += static_cast<double>(sqlite3_column_int64(st, 9));
+          sum[3] += static_cast<double>(sqlite3_column_int64(st, 10));
+          sum[4] += static_cast<double>(sqlite3_column_int64(st, 11));
+        }
+        return Status::Ok();
+      });
   if (!s.ok()) return s;
   for (VariantRow& v : d.variants) {
     const auto key = std::make_pair(v.engine, v.variant);
@@ -226,9 +269,9 @@ Status LoadTrends(sqlite3* db, const std::string& filter, ReportData& d) {
 
 }  // namespace
 
-std::string FaultKind(const std::string& crash_kind, const std::string& crash_plan) {
+std::string FaultKind(CrashKind crash_kind, const std::string& crash_plan) {
   const bool explored = crash_plan.rfind("explore ", 0) == 0;
-  if (crash_kind == "power-loss") return explored ? "explored power loss" : "power loss";
+  if (crash_kind == CrashKind::kPowerLoss) return explored ? "explored power loss" : "power loss";
   if (explored) return "explored kill";
   if (crash_plan.rfind("kill point=", 0) == 0) {
     const std::string point = crash_plan.substr(11, crash_plan.find(" hit=") - 11);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "framework/base/status.h"
+#include "framework/base/vocabulary.h"
 #include "framework/store/results_store.h"
 
 namespace crashlab::report {
@@ -22,11 +23,13 @@ struct CampaignRow {
   double seconds = -1;  // finished - started; -1 while running
 };
 
-using VerdictCounts = std::map<std::string, int64_t>;  // verdict word -> cases
+using VerdictCounts = std::map<Verdict, int64_t>;  // cases per verdict, in the table's order
 
 // One (engine, variant, crash kind) cell of the matrix.
 struct CellRow {
-  std::string engine, variant, crash_kind, contract;
+  std::string engine, variant;
+  CrashKind crash_kind = CrashKind::kKill;
+  Contract contract = Contract::kDurable;
   int64_t cases = 0, violations = 0;
   VerdictCounts verdicts;
 };
@@ -71,12 +74,13 @@ struct ReportData {
 
 // Reads `db_path`, restricted to `campaign_ids` (every campaign when empty).
 // Errors: the database cannot be opened (ResultsStore::Open's errors), an
-// unknown campaign id, database errors.
+// unknown campaign id, a case row holding a word outside the vocabulary,
+// database errors.
 [[nodiscard]] Result<ReportData> LoadReportData(const std::string& db_path,
                                                 const std::vector<int64_t>& campaign_ids);
 
 // The kind of fault a case's crash plan describes (VariantRow::by_fault).
-std::string FaultKind(const std::string& crash_kind, const std::string& crash_plan);
+std::string FaultKind(CrashKind crash_kind, const std::string& crash_plan);
 
 // The value below which `fraction` of `sorted` lies (nearest rank); -1 if empty.
 double Percentile(const std::vector<double>& sorted, double fraction);

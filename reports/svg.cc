@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include <fmt/format.h>
 
@@ -26,11 +25,17 @@ std::string Number(double v) {
   return fmt::format("{:.3g}", v);
 }
 
-std::string Legend(const std::vector<std::pair<std::string, std::string>>& entries) {
+struct LegendEntry {
+  std::string label, colour, description;
+};
+
+std::string Legend(const std::vector<LegendEntry>& entries) {
   std::string html = "<div class=\"legend\">";
-  for (const auto& [label, colour] : entries) {
-    html += fmt::format("<span><i class=\"swatch\" style=\"background:{}\"></i>{}</span>",
-                        Escape(colour), Escape(label));
+  for (const LegendEntry& e : entries) {
+    const std::string title =
+        e.description.empty() ? "" : fmt::format(" title=\"{}\"", Escape(e.description));
+    html += fmt::format("<span{}><i class=\"swatch\" style=\"background:{}\"></i>{}</span>", title,
+                        Escape(e.colour), Escape(e.label));
   }
   return html + "</div>";
 }
@@ -52,13 +57,10 @@ std::string Frame(const std::string& id, int w, int h, double left, double top, 
 
 }  // namespace
 
-std::string VerdictColour(const std::string& verdict) {
-  static const std::map<std::string, std::string> kColours = {
-      {"pass", "#2da44e"}, {"lost-acked", "#cf222e"},    {"torn-txn", "#bc4c00"},
-      {"hole", "#8250df"}, {"corrupt", "#a40e26"},       {"recovery-failed", "#d4a72c"},
-      {"hang", "#57606a"}, {"protocol-error", "#0969da"}};
-  auto it = kColours.find(verdict);
-  return it == kColours.end() ? "#8c959f" : it->second;
+Segment VerdictSegment(Verdict verdict, int64_t count) {
+  const VerdictInfo& v = InfoOf(verdict);
+  return Segment{std::string(v.name), static_cast<double>(count), std::string(v.colour),
+                 std::string(v.description)};
 }
 
 std::string StackedBars(const std::string& id, const std::vector<Bar>& bars) {
@@ -68,7 +70,7 @@ std::string StackedBars(const std::string& id, const std::vector<Bar>& bars) {
       "<svg class=\"chart\" id=\"{}\" role=\"img\" viewBox=\"0 0 {} {}\" width=\"{}\" "
       "height=\"{}\">",
       Escape(id), kLabelWidth + kBarWidth, height, kLabelWidth + kBarWidth, height);
-  std::vector<std::pair<std::string, std::string>> legend;
+  std::vector<LegendEntry> legend;
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const Bar& bar = bars[i];
     const int y = static_cast<int>(i) * kRow + 2;
@@ -87,8 +89,8 @@ std::string StackedBars(const std::string& id, const std::vector<Bar>& bars) {
           100 * s.value / total);
       x += w;
       if (std::none_of(legend.begin(), legend.end(),
-                       [&](const auto& e) { return e.first == s.label; })) {
-        legend.emplace_back(s.label, s.colour);
+                       [&](const LegendEntry& e) { return e.label == s.label; })) {
+        legend.push_back({s.label, s.colour, s.description});
       }
     }
   }
@@ -151,7 +153,7 @@ std::string Lines(const std::string& id, const std::vector<std::string>& x_label
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", px(i),
                        kTop + ph + 14, Escape(x_labels[i]));
   }
-  std::vector<std::pair<std::string, std::string>> legend;
+  std::vector<LegendEntry> legend;
   for (const Series& s : series) {
     std::string path;
     for (std::size_t i = 0; i < s.values.size() && i < n; ++i) {
@@ -167,7 +169,7 @@ std::string Lines(const std::string& id, const std::vector<std::string>& x_label
       svg += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>", path,
                          Escape(s.colour));
     }
-    legend.emplace_back(s.label, s.colour);
+    legend.push_back({s.label, s.colour, ""});
   }
   return svg + "</svg>" + Legend(legend);
 }

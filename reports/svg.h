@@ -4,19 +4,24 @@
 // escaped.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
-namespace crashlab::report {
+#include "framework/base/vocabulary.h"
 
-// A colour per verdict word (vocabulary.h), grey for anything else.
-std::string VerdictColour(const std::string& verdict);
+namespace crashlab::report {
 
 struct Segment {
   std::string label;  // its series (a verdict)
   double value = 0;
   std::string colour;
+  std::string description;  // the legend's tooltip; "" for none
 };
+
+// `count` cases of `verdict`: its word, colour and description from the
+// vocabulary table (VerdictTable).
+Segment VerdictSegment(Verdict verdict, int64_t count);
 
 struct Bar {
   std::string label;  // e.g. "sqlite/wal-full power-loss"

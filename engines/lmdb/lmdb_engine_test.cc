@@ -141,7 +141,9 @@ TEST_F(LmdbEngineTest, Open_StartsOverAfterAnInterruptedCreation) {
 }
 
 TEST_F(LmdbEngineTest, Open_WritemapSizesTheDataFileToTheMap) {
-  LmdbEngine engine(*ParseLmdbOptions({"--writemap"}));
+  Result<LmdbOptions> options = ParseLmdbOptions({"--writemap"});
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  LmdbEngine engine(*options);
   ASSERT_TRUE(engine.Open(root_.string()).ok());
   EXPECT_EQ(fs::file_size(root_ / "data.mdb"), kLmdbMapSize);
 }

@@ -1,31 +1,48 @@
 #include "framework/base/vocabulary.h"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
 namespace crashlab {
 namespace {
 
-constexpr std::array<std::pair<CrashKind, std::string_view>, 2> kCrashKinds{{
+constexpr std::array<std::pair<CrashKind, std::string_view>, 2> kCrashKindNames{{
     {CrashKind::kKill, "kill"},
     {CrashKind::kPowerLoss, "power-loss"},
 }};
-constexpr std::array<std::pair<Contract, std::string_view>, 3> kContracts{{
+constexpr std::array<std::pair<Contract, std::string_view>, 3> kContractNames{{
     {Contract::kDurable, "durable"},
     {Contract::kPrefix, "prefix"},
     {Contract::kNone, "none"},
 }};
-constexpr std::array<std::pair<Verdict, std::string_view>, 8> kVerdicts{{
-    {Verdict::kPass, "pass"},
-    {Verdict::kLostAcked, "lost-acked"},
-    {Verdict::kTornTxn, "torn-txn"},
-    {Verdict::kHole, "hole"},
-    {Verdict::kCorrupt, "corrupt"},
-    {Verdict::kRecoveryFailed, "recovery-failed"},
-    {Verdict::kHang, "hang"},
-    {Verdict::kProtocolError, "protocol-error"},
+
+// The verdicts of DESIGN.md ("Oracle and verdicts"). A new verdict needs a
+// row here and a schema migration for the CHECK lists of results_store's
+// cases table (results_store_schema_test.cc fails until both agree).
+constexpr std::array<VerdictInfo, 8> kVerdictTable{{
+    {Verdict::kPass, "pass", "#2da44e", false,
+     "the recovered state is a prefix holding every acknowledged transaction"},
+    {Verdict::kLostAcked, "lost-acked", "#cf222e", true,
+     "acknowledged transactions are missing, and nothing else is wrong"},
+    {Verdict::kTornTxn, "torn-txn", "#bc4c00", true, "part of a transaction is visible"},
+    {Verdict::kHole, "hole", "#8250df", true,
+     "a later transaction is visible while an earlier one is missing"},
+    {Verdict::kCorrupt, "corrupt", "#a40e26", true,
+     "data no transaction wrote, or the engine's own check failed"},
+    {Verdict::kRecoveryFailed, "recovery-failed", "#d4a72c", true,
+     "open failed or the engine died during recovery"},
+    {Verdict::kHang, "hang", "#57606a", false, "a deadline passed (the engine's fault)"},
+    {Verdict::kProtocolError, "protocol-error", "#0969da", false,
+     "the engine broke the protocol (the engine's fault)"},
 }};
+
+constexpr bool TableFollowsEnum() {
+  for (std::size_t i = 0; i < kVerdictTable.size(); ++i) {
+    if (kVerdictTable[i].verdict != static_cast<Verdict>(i)) return false;
+  }
+  return true;
+}
+static_assert(TableFollowsEnum(), "kVerdictTable lists every Verdict once, in enum order");
 
 template <typename E, std::size_t N>
 std::string_view NameOf(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
@@ -46,12 +63,34 @@ std::optional<E> Parse(const std::array<std::pair<E, std::string_view>, N>& tabl
 
 }  // namespace
 
-std::string_view Name(CrashKind kind) { return NameOf(kCrashKinds, kind); }
-std::string_view Name(Contract contract) { return NameOf(kContracts, contract); }
-std::string_view Name(Verdict verdict) { return NameOf(kVerdicts, verdict); }
-std::optional<CrashKind> ParseCrashKind(std::string_view name) { return Parse(kCrashKinds, name); }
-std::optional<Contract> ParseContract(std::string_view name) { return Parse(kContracts, name); }
-std::optional<Verdict> ParseVerdict(std::string_view name) { return Parse(kVerdicts, name); }
+std::span<const VerdictInfo> VerdictTable() { return kVerdictTable; }
+
+const VerdictInfo& InfoOf(Verdict verdict) {
+  const auto i = static_cast<std::size_t>(verdict);
+  // A value outside the enum is read as corrupt: the harshest state verdict,
+  // never a pass.
+  return i < kVerdictTable.size() ? kVerdictTable[i]
+                                  : kVerdictTable[static_cast<std::size_t>(Verdict::kCorrupt)];
+}
+
+bool IsEngineFault(Verdict verdict) { return verdict != Verdict::kPass && !InfoOf(verdict).loss; }
+
+std::string_view Name(CrashKind kind) { return NameOf(kCrashKindNames, kind); }
+std::string_view Name(Contract contract) { return NameOf(kContractNames, contract); }
+std::string_view Name(Verdict verdict) {
+  const auto i = static_cast<std::size_t>(verdict);
+  return i < kVerdictTable.size() ? kVerdictTable[i].name : "?";
+}
+std::optional<CrashKind> ParseCrashKind(std::string_view name) {
+  return Parse(kCrashKindNames, name);
+}
+std::optional<Contract> ParseContract(std::string_view name) { return Parse(kContractNames, name); }
+std::optional<Verdict> ParseVerdict(std::string_view name) {
+  for (const VerdictInfo& v : kVerdictTable) {
+    if (v.name == name) return v.verdict;
+  }
+  return std::nullopt;
+}
 
 std::optional<std::vector<CrashKind>> ParseCrashKinds(std::string_view list) {
   std::vector<CrashKind> kinds;
@@ -74,17 +113,10 @@ std::string CrashKindsName(const std::vector<CrashKind>& kinds) {
 }
 
 bool Violates(Verdict verdict, Contract contract) {
-  switch (verdict) {
-    case Verdict::kPass:
-      return false;
-    case Verdict::kHang:
-    case Verdict::kProtocolError:
-      return true;
-    case Verdict::kLostAcked:
-      return contract == Contract::kDurable;
-    default:
-      return contract != Contract::kNone;
-  }
+  if (verdict == Verdict::kPass) return false;
+  if (!InfoOf(verdict).loss) return true;  // the engine's fault, under every contract
+  if (verdict == Verdict::kLostAcked) return contract == Contract::kDurable;
+  return contract != Contract::kNone;
 }
 
 }  // namespace crashlab

@@ -133,57 +133,6 @@ std::string ReproCommand(const CampaignOptions& o, const std::string& variant, i
                      ShellWord(o.db_path), extra);
 }
 
-namespace {
-
-// The fields both kinds of case result share (same member names).
-template <typename CaseResult>
-CaseRecord CommonRecord(const CaseResult& r, CrashKind kind, const std::string& engine,
-                        const std::string& variant, uint64_t seed, int64_t case_index) {
-  CaseRecord c;
-  c.engine = engine;
-  c.variant = variant;
-  c.seed = seed;
-  c.case_index = case_index;
-  c.crash_kind = std::string(Name(kind));
-  c.contract = std::string(Name(r.contract));
-  c.verdict = std::string(Name(r.judgement.verdict));
-  c.violation = r.violation;
-  c.details = r.judgement.details;
-  c.txns_sent = static_cast<int64_t>(r.sent);
-  c.txns_acked = static_cast<int64_t>(r.acked);
-  c.recovered_prefix = r.judgement.matched_prefix;
-  c.workload_ms = r.workload_ms;
-  c.recovery_ms = r.recovery_ms;
-  c.total_ms = r.total_ms;
-  if (r.violation) {
-    c.failure = FailureRecord::Of(r.judgement.expected, r.judgement.recovered,
-                                  r.judgement.difference, r.stderr_tail);
-  }
-  return c;
-}
-
-}  // namespace
-
-CaseRecord ToCaseRecord(const KillCaseResult& r, const std::string& engine,
-                        const std::string& variant, uint64_t seed, int64_t case_index) {
-  CaseRecord c = CommonRecord(r, CrashKind::kKill, engine, variant, seed, case_index);
-  c.crash_plan = r.plan.ToString();
-  c.crash_state = r.crash_state;
-  if (c.failure) c.failure->crash_files = r.crash_files;
-  return c;
-}
-
-CaseRecord ToCaseRecord(const TracedCaseResult& r, const std::string& engine,
-                        const std::string& variant, uint64_t seed, int64_t case_index) {
-  CaseRecord c = CommonRecord(r, r.crash, engine, variant, seed, case_index);
-  c.crash_plan = r.PlanText();
-  c.crash_state = r.crash_state;
-  c.syncs = r.syncs;
-  c.bytes_written = r.bytes_written;
-  if (c.failure) c.failure->trace = r.trace;
-  return c;
-}
-
 TracedCaseSpec TracedSpecFor(const CampaignOptions& o, const VariantSpec& variant, int64_t i,
                              const std::string& case_dir) {
   TracedCaseSpec spec;
@@ -337,8 +286,8 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
         fmt::print(
             out,
             "VIOLATION {}/{} case {}: {} ({} contract, {}) - {}\n  case dir: {}\n  repro: {}\n",
-            o.engine.name, variant_name, i, record.verdict, record.contract, record.crash_plan,
-            record.details, case_dir, ReproCommand(o, variant_name, i));
+            o.engine.name, variant_name, i, Name(record.verdict), Name(record.contract),
+            record.crash_plan, record.details, case_dir, ReproCommand(o, variant_name, i));
         std::fflush(out);
       } else if (!o.keep_cases) {
         fs::remove_all(case_dir, ec);

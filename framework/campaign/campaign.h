@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/campaign/case_record.h"
 #include "framework/case/kill_case.h"
 #include "framework/case/traced_case.h"
 #include "framework/engine/engine_process.h"
@@ -130,12 +131,6 @@ struct CaseOutcome {
 // The spec of traced case `i` of `variant` (power loss, or live mode).
 TracedCaseSpec TracedSpecFor(const CampaignOptions& o, const VariantSpec& variant, int64_t i,
                              const std::string& case_dir);
-
-// The record of one finished case, ready for ResultsStore::RecordCase.
-CaseRecord ToCaseRecord(const KillCaseResult& result, const std::string& engine,
-                        const std::string& variant, uint64_t seed, int64_t case_index);
-CaseRecord ToCaseRecord(const TracedCaseResult& result, const std::string& engine,
-                        const std::string& variant, uint64_t seed, int64_t case_index);
 
 // The command that reruns case `case_index` of `variant` (with the case's own
 // crash kind); o.engine_arg is --engine as the user gave it.

@@ -115,8 +115,8 @@ void SoakCaseLoop::ReportViolation(const Campaign& campaign, const Slot& slot, i
                                    const CaseRecord& record, const std::string& case_dir) {
   progress_.Print(fmt::format(
       "VIOLATION {}/{} case {}: {} ({} contract, {}) - {}\n  case dir: {}\n  repro: {}\n",
-      campaign.options.engine.name, slot.variant->name, i, record.verdict, record.contract,
-      record.crash_plan, record.details, case_dir,
+      campaign.options.engine.name, slot.variant->name, i, Name(record.verdict),
+      Name(record.contract), record.crash_plan, record.details, case_dir,
       ReproCommand(campaign.options, slot.variant->name, i)));
 }
 

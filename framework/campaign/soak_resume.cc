@@ -90,11 +90,11 @@ void CountRecordedCases(SoakRun& run, Slot& slot, const CaseGroup& g) {
   const SoakOptions& o = run.options;
   slot.next_index = std::max(slot.next_index, g.max_case_index + o.base.shard_count);
   for (std::size_t k = 0; k < o.base.crashes.size(); ++k) {
-    if (Name(o.base.crashes[k]) != g.crash_kind) continue;
+    if (o.base.crashes[k] != g.crash_kind) continue;
     VariantTally& t = run.summary.tallies[slot.first_tally + k];
     t.cases += g.cases;
     t.violations += g.violations;
-    t.verdicts[*ParseVerdict(g.verdict)] += g.cases;
+    t.verdicts[g.verdict] += g.cases;
   }
   run.summary.cases += g.cases;
   run.summary.violations += g.violations;

@@ -11,12 +11,19 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST(ParseDuration, AcceptsHoursMinutesAndSecondsInOrder) {
-  EXPECT_EQ(*ParseDuration("90s"), seconds(90));
-  EXPECT_EQ(*ParseDuration("30m"), seconds(1800));
-  EXPECT_EQ(*ParseDuration("8h"), seconds(8 * 3600));
-  EXPECT_EQ(*ParseDuration("1h30m"), seconds(5400));
-  EXPECT_EQ(*ParseDuration("1h0m5s"), seconds(3605));
-  EXPECT_EQ(*ParseDuration("720h"), seconds(30 * 24 * 3600));
+  // The parse result is checked before it is read: a refusal fails here
+  // with its message, rather than throwing from the comparison.
+  auto parsed = [](const char* text) {
+    Result<seconds> d = ParseDuration(text);
+    EXPECT_TRUE(d.ok()) << text << ": " << d.status().message();
+    return d.ok() ? *d : seconds(-1);
+  };
+  EXPECT_EQ(parsed("90s"), seconds(90));
+  EXPECT_EQ(parsed("30m"), seconds(1800));
+  EXPECT_EQ(parsed("8h"), seconds(8 * 3600));
+  EXPECT_EQ(parsed("1h30m"), seconds(5400));
+  EXPECT_EQ(parsed("1h0m5s"), seconds(3605));
+  EXPECT_EQ(parsed("720h"), seconds(30 * 24 * 3600));
 }
 
 TEST(ParseDuration, RefusesOtherFormsNamingTheAcceptedOnes) {

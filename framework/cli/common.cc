@@ -239,6 +239,16 @@ CLI::Validator CrashKindsValidator() {
       "KIND[,KIND]");
 }
 
+std::optional<std::vector<CrashKind>> CrashKindsArg(const std::string& value) {
+  std::optional<std::vector<CrashKind>> kinds = ParseCrashKinds(value);
+  if (!kinds) {
+    fmt::print(stderr,
+               "crashlab: --crash {}: not a crash kind; use kill, power-loss or kill,power-loss\n",
+               value);
+  }
+  return kinds;
+}
+
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir) {
   engines_dir = DefaultEnginesDir();
   cmd.add_option("--engines-dir", engines_dir,

@@ -77,6 +77,10 @@ bool HasFlag(const std::string& command_line, const std::string& flag);
 
 // Checks --crash: kill, power-loss, or both comma-separated.
 CLI::Validator CrashKindsValidator();
+// --crash as the crash kinds it names. The validator has checked it, but
+// the parse is checked again here rather than trusted: on a word outside
+// the vocabulary it prints the usage error and returns nullopt.
+std::optional<std::vector<CrashKind>> CrashKindsArg(const std::string& value);
 
 // Adds --engines-dir to `cmd`, defaulting to DefaultEnginesDir().
 void AddEnginesDirOption(CLI::App& cmd, std::string& engines_dir);

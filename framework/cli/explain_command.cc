@@ -56,7 +56,7 @@ void PrintEvents(const faults::Trace& trace, uint64_t c, int window) {
 // the first of its variant and crash kind in its campaign keeps one.
 std::string WhyNoTrace(const CaseRecord& c, int64_t failure, const std::string& db) {
   const std::string repro = fmt::format("`crashlab repro {} --db {}`", failure, db);
-  if (c.crash_kind == "kill" && c.crash_plan.rfind("live ", 0) != 0) {
+  if (c.crash_kind == CrashKind::kKill && c.crash_plan.rfind("live ", 0) != 0) {
     return c.failure && c.failure->has_crash_files
                ? fmt::format(
                      "a kill case runs untraced, so it has no trace; the directory the kill left "
@@ -85,7 +85,8 @@ int Explain(const ExplainArgs& a) {
   if (!found) return kExitUsage;
   const CaseRecord& c = found->c;
   fmt::print("failure {}: {}/{} seed {} case {}, {} under a {} contract: {}\n", a.failure, c.engine,
-             c.variant, c.seed, c.case_index, c.crash_kind, c.contract, c.verdict);
+             c.variant, c.seed, c.case_index, Name(c.crash_kind), Name(c.contract),
+             Name(c.verdict));
   fmt::print("plan: {}\n", c.crash_plan);
   fmt::print("acknowledged: {} of the {} transactions sent before the crash\n", c.txns_acked,
              c.txns_sent);
@@ -97,7 +98,7 @@ int Explain(const ExplainArgs& a) {
   } else {
     Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
     TracedCaseResult plan;
-    plan.crash = *ParseCrashKind(c.crash_kind);
+    plan.crash = c.crash_kind;
     Status parsed = trace.ok() ? ParseStoredPlan(c.crash_plan, plan) : trace.status();
     if (!parsed.ok()) {
       fmt::print(stderr, "crashlab: {}\n", parsed.message());

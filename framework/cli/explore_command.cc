@@ -77,7 +77,9 @@ int Explore(const ExploreArgs& a, const std::string& command_line) {
     }
     o.given_workload = std::move(*given);
   }
-  o.crashes = *ParseCrashKinds(a.crash);
+  const std::optional<std::vector<CrashKind>> crashes = CrashKindsArg(a.crash);
+  if (!crashes) return kExitUsage;
+  o.crashes = *crashes;
   o.subset_limit = a.subsets;
   o.samples = a.samples;
   o.atomic_unit = a.atomic_unit;

@@ -43,7 +43,7 @@ void AddFailuresCommand(CLI::App& app, int& exit_code) {
     for (const CaseRecord& c : *failures) {
       fmt::print(
           "{:>6} {:>8}  {:<40} {:<10} {:<15} {:>5} {:>7}  {}\n", c.failure->id, c.campaign_id,
-          c.engine + "/" + c.variant, c.crash_kind, c.verdict, c.txns_sent,
+          c.engine + "/" + c.variant, Name(c.crash_kind), Name(c.verdict), c.txns_sent,
           c.failure->shrunk_from != 0 ? "from " + std::to_string(c.failure->shrunk_from) : "",
           c.crash_plan);
       fmt::print("{:>16}signature: {}\n", "", SignatureOf(c).Text());

@@ -29,7 +29,9 @@ namespace fs = std::filesystem;
 
 struct ReproArgs {
   std::string engine, variant, db = "crashlab.db", engines_dir, point;
-  std::string crash = "kill", profile = "posix", preload;
+  std::string crash_word = "kill";  // --crash as typed; `crash` once Repro has read it
+  CrashKind crash = CrashKind::kKill;
+  std::string profile = "posix", preload;
   bool live = false, rerun = false;
   uint32_t atomic_unit = 512;
   std::size_t txns = 0;
@@ -109,7 +111,7 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
     return;
   }
   const CaseRecord& c = *recorded;
-  fmt::print("recorded:  {} ({}) in {}, plan {}, {} sent, {} acknowledged\n", c.verdict,
+  fmt::print("recorded:  {} ({}) in {}, plan {}, {} sent, {} acknowledged\n", Name(c.verdict),
              c.violation ? "violation" : "contract held", a.db, c.crash_plan, c.txns_sent,
              c.txns_acked);
   if (c.crash_plan != rerun.crash_plan) {
@@ -166,7 +168,7 @@ bool FromStoredFailure(ReproArgs& a) {
   if (HasFlag(line, "--live")) a.live = true;
   if (!SetStoredWorkload(f.campaign_workload, a)) return false;
   fmt::print("failure {}: {}/{} seed {} case {} ({}), campaign {}: {}\n", a.failure, f.c.engine,
-             a.variant, a.seed, a.case_index, a.crash, a.campaign, line);
+             a.variant, a.seed, a.case_index, Name(a.crash), a.campaign, line);
   return true;
 }
 
@@ -234,6 +236,14 @@ Result<std::optional<faults::DirTree>> StateToKeep(std::optional<faults::DirTree
 
 int Repro(ReproArgs a) {
   if (a.failure != 0 && !FromStoredFailure(a)) return kExitUsage;
+  if (a.failure == 0) {
+    const std::optional<CrashKind> crash = ParseCrashKind(a.crash_word);
+    if (!crash) {
+      fmt::print(stderr, "crashlab: --crash {}: use kill or power-loss\n", a.crash_word);
+      return kExitUsage;
+    }
+    a.crash = *crash;
+  }
   if (a.failure == 0 && (a.engine.empty() || a.variant.empty() || !a.coordinates_given)) {
     fmt::print(stderr,
                "crashlab: repro needs a failure id (crashlab repro ID --db FILE) or --engine, "
@@ -265,7 +275,7 @@ int Repro(ReproArgs a) {
   o.seed = a.seed;
   o.txns = a.txns;
   o.deadline = Millis(a.deadline_ms);
-  o.crashes = {*ParseCrashKind(a.crash)};
+  o.crashes = {a.crash};
   o.live = a.live;
   o.point = a.point;
   o.db_path = a.db;
@@ -293,8 +303,8 @@ int Repro(ReproArgs a) {
   // A real kill's failure keeps the files the kill left (when they were
   // small enough): recovering those is exact where a rerun is not.
   std::optional<faults::DirTree> stored_state;
-  if (!a.rerun && !replay && recorded && recorded->crash_kind == "kill" && recorded->failure &&
-      !recorded->failure->crash_files.empty()) {
+  if (!a.rerun && !replay && recorded && recorded->crash_kind == CrashKind::kKill &&
+      recorded->failure && !recorded->failure->crash_files.empty()) {
     Result<faults::DirTree> tree = UnpackDirTree(
         recorded->failure->crash_files,
         fmt::format("the crash files of failure {} in {}", recorded->failure->id, a.db));
@@ -355,7 +365,7 @@ int Repro(ReproArgs a) {
   const CaseRecord& r = result->record;
   fmt::print("case:      {}/{} seed {} case {}\n", engine.name, a.variant, a.seed, a.case_index);
   fmt::print("plan:      {} ({} sent, {} acknowledged)\n", r.crash_plan, r.txns_sent, r.txns_acked);
-  fmt::print("verdict:   {} ({} contract: {})\n", r.verdict, r.contract,
+  fmt::print("verdict:   {} ({} contract: {})\n", Name(r.verdict), Name(r.contract),
              r.violation ? "VIOLATED" : "held");
   fmt::print("details:   {}\n", r.details);
   if (!r.crash_state.empty()) fmt::print("state:     digest {}\n", r.crash_state);
@@ -373,9 +383,8 @@ int Repro(ReproArgs a) {
     }
   }
   if (!a.keep.empty()) {
-    Result<std::optional<faults::DirTree>> state =
-        StateToKeep(std::move(stored_state), replay ? recorded->failure->trace : "", case_dir, r,
-                    *ParseCrashKind(a.crash));
+    Result<std::optional<faults::DirTree>> state = StateToKeep(
+        std::move(stored_state), replay ? recorded->failure->trace : "", case_dir, r, a.crash);
     if (!state.ok()) {
       fmt::print(stderr, "crashlab: --keep {}: {}\n", a.keep, state.status().message());
       return kExitUsage;
@@ -424,7 +433,7 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
                   "kill's failure stored, as the crash left it) to this new or empty directory "
                   "and print how to start the engine on it by hand and under gdb");
   cmd->add_option("--point", a->point, "The --point the campaign ran with, if any");
-  cmd->add_option("--crash", a->crash,
+  cmd->add_option("--crash", a->crash_word,
                   "The case's crash kind (in a kill,power-loss campaign, the one its `repro` line "
                   "names)")
       ->capture_default_str()

@@ -36,7 +36,9 @@ struct RunArgs {
 
 int Run(const RunArgs& a, const std::string& command_line) {
   CampaignOptions o;
-  o.crashes = *ParseCrashKinds(a.crash);
+  const std::optional<std::vector<CrashKind>> crashes = CrashKindsArg(a.crash);
+  if (!crashes) return kExitUsage;
+  o.crashes = *crashes;
   o.live = a.live;
   if (!a.point.empty() && o.crashes != std::vector<CrashKind>{CrashKind::kKill} && !a.live) {
     fmt::print(stderr,

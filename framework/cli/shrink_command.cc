@@ -29,7 +29,7 @@ struct ShrinkArgs {
 Result<Workload> FailureWorkload(const StoredFailure& f, uint32_t& atomic_unit) {
   const CaseRecord& c = f.c;
   TracedCaseResult plan;
-  plan.crash = *ParseCrashKind(c.crash_kind);
+  plan.crash = c.crash_kind;
   const bool traced = ParseStoredPlan(c.crash_plan, plan).ok();
   if (traced && plan.plan.atomic_unit != 0 && plan.crash == CrashKind::kPowerLoss) {
     atomic_unit = plan.plan.atomic_unit;
@@ -71,7 +71,8 @@ void PrintResult(const ShrinkResult& r, const ShrinkArgs& a) {
     at = end + 1;
   }
   fmt::print("crash:     {} ({} sent, {} acknowledged)\n", c.crash_plan, c.txns_sent, c.txns_acked);
-  fmt::print("verdict:   {} ({} contract: VIOLATED) - {}\n", c.verdict, c.contract, c.details);
+  fmt::print("verdict:   {} ({} contract: VIOLATED) - {}\n", Name(c.verdict), Name(c.contract),
+             c.details);
   fmt::print("signature: {}\n", SignatureOf(c).Text());
   if (c.failure && !c.failure->difference.empty()) {
     fmt::print("expected versus recovered:\n{}", c.failure->difference);
@@ -99,8 +100,8 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
   o.variant = f.c.variant;
   o.failure_id = a.failure;
   o.workload = std::move(*workload);
-  o.crash = *ParseCrashKind(f.c.crash_kind);
-  o.verdict = *ParseVerdict(f.c.verdict);
+  o.crash = f.c.crash_kind;
+  o.verdict = f.c.verdict;
   o.signature = SignatureOf(f.c);
   o.crash_plan = f.c.crash_plan;
   o.seed = f.c.seed;
@@ -119,8 +120,8 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
       "shrinking failure {}: {}/{} {} under {}, {} transactions and {} operations sent; each "
       "step explores a smaller workload for the same signature (budget {:.0f} s)\n"
       "signature: {}\n",
-      a.failure, o.engine.name, o.variant, f.c.verdict, f.c.crash_kind, o.workload.txns.size(),
-      OpCount(o.workload), a.budget, o.signature.Text());
+      a.failure, o.engine.name, o.variant, Name(f.c.verdict), Name(f.c.crash_kind),
+      o.workload.txns.size(), OpCount(o.workload), a.budget, o.signature.Text());
   std::fflush(stdout);
   InstallInterruptHandlers();
   Result<ShrinkResult> r = RunShrink(o, stdout);

@@ -49,7 +49,9 @@ int Soak(const SoakArgs& a, const std::string& command_line) {
     if (!ChooseVariants(arg, a.engines_dir, a.variants, e.spec, e.variants)) return kExitUsage;
     o.engines.push_back(std::move(e));
   }
-  o.base.crashes = *ParseCrashKinds(a.crash);
+  const std::optional<std::vector<CrashKind>> crashes = CrashKindsArg(a.crash);
+  if (!crashes) return kExitUsage;
+  o.base.crashes = *crashes;
   if (o.base.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o.base)) {
     return kExitUsage;
   }

@@ -14,6 +14,7 @@
 #include "faults/crash_walk.h"
 #include "framework/base/shell_words.h"
 #include "framework/campaign/campaign.h"
+#include "framework/campaign/case_record.h"
 #include "framework/case/case_steps.h"
 #include "framework/case/trace_cost.h"
 #include "framework/case/traced_run.h"
@@ -229,25 +230,33 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   }
   // Every state is recorded once, and every violation.
   if (!first && !violation) return Status::Ok();
-  CaseRecord record;
+  JudgedCase judged;
+  judged.engine = o_.engine.name;
+  judged.variant = variant_.name;
+  judged.seed = o_.seed;
+  judged.case_index = recorded_++;
+  judged.crash = candidate.crash;
+  judged.crash_plan = PlanText(candidate, o_, trace_.events.size());
+  judged.contract = contract;
+  judged.judgement = j;
+  judged.sent = context.sent.size();
+  judged.acked = context.acked;
+  judged.recovery_ms = entry.recovery_ms;
+  judged.crash_state = entry.digest;
+  judged.syncs = cost_[candidate.event].syncs;
+  judged.bytes_written = cost_[candidate.event].bytes_written;
+  if (violation) {
+    // Every failure links the run's trace, stored once.
+    if (trace_id_ == 0) {
+      Result<int64_t> id = store_.StoreTrace(summary_.campaign_id, trace_bytes_);
+      if (!id.ok()) return id.status();
+      trace_id_ = *id;
+    }
+    judged.trace_id = trace_id_;
+    judged.engine_stderr = entry.engine_stderr;
+  }
+  CaseRecord record = BuildCaseRecord(std::move(judged));
   record.campaign_id = summary_.campaign_id;
-  record.engine = o_.engine.name;
-  record.variant = variant_.name;
-  record.seed = o_.seed;
-  record.case_index = recorded_++;
-  record.crash_kind = std::string(Name(candidate.crash));
-  record.crash_plan = PlanText(candidate, o_, trace_.events.size());
-  record.contract = std::string(Name(contract));
-  record.verdict = std::string(Name(j.verdict));
-  record.violation = violation;
-  record.details = j.details;
-  record.txns_sent = static_cast<int64_t>(context.sent.size());
-  record.txns_acked = static_cast<int64_t>(context.acked);
-  record.recovered_prefix = j.matched_prefix;
-  record.recovery_ms = entry.recovery_ms;
-  record.crash_state = entry.digest;
-  record.syncs = cost_[candidate.event].syncs;
-  record.bytes_written = cost_[candidate.event].bytes_written;
   if (violation) {
     ++summary_.violations;
     if (!o_.stop_signature || *o_.stop_signature == SignatureOf(record)) {
@@ -255,17 +264,10 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
     }
     if (summary_.first_violation_seconds < 0)
       summary_.first_violation_seconds = MsSince(start_) / 1000;
-    // Every failure links the run's trace, stored once.
-    if (trace_id_ == 0) {
-      Result<int64_t> id = store_.StoreTrace(summary_.campaign_id, trace_bytes_);
-      if (!id.ok()) return id.status();
-      trace_id_ = *id;
-    }
-    record.failure = FailureRecord::Of(j.expected, j.recovered, j.difference, entry.engine_stderr);
-    record.failure->trace_id = trace_id_;
     fmt::print(out_, "VIOLATION {}/{} state {}: {} ({} contract, {}) - {}\n  repro: {}\n",
-               o_.engine.name, variant_.name, record.case_index, record.verdict, record.contract,
-               record.crash_plan, record.details, ExploreReproCommand(o_, record));
+               o_.engine.name, variant_.name, record.case_index, Name(record.verdict),
+               Name(record.contract), record.crash_plan, record.details,
+               ExploreReproCommand(o_, record));
     std::fflush(out_);
   }
   pending_.push_back(std::move(record));
@@ -286,7 +288,7 @@ std::string ExploreReproCommand(const ExploreOptions& o, const CaseRecord& c) {
       "crashlab repro --engine {} --variant {} --seed {} --db {} --campaign {} --case {} "
       "--crash {}",
       ShellWord(o.engine_arg), ShellWord(c.variant), c.seed, ShellWord(o.db_path), c.campaign_id,
-      c.case_index, c.crash_kind);
+      c.case_index, Name(c.crash_kind));
 }
 
 Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {

@@ -55,7 +55,7 @@ constexpr int kWideTearSamples = 64;
 // surviving pending changes, then the fewest torn units.
 std::tuple<uint64_t, int, std::size_t, int64_t> StateOrder(const CaseRecord& c) {
   TracedCaseResult plan;
-  plan.crash = *ParseCrashKind(c.crash_kind);
+  plan.crash = c.crash_kind;
   if (!ParseStoredPlan(c.crash_plan, plan).ok()) return {UINT64_MAX, 0, 0, c.case_index};
   int kept = 0;
   std::size_t torn = 0;
@@ -290,7 +290,7 @@ Result<CaseRecord> Shrinker::ChooseState() {
     if (!cases.ok()) return cases.status();
     std::optional<CaseRecord> best;
     for (CaseRecord& c : *cases) {
-      if (!c.violation || SignatureOf(c) != o_.signature || c.crash_kind != Name(o_.crash)) {
+      if (!c.violation || SignatureOf(c) != o_.signature || c.crash_kind != o_.crash) {
         continue;
       }
       if (!best || StateOrder(c) < StateOrder(*best)) best = std::move(c);

@@ -44,7 +44,8 @@ Status WriteJUnit(const std::string& path, const std::vector<CaseRecord>& cases,
                   const std::function<std::string(const CaseRecord&)>& repro) {
   using Suite = std::tuple<std::string, std::string, std::string>;
   std::map<Suite, std::vector<const CaseRecord*>> suites;
-  for (const CaseRecord& c : cases) suites[{c.engine, c.variant, c.crash_kind}].push_back(&c);
+  for (const CaseRecord& c : cases)
+    suites[{c.engine, c.variant, std::string(Name(c.crash_kind))}].push_back(&c);
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   int64_t total = 0, failures = 0;
   double seconds = 0;
@@ -67,9 +68,9 @@ Status WriteJUnit(const std::string& path, const std::vector<CaseRecord>& cases,
       ++suite_failures;
       testcases += fmt::format(
           ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-          XmlEscape(
-              fmt::format("{} breaks the {} contract under {}", c->verdict, c->contract, crash)),
-          XmlEscape(c->verdict),
+          XmlEscape(fmt::format("{} breaks the {} contract under {}", Name(c->verdict),
+                                Name(c->contract), crash)),
+          XmlEscape(std::string(Name(c->verdict))),
           XmlEscape(fmt::format("{}\ncrash plan: {}\nseed {}, case {}\nrepro: {}\n", c->details,
                                 c->crash_plan, c->seed, c->case_index, repro(*c))));
     }

@@ -7,7 +7,9 @@
 // timeout, so several crashlab processes may write one file at once.
 //
 // Vocabulary columns (crash kind, contract, verdict) hold the exact words of
-// framework/base/vocabulary.h as TEXT.
+// framework/base/vocabulary.h as TEXT; the records below hold the enums, and
+// the store converts at its edge: a word it cannot read back is an error
+// naming the row, never a value made up.
 //
 // Thread safety: a ResultsStore is NOT thread-safe; use one per thread (each is
 // its own SQLite connection) or guard it externally.
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "framework/base/status.h"
+#include "framework/base/vocabulary.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -96,10 +99,10 @@ struct CaseRecord {
   std::string engine, variant;
   uint64_t seed = 0;  // campaign seed, 0..2^63-1
   int64_t case_index = 0;
-  std::string crash_kind;  // "kill" | "power-loss"
+  CrashKind crash_kind = CrashKind::kKill;
   std::string crash_plan;  // text form of the crash plan, e.g. "kill txn=5 delay_us=120"
-  std::string contract;    // "durable" | "prefix" | "none"
-  std::string verdict;     // "pass" | "lost-acked" | ... (vocabulary.h)
+  Contract contract = Contract::kDurable;
+  Verdict verdict = Verdict::kPass;
   bool violation = false;  // verdict breaks the contract: Violates(verdict, contract)
   std::string details;     // one paragraph saying what happened
   int64_t txns_sent = 0, txns_acked = 0;
@@ -143,7 +146,10 @@ struct StoredSoak {
 // Recorded cases sharing a campaign, variant, crash kind, contract and verdict.
 struct CaseGroup {
   int64_t campaign_id = 0;
-  std::string variant, crash_kind, contract, verdict;
+  std::string variant;
+  CrashKind crash_kind = CrashKind::kKill;
+  Contract contract = Contract::kDurable;
+  Verdict verdict = Verdict::kPass;
   int64_t cases = 0, violations = 0;
   int64_t max_case_index = -1;
 };
@@ -211,7 +217,7 @@ class ResultsStore {
   [[nodiscard]] Result<int64_t> BeginCampaign(const CampaignInfo& info);
 
   // Records `c` (its `id` is ignored) and, when present, its failure row, in one
-  // transaction: both rows or neither. Errors: a word outside the vocabulary, a
+  // transaction: both rows or neither. Errors: a value outside the vocabulary's enums, a
   // `violation` flag that disagrees with Violates(verdict, contract), a failure
   // record on a case without violation, seed >= 2^63, an unknown campaign, a
   // case already recorded for (campaign, variant, case_index), database errors.
@@ -283,7 +289,9 @@ class ResultsStore {
 
   // The cases of a campaign, with their failures (artifacts not loaded:
   // LoadArtifacts), ordered by variant then case_index. Errors: unknown
-  // campaign, database errors.
+  // campaign, a vocabulary column holding a word crashlab does not know
+  // (naming the case's row), database errors. The other readers of cases
+  // below fail the same way.
   [[nodiscard]] Result<std::vector<CaseRecord>> CasesOfCampaign(int64_t campaign_id);
 
   // The failure with id `failure_id` (failures.id), if recorded, with its
@@ -309,7 +317,7 @@ class ResultsStore {
   [[nodiscard]] Result<std::optional<CaseRecord>> FindCase(const std::string& engine,
                                                            const std::string& variant,
                                                            uint64_t seed, int64_t case_index,
-                                                           const std::string& crash_kind);
+                                                           CrashKind crash_kind);
 
  private:
   struct StatementDeleter {

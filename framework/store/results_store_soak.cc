@@ -18,6 +18,7 @@ using results_store_sql::ColumnText;
 using results_store_sql::ResetOnExit;
 using results_store_sql::SeedFits;
 using results_store_sql::SeedTooLarge;
+using results_store_sql::WordReader;
 
 }  // namespace
 
@@ -159,9 +160,12 @@ Result<std::vector<CaseGroup>> ResultsStore::CaseGroupsOfSoak(int64_t soak_id) {
     CaseGroup g;
     g.campaign_id = sqlite3_column_int64(*stmt, 0);
     g.variant = ColumnText(*stmt, 1);
-    g.crash_kind = ColumnText(*stmt, 2);
-    g.contract = ColumnText(*stmt, 3);
-    g.verdict = ColumnText(*stmt, 4);
+    WordReader words(*stmt,
+                     fmt::format("the cases of campaign {} variant {}", g.campaign_id, g.variant));
+    g.crash_kind = words.Kind(2);
+    g.contract = words.ContractAt(3);
+    g.verdict = words.VerdictAt(4);
+    if (!words.error().empty()) return Fail(what + ": " + words.error());
     g.cases = sqlite3_column_int64(*stmt, 5);
     g.violations = sqlite3_column_int64(*stmt, 6);
     g.max_case_index = sqlite3_column_int64(*stmt, 7);

@@ -128,15 +128,16 @@ std::string MaskMessage(std::string_view message) {
 }
 
 std::string Signature::Text() const {
-  return verdict + (acked_lost ? ", acknowledged data lost" : ", nothing acknowledged lost") +
+  return std::string(Name(verdict)) +
+         (acked_lost ? ", acknowledged data lost" : ", nothing acknowledged lost") +
          (cause.empty() ? "" : ": " + cause);
 }
 
-Signature SignatureOf(std::string_view verdict, std::string_view details, int64_t txns_acked) {
+Signature SignatureOf(Verdict verdict, std::string_view details, int64_t txns_acked) {
   Signature s;
-  s.verdict = std::string(verdict);
+  s.verdict = verdict;
   std::string cause(details);
-  switch (ParseVerdict(verdict).value_or(Verdict::kCorrupt)) {
+  switch (verdict) {
     case Verdict::kPass:
       break;
     case Verdict::kLostAcked:
@@ -156,7 +157,7 @@ Signature SignatureOf(std::string_view verdict, std::string_view details, int64_
         s.acked_lost = true;
         cause.erase(at, kAckedLostSentence.size());
       }
-      if (verdict != Name(Verdict::kCorrupt)) cause.clear();
+      if (verdict != Verdict::kCorrupt) cause.clear();
       break;
   }
   s.cause = MaskMessage(cause);

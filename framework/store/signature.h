@@ -30,7 +30,7 @@
 namespace crashlab {
 
 struct Signature {
-  std::string verdict;  // the verdict's word (vocabulary.h)
+  Verdict verdict = Verdict::kPass;
   bool acked_lost = false;
   std::string cause;  // masked
   bool operator==(const Signature&) const = default;
@@ -45,9 +45,9 @@ struct Signature {
 // runs as one space, trimmed. Deterministic and idempotent.
 std::string MaskMessage(std::string_view message);
 
-// The signature of a case with this verdict word, details and count of
+// The signature of a case with this verdict, details and count of
 // acknowledged transactions.
-Signature SignatureOf(std::string_view verdict, std::string_view details, int64_t txns_acked);
+Signature SignatureOf(Verdict verdict, std::string_view details, int64_t txns_acked);
 Signature SignatureOf(const CaseRecord& c);
 
 }  // namespace crashlab

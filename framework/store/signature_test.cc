@@ -54,20 +54,20 @@ TEST(MaskMessage, StableAndIdempotent) {
 
 TEST(Signature, RecoveryFailedKeepsTheEnginesMessageAndWhetherAcknowledgedDataIsLost) {
   const Signature manifest = SignatureOf(
-      "recovery-failed",
+      Verdict::kRecoveryFailed,
       "open (recovery) after the power loss: err Corruption: MANIFEST-000005 truncated", 19);
   EXPECT_EQ(manifest.Text(),
             "recovery-failed, acknowledged data lost: open (recovery): err Corruption: "
             "MANIFEST-N truncated");
   // Found again by exploration, which says "after the crash", other numbers.
-  EXPECT_EQ(manifest, SignatureOf("recovery-failed",
+  EXPECT_EQ(manifest, SignatureOf(Verdict::kRecoveryFailed,
                                   "open (recovery) after the crash: err Corruption: "
                                   "MANIFEST-000011 truncated",
                                   2));
   // Another first-open failure, or the same one with nothing acknowledged.
-  EXPECT_NE(manifest, SignatureOf("recovery-failed",
+  EXPECT_NE(manifest, SignatureOf(Verdict::kRecoveryFailed,
                                   "open (recovery) after the crash: err IO error: lock held", 19));
-  EXPECT_NE(manifest, SignatureOf("recovery-failed",
+  EXPECT_NE(manifest, SignatureOf(Verdict::kRecoveryFailed,
                                   "open (recovery) after the crash: err Corruption: "
                                   "MANIFEST-000005 truncated",
                                   0));
@@ -77,20 +77,23 @@ TEST(Signature, OracleVerdictsTakeAcknowledgedLossFromTheOracle) {
   const std::string hole =
       "transaction 8 is visible (key 'c8' holds its write) while the earlier transaction 1 is "
       "missing; 7 transaction(s) wholly missing";
-  const Signature lost = SignatureOf("hole", hole + std::string(kAckedLostSentence), 14);
+  const Signature lost = SignatureOf(Verdict::kHole, hole + std::string(kAckedLostSentence), 14);
   EXPECT_TRUE(lost.acked_lost);
   EXPECT_EQ(lost.cause.find("acknowledged data is lost"), std::string::npos) << lost.cause;
-  const Signature kept = SignatureOf("hole", hole, 14);
+  const Signature kept = SignatureOf(Verdict::kHole, hole, 14);
   EXPECT_FALSE(kept.acked_lost);
   EXPECT_EQ(kept.cause, lost.cause);
   EXPECT_EQ(lost.Text(), "hole, acknowledged data lost");
   // Another transaction and key: the same hole, for shrinking.
-  EXPECT_EQ(kept, SignatureOf("hole", "transaction 2 is visible (key 'x' holds its write) ...", 0));
-  EXPECT_TRUE(SignatureOf("lost-acked", "3 transactions were acknowledged but ...", 3).acked_lost);
-  EXPECT_NE(SignatureOf("hole", hole, 0), SignatureOf("torn-txn", hole, 0));
+  EXPECT_EQ(kept, SignatureOf(Verdict::kHole,
+                              "transaction 2 is visible (key 'x' holds its write) ...", 0));
+  EXPECT_TRUE(
+      SignatureOf(Verdict::kLostAcked, "3 transactions were acknowledged but ...", 3).acked_lost);
+  EXPECT_NE(SignatureOf(Verdict::kHole, hole, 0), SignatureOf(Verdict::kTornTxn, hole, 0));
   // Corrupt keeps the oracle's account and the engine's check message.
   EXPECT_EQ(
-      SignatureOf("corrupt", "the engine's own check failed: page 7 checksum 0xab12", 1).Text(),
+      SignatureOf(Verdict::kCorrupt, "the engine's own check failed: page 7 checksum 0xab12", 1)
+          .Text(),
       "corrupt, nothing acknowledged lost: the engine's own check failed: page N checksum "
       "<hex>");
 }

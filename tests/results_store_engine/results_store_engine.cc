@@ -217,17 +217,17 @@ class ResultsStoreEngine : public adapter::Engine {
     c.engine = kEngine;
     c.variant = kVariant;
     c.case_index = index;
-    c.crash_kind = "power-loss";
+    c.crash_kind = CrashKind::kPowerLoss;
     c.crash_plan = fmt::format("protocol op {} of {}", i, n);
-    c.contract = "durable";
+    c.contract = Contract::kDurable;
     c.txns_sent = static_cast<int64_t>(n);
     c.txns_acked = static_cast<int64_t>(i);
     if (op.is_put) {
-      c.verdict = "pass";
+      c.verdict = Verdict::kPass;
       c.details = "put " + protocol::Encode(op.key) + " " + protocol::Encode(op.value);
       return c;
     }
-    c.verdict = "lost-acked";
+    c.verdict = Verdict::kLostAcked;
     c.violation = true;
     c.details = "del " + protocol::Encode(op.key);
     c.failure = FailureRecord::Of("no key", c.details, "a tombstone", "");
