@@ -32,13 +32,6 @@ namespace fs = std::filesystem;
 // loses at most this many verdicts, never half of one.
 constexpr std::size_t kRecordBatch = 256;
 
-// What the controller knew at a crash point: the transactions it had sent
-// (a refused one without its operations) and how many were acknowledged.
-struct AckContext {
-  std::vector<Txn> sent;
-  std::size_t acked = 0;
-};
-
 // One crash state and the crash points that can leave it.
 struct StateEntry {
   int64_t id = 0;
@@ -105,7 +98,9 @@ class Explorer {
   CaseClock::time_point start_;
   ExploreSummary& summary_;
   std::unique_ptr<VerifierPool> pool_;
-  std::vector<AckContext> contexts_;
+  // What the controller knew at each crash point where that changed
+  // (AckedBefore); candidates refer to them by index.
+  std::vector<SentAndAcked> contexts_;
   std::unordered_map<uint64_t, StateEntry> states_;  // by FastDigest
   std::unordered_map<int64_t, uint64_t> by_id_;
   int64_t recorded_ = 0;
@@ -126,15 +121,11 @@ Status Explorer::Run(const std::string& workdir) {
       trace_, o_, [this](Candidate c, uint64_t digest, const StateEnumerator::Builder& build) {
         return Offer(std::move(c), digest, build);
       });
-  OracleInput input;
-  AckedBefore(trace_, 0, requests_, workload_, input);
-  contexts_.push_back({std::move(input.sent), input.acked});
+  contexts_.push_back(AckedBefore(trace_, 0, requests_, workload_));
   for (uint64_t c = 0; c <= trace_.events.size() && !Stopping(); ++c) {
     // The acknowledged prefix changes only with a reply.
     if (c > 0 && trace_.events[c - 1].kind == faults::EventKind::kReply) {
-      OracleInput next;
-      AckedBefore(trace_, c, requests_, workload_, next);
-      contexts_.push_back({std::move(next.sent), next.acked});
+      contexts_.push_back(AckedBefore(trace_, c, requests_, workload_));
     }
     const bool mine =
         static_cast<int64_t>(c % static_cast<uint64_t>(o_.shard_count)) == o_.shard_index;
@@ -207,7 +198,7 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   const bool first = entry.judged.empty();
   entry.judged.push_back(key);
   ++summary_.judged;
-  const AckContext& context = contexts_[static_cast<std::size_t>(candidate.context)];
+  const SentAndAcked& context = contexts_[static_cast<std::size_t>(candidate.context)];
   OracleInput input;
   input.sent = context.sent;
   input.acked = context.acked;
