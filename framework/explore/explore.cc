@@ -14,6 +14,7 @@
 #include "faults/crash_walk.h"
 #include "framework/base/shell_words.h"
 #include "framework/campaign/campaign.h"
+#include "framework/campaign/campaign_info.h"
 #include "framework/case/case_steps.h"
 #include "framework/case/trace_cost.h"
 #include "framework/case/traced_run.h"
@@ -329,18 +330,17 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   summary.trace_events = trace->events.size();
   summary.trace_seconds = MsSince(start) / 1000;
 
-  CampaignInfo info;
-  info.command_line = o.command_line;
-  info.engine = o.engine.name;
-  info.variants = o.variant;
-  info.crash_kind = CrashKindsName(o.crashes);
-  info.seed = o.seed;
-  info.cases_per_variant = 1;
-  info.host = Hostname();
-  info.crashlab_version = CRASHLAB_VERSION;
-  if (o.shard_count > 1) info.shard = fmt::format("{}/{}", o.shard_index, o.shard_count);
-  if (o.given_workload) info.workload = WorkloadText(*o.given_workload);
-  Result<int64_t> campaign = (*store)->BeginCampaign(info);
+  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor({
+      .command_line = o.command_line,
+      .engine = o.engine.name,
+      .variants = {o.variant},
+      .crashes = o.crashes,
+      .seed = o.seed,
+      .cases_per_variant = 1,
+      .shard_index = o.shard_index,
+      .shard_count = o.shard_count,
+      .workload = o.given_workload ? &*o.given_workload : nullptr,
+  }));
   if (!campaign.ok()) return campaign.status();
   summary.campaign_id = *campaign;
   fmt::print(out,
