@@ -58,21 +58,32 @@ Result<std::string> ExploreWorkdir(const std::string& requested) {
   return requested.empty() ? MemoryWorkdir("explore") : PrepareWorkdir(requested);
 }
 
+// The traced run an Explorer walks the crash states of.
+struct ExploredRun {
+  const VariantSpec& variant;
+  const Workload& workload;
+  const faults::Trace& trace;
+  std::vector<TracedRequest> requests;  // what the run sent, in order
+  std::string trace_bytes;              // the trace file, stored once a failure needs it
+  CaseClock::time_point start;          // when the command began
+};
+
+// Walks the crash states of `run`, verifies each distinct one, judges it at
+// every crash point that can leave it, records the verdicts in `store`,
+// prints violations to `out` and counts everything in `summary`.
 class Explorer {
  public:
-  Explorer(const ExploreOptions& o, std::FILE* out, ResultsStore& store, const VariantSpec& variant,
-           const Workload& workload, const faults::Trace& trace,
-           std::vector<TracedRequest> requests, std::string trace_bytes,
-           CaseClock::time_point start, ExploreSummary& summary)
+  Explorer(const ExploreOptions& o, ExploredRun run, ResultsStore& store, std::FILE* out,
+           ExploreSummary& summary)
       : o_(o),
         out_(out),
         store_(store),
-        variant_(variant),
-        workload_(workload),
-        trace_(trace),
-        requests_(std::move(requests)),
-        trace_bytes_(std::move(trace_bytes)),
-        start_(start),
+        variant_(run.variant),
+        workload_(run.workload),
+        trace_(run.trace),
+        requests_(std::move(run.requests)),
+        trace_bytes_(std::move(run.trace_bytes)),
+        start_(run.start),
         summary_(summary) {}
 
   Status Run(const std::string& workdir);
@@ -354,8 +365,14 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   std::fflush(out);
 
   const auto explore_start = CaseClock::now();
-  Explorer explorer(o, out, **store, *variant, workload, *trace, std::move(traced->requests),
-                    std::move(*trace_bytes), start, summary);
+  Explorer explorer(o,
+                    {.variant = *variant,
+                     .workload = workload,
+                     .trace = *trace,
+                     .requests = std::move(traced->requests),
+                     .trace_bytes = std::move(*trace_bytes),
+                     .start = start},
+                    **store, out, summary);
   Status status = explorer.Run(*workdir);
   summary.explore_seconds = MsSince(explore_start) / 1000;
   // Whatever failed after an interruption failed because of it.
