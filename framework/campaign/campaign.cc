@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "framework/base/shell_words.h"
+#include "framework/campaign/campaign_info.h"
 #include "framework/case/case_steps.h"
 #include "framework/engine/interrupt.h"
 
@@ -193,17 +194,16 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   Result<std::string> workdir = PrepareWorkdir(o.workdir);
   if (!workdir.ok()) return workdir.status();
 
-  CampaignInfo info;
-  info.command_line = o.command_line;
-  info.engine = o.engine.name;
-  for (const std::string& v : o.variants) info.variants += (info.variants.empty() ? "" : ",") + v;
-  info.crash_kind = CrashKindsName(o.crashes);
-  info.seed = o.seed;
-  info.cases_per_variant = o.cases;
-  info.host = Hostname();
-  info.crashlab_version = CRASHLAB_VERSION;
-  if (o.shard_count > 1) info.shard = fmt::format("{}/{}", o.shard_index, o.shard_count);
-  Result<int64_t> campaign = (*store)->BeginCampaign(info);
+  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor({
+      .command_line = o.command_line,
+      .engine = o.engine.name,
+      .variants = o.variants,
+      .crashes = o.crashes,
+      .seed = o.seed,
+      .cases_per_variant = o.cases,
+      .shard_index = o.shard_index,
+      .shard_count = o.shard_count,
+  }));
   if (!campaign.ok()) return campaign.status();
 
   CampaignSummary summary;

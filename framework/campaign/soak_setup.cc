@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "framework/campaign/campaign_info.h"
 #include "framework/case/kill_case.h"
 
 namespace crashlab::soak_internal {
@@ -27,21 +28,16 @@ CampaignOptions SoakCampaignOptions(const SoakOptions& o, const SoakEngine& engi
 
 // The campaigns row of a new soak's campaign for `engine`.
 CampaignInfo SoakCampaignInfo(const SoakOptions& o, const SoakEngine& engine) {
-  CampaignInfo info;
-  info.command_line = o.command_line;
-  info.engine = engine.spec.name;
-  for (const std::string& v : engine.variants) {
-    info.variants += (info.variants.empty() ? "" : ",") + v;
-  }
-  info.crash_kind = CrashKindsName(o.base.crashes);
-  info.seed = o.base.seed;
-  info.cases_per_variant = 0;  // a time budget, not a count
-  info.host = Hostname();
-  info.crashlab_version = CRASHLAB_VERSION;
-  if (o.base.shard_count > 1) {
-    info.shard = fmt::format("{}/{}", o.base.shard_index, o.base.shard_count);
-  }
-  return info;
+  return CampaignInfoFor({
+      .command_line = o.command_line,
+      .engine = engine.spec.name,
+      .variants = engine.variants,
+      .crashes = o.base.crashes,
+      .seed = o.base.seed,
+      .cases_per_variant = 0,  // a time budget, not a count
+      .shard_index = o.base.shard_index,
+      .shard_count = o.base.shard_count,
+  });
 }
 
 // The campaign the resumed soak recorded for `engine` and `shape`.

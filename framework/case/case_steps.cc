@@ -132,44 +132,45 @@ EngineFault FaultOf(EngineProcess& engine, const Exchange& e, const std::string&
 
 }  // namespace
 
-std::optional<EngineFault> VerifyDirectory(EngineProcess& engine, Millis deadline,
-                                           const std::string& dir, const std::string& what,
-                                           CaseClock::time_point start, OracleInput& input,
-                                           double& recovery_ms, bool& killed_in_open) {
-  killed_in_open = false;
+RecoveryOutcome VerifyDirectory(EngineProcess& engine, Millis deadline, const std::string& dir,
+                                const std::string& what, CaseClock::time_point start) {
+  RecoveryOutcome found;
   EngineClient client(engine, deadline);
   if (Exchange e = client.SendAhead("open " + protocol::Encode(dir) + "\ndump\ncheck\nclose\n", 4);
       !e.ok()) {
-    return FaultOf(engine, e, "open (recovery)", what);
+    found.fault = FaultOf(engine, e, "open (recovery)", what);
+    return found;
   }
   if (Exchange e = client.Open(dir); !e.ok()) {
-    EngineFault f = FaultOf(engine, e, "open (recovery)", what);
-    killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();
-    return f;
+    found.fault = FaultOf(engine, e, "open (recovery)", what);
+    found.killed_in_open = e.kind == Exchange::kDied && engine.DiedOfSigkill();
+    return found;
   }
-  recovery_ms = MsSince(start);
-  if (Exchange e = client.Dump(input.recovered, input.dump_error); !e.ok()) {
-    return FaultOf(engine, e, "dump", what);
+  found.recovery_ms = MsSince(start);
+  if (Exchange e = client.Dump(found.recovered, found.dump_error); !e.ok()) {
+    found.fault = FaultOf(engine, e, "dump", what);
+    return found;
   }
-  if (Exchange e = client.Check(input.check_error); !e.ok()) {
-    return FaultOf(engine, e, "check", what);
+  if (Exchange e = client.Check(found.check_error); !e.ok()) {
+    found.fault = FaultOf(engine, e, "check", what);
+    return found;
   }
-  if (Exchange e = client.Close(); !e.ok()) return FaultOf(engine, e, "close", what);
-  return std::nullopt;
+  if (Exchange e = client.Close(); !e.ok()) found.fault = FaultOf(engine, e, "close", what);
+  return found;
 }
 
-std::optional<EngineFault> VerifyRecovery(EngineProcess& engine, Millis deadline,
-                                          const std::string& dir, const std::string& what,
-                                          CaseClock::time_point start, OracleInput& input,
-                                          double& recovery_ms, bool& killed_in_open) {
-  killed_in_open = false;
+RecoveryOutcome VerifyRecovery(EngineProcess& engine, Millis deadline, const std::string& dir,
+                               const std::string& what, CaseClock::time_point start) {
   EngineClient client(engine, deadline);
   HelloReply hello;
-  if (Exchange e = client.Hello(hello); !e.ok()) return FaultOf(engine, e, "hello", what);
-  std::optional<EngineFault> fault =
-      VerifyDirectory(engine, deadline, dir, what, start, input, recovery_ms, killed_in_open);
-  if (!fault) engine.FinishGracefully(deadline);
-  return fault;
+  if (Exchange e = client.Hello(hello); !e.ok()) {
+    RecoveryOutcome found;
+    found.fault = FaultOf(engine, e, "hello", what);
+    return found;
+  }
+  RecoveryOutcome found = VerifyDirectory(engine, deadline, dir, what, start);
+  if (!found.fault) engine.FinishGracefully(deadline);
+  return found;
 }
 
 }  // namespace crashlab

@@ -1,6 +1,7 @@
-// Steps every kind of case shares: timing, the engine's log, the verdict of a
-// failed exchange, and the verification of a crashed directory by a fresh
-// engine process (open = recovery, dump, check, close).
+// Steps every kind of case shares: timing, its files and the engine's log,
+// telling a full disk from the engine's own failure, the verdict of a failed
+// exchange, and the verification of a crashed directory by a fresh engine
+// process (open = recovery, dump, check, close).
 #pragma once
 
 #include <chrono>
@@ -63,22 +64,32 @@ bool IsFullDiskError(const Status& s);
 // recovery-failed.
 Verdict FaultVerdict(const Exchange& e);
 
-// Verifies `dir` with `engine` (already started): hello, open (recovery),
-// dump into input.recovered, check into input.check_error, close. Returns the
-// fault when an exchange fails; `what` names the crash in its message ("the
-// crash", "the power loss"). `killed_in_open` tells that the engine died of
-// SIGKILL during open, which is the plan when a recovery point is armed.
-// The part of VerifyRecovery after hello: open (recovery), dump, check,
-// close. An engine with the `reopen` capability can verify another directory
-// afterwards; after a fault it has been killed.
-std::optional<EngineFault> VerifyDirectory(EngineProcess& engine, Millis deadline,
-                                           const std::string& dir, const std::string& what,
-                                           CaseClock::time_point start, OracleInput& input,
-                                           double& recovery_ms, bool& killed_in_open);
+// What a fresh engine process found in a crashed directory: the state it
+// recovered, or the fault that kept it from giving one.
+struct RecoveryOutcome {
+  KvState recovered;                       // what the engine dumped
+  std::optional<std::string> dump_error;   // OracleInput::dump_error
+  std::optional<std::string> check_error;  // the engine's own check failed with this
+  // An exchange failed; the engine has been killed and the fault decides the
+  // verdict.
+  std::optional<EngineFault> fault;
+  // From the caller's `start` to open's reply; 0 when open did not answer ok.
+  double recovery_ms = 0;
+  // The engine died of SIGKILL during open, which is the plan when a
+  // recovery point is armed.
+  bool killed_in_open = false;
+};
 
-std::optional<EngineFault> VerifyRecovery(EngineProcess& engine, Millis deadline,
-                                          const std::string& dir, const std::string& what,
-                                          CaseClock::time_point start, OracleInput& input,
-                                          double& recovery_ms, bool& killed_in_open);
+// Verifies `dir` with `engine`, which has already answered hello: open
+// (recovery), dump, check, close. `what` names the crash in a fault's message
+// ("the crash", "the power loss"). An engine with the `reopen` capability can
+// verify another directory afterwards; after a fault it has been killed.
+RecoveryOutcome VerifyDirectory(EngineProcess& engine, Millis deadline, const std::string& dir,
+                                const std::string& what, CaseClock::time_point start);
+
+// Verifies `dir` with `engine`, started and not yet greeted: hello, then
+// VerifyDirectory, then the engine exits (gracefully when nothing failed).
+RecoveryOutcome VerifyRecovery(EngineProcess& engine, Millis deadline, const std::string& dir,
+                               const std::string& what, CaseClock::time_point start);
 
 }  // namespace crashlab

@@ -222,15 +222,14 @@ std::vector<std::string> ArmedEnv(const KillPlan& plan) {
   return {"CRASHLAB_KILL_AT=" + plan.point + ":" + std::to_string(plan.hit)};
 }
 
-// The part of a case after the kill: a fresh engine recovers `data_dir`,
-// dumps and checks it (a plan that kills inside recovery arms the first
-// restart, and a second one recovers again), then `input` is judged and `r`
-// concluded. No restart when `input` already holds the fault that decides
-// the verdict. An error means the engine could not be started.
-Status RecoverAndJudge(const KillCaseSpec& spec, const std::string& data_dir,
-                       const std::string& log, CaseClock::time_point start, KillCaseResult& r,
-                       OracleInput& input) {
-  for (int restart = 0; restart < 2 && !input.fault; ++restart) {
+// A fresh engine recovers `data_dir`, dumps and checks it; a plan that kills
+// inside recovery arms the first restart, and a second one recovers again.
+// Returns what the last one found. An error means the engine could not be
+// started.
+Result<RecoveryOutcome> Recover(const KillCaseSpec& spec, const std::string& data_dir,
+                                const std::string& log, KillCaseResult& r) {
+  RecoveryOutcome found;
+  for (int restart = 0; restart < 2; ++restart) {
     const bool arm = restart == 0 && r.plan.in_recovery();
     AppendLog(log, arm ? "restart with " + ArmedEnv(r.plan)[0] + ": recovery, dump, check"
                        : "restart: recovery, dump, check");
@@ -238,20 +237,29 @@ Status RecoverAndJudge(const KillCaseSpec& spec, const std::string& data_dir,
     auto engine = EngineProcess::Start(spec.variant->argv, log,
                                        arm ? ArmedEnv(r.plan) : std::vector<std::string>{});
     if (!engine.ok()) return engine.status();
-    bool killed_in_open = false;
-    input.fault = VerifyRecovery(**engine, spec.deadline, data_dir, "the crash", restarted, input,
-                                 r.recovery_ms, killed_in_open);
-    if (!(arm && killed_in_open)) break;
+    found = VerifyRecovery(**engine, spec.deadline, data_dir, "the crash", restarted);
+    if (!(arm && found.killed_in_open)) break;
     r.notes += fmt::format("killed at {} inside recovery; recovered again; ", r.plan.point);
-    input.fault.reset();
   }
-  input.acked = r.acked;
-  r.judgement = Judge(input);
+  return found;
+}
+
+// Judges what recovery found against the transactions `sent` (one the
+// engine refused has no operations), of which the first r.acked were
+// acknowledged, and concludes `r`.
+void Conclude(std::vector<Txn> sent, RecoveryOutcome found, const std::string& log,
+              CaseClock::time_point start, KillCaseResult& r) {
+  r.recovery_ms = found.recovery_ms;
+  r.judgement = Judge(OracleInput{.sent = std::move(sent),
+                                  .acked = r.acked,
+                                  .recovered = std::move(found.recovered),
+                                  .check_error = std::move(found.check_error),
+                                  .dump_error = std::move(found.dump_error),
+                                  .fault = std::move(found.fault)});
   if (!r.notes.empty()) r.judgement.details += " [" + r.notes.substr(0, r.notes.size() - 2) + "]";
   r.violation = Violates(r.judgement.verdict, r.contract);
   r.total_ms = MsSince(start);
   r.stderr_tail = FileTail(log, 4096);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -263,16 +271,19 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   const std::string log = spec.case_dir + "/engine.stderr";
 
   KillCaseResult r = NewResult(spec);
-  OracleInput input;
+  std::vector<Txn> sent;
+  // A run that could not be driven to the crash point leaves nothing to
+  // recover: its fault alone decides the verdict.
+  RecoveryOutcome found;
   AppendLog(log, "run until the kill: " + r.plan.ToString());
   {
     const bool arm = r.plan.at_point() && !r.plan.in_recovery();
     auto engine = EngineProcess::Start(spec.variant->argv, log,
                                        arm ? ArmedEnv(r.plan) : std::vector<std::string>{});
     if (!engine.ok()) return engine.status();
-    input.fault = DriveUntilKill(spec, **engine, data_dir, r, input.sent);
+    found.fault = DriveUntilKill(spec, **engine, data_dir, r, sent);
   }
-  if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "the run before the kill"); !s.ok()) {
+  if (Status s = SigbusOnFullDisk(found.fault, spec.case_dir, "the run before the kill"); !s.ok()) {
     return s;
   }
   r.workload_ms = MsSince(start);
@@ -280,15 +291,18 @@ Result<KillCaseResult> RunKillCase(const KillCaseSpec& spec) {
   // so the directory holds what the kill left until the restart recovers
   // it. After a fault there is nothing to recover, so nothing to keep.
   std::optional<PackedCrashState> state;
-  if (!input.fault) {
+  if (!found.fault) {
     // Unreadable (a symbolic link, a socket): no digest and nothing kept;
     // the case itself goes on.
     Result<std::optional<PackedCrashState>> read = PackDirectory(data_dir, kCrashFilesReadLimit);
     if (read.ok()) state = std::move(*read);
+    if (state) r.crash_state = state->digest;
+    Result<RecoveryOutcome> recovered = Recover(spec, data_dir, log, r);
+    if (!recovered.ok()) return recovered.status();
+    found = std::move(*recovered);
   }
-  if (state) r.crash_state = state->digest;
-  if (Status s = RecoverAndJudge(spec, data_dir, log, start, r, input); !s.ok()) return s;
-  if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "recovery"); !s.ok()) return s;
+  if (Status s = SigbusOnFullDisk(found.fault, spec.case_dir, "recovery"); !s.ok()) return s;
+  Conclude(std::move(sent), std::move(found), log, start, r);
   if (r.violation && state && state->non_zero_bytes <= kCrashFilesLimit) {
     r.crash_files = std::move(state->packed);
   }
@@ -315,10 +329,11 @@ Result<KillCaseResult> ReplayKillCase(const KillCaseSpec& spec, const faults::Di
   r.crash_state = faults::DigestDirTree(state);
   r.sent = sent;
   r.acked = acked;
-  OracleInput input;
-  input.sent.assign(r.workload.txns.begin(),
-                    r.workload.txns.begin() + static_cast<std::ptrdiff_t>(sent));
-  if (Status s = RecoverAndJudge(spec, data_dir, log, start, r, input); !s.ok()) return s;
+  Result<RecoveryOutcome> found = Recover(spec, data_dir, log, r);
+  if (!found.ok()) return found.status();
+  Conclude(std::vector<Txn>(r.workload.txns.begin(),
+                            r.workload.txns.begin() + static_cast<std::ptrdiff_t>(sent)),
+           std::move(*found), log, start, r);
   return r;
 }
 

@@ -10,8 +10,8 @@
 // The verdict is the mildest class that explains R, decided in this order. It
 // holds for any engine and any workload: values may repeat, transactions may
 // delete, overwrite earlier ones' keys or change nothing at all.
-//   fault     the verifier got no state (EngineFault): recovery-failed, hang or
-//             protocol-error, as the fault says.
+//   fault     there is no state to judge (EngineFault): recovery-failed, hang
+//             or protocol-error, as the fault says.
 //   corrupt   the dump listed a key twice; or a key holds a value that it holds
 //             in no prefix state and that no operation wrote to it; or the
 //             engine's own check failed.
@@ -66,7 +66,9 @@ struct OracleInput {
   // The dump itself was inconsistent (e.g. "the dump lists key 'a' twice");
   // `recovered` then holds the first value of each key.
   std::optional<std::string> dump_error;
-  // Set when the verifier could not get a state at all; it decides the verdict.
+  // Set when there is no state to judge: the engine failed before the crash
+  // point, or while it recovered (RecoveryOutcome::fault). It decides the
+  // verdict.
   std::optional<EngineFault> fault;
 };
 

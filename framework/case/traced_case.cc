@@ -66,13 +66,16 @@ struct JudgedRun {
   faults::Trace trace;
   std::string trace_path;  // its file, stored with a failure
   std::vector<TracedRequest> requests;
+  // The run failed by itself (a hang, a protocol error): the verdict, with
+  // no crash to judge and no trace read.
+  std::optional<EngineFault> fault;
 };
 
 // Live mode: reruns the workload with the library armed to kill right after
 // event `c`, and checks that the directory the kill left is what the model
 // says. Sets r.killed and the crash point (r.plan.event) in the new trace.
 Result<JudgedRun> RunLive(const TracedRunSpec& base, const TracedCaseSpec& spec, uint64_t c,
-                          TracedCaseResult& r, OracleInput& input) {
+                          TracedCaseResult& r) {
   const std::string live_dir = spec.case_dir + "/live";
   if (Status s = MakeDir(live_dir); !s.ok()) return s;
   TracedRunSpec live = base;
@@ -87,7 +90,7 @@ Result<JudgedRun> RunLive(const TracedRunSpec& base, const TracedCaseSpec& spec,
   judged.requests = std::move(run->requests);
   judged.trace_path = live.trace_path;
   if (run->fault) {
-    input.fault = run->fault;
+    judged.fault = run->fault;
     return judged;
   }
   Result<faults::Trace> trace = ReadRunTrace(live.trace_path, spec.variant->name, *run);
@@ -126,15 +129,17 @@ Result<std::string> BuildCrashState(const JudgedRun& run, const TracedCaseResult
 }
 
 // From the judged trace and the crash point in r.plan: what was acknowledged,
-// the crash state, and its recovery by a fresh engine process.
-Status JudgeCrash(const TracedCaseSpec& spec, const JudgedRun& run, const std::string& log,
-                  TracedCaseResult& r, OracleInput& input) {
+// the crash state, and its recovery by a fresh engine process; together, what
+// the oracle judges.
+Result<OracleInput> RecoverCrash(const TracedCaseSpec& spec, const JudgedRun& run,
+                                 const std::string& log, TracedCaseResult& r) {
   r.trace_events = run.trace.events.size();
   const IoCost cost = CumulativeCost(run.trace)[r.plan.event];
   r.syncs = cost.syncs;
   r.bytes_written = cost.bytes_written;
-  r.sent = AckedBefore(run.trace, r.plan.event, run.requests, r.workload, input);
-  r.acked = input.acked;
+  SentAndAcked known = AckedBefore(run.trace, r.plan.event, run.requests, r.workload);
+  r.sent = known.sent.size();
+  r.acked = known.acked;
   const std::string crash_dir = spec.case_dir + "/crash";
   Result<std::string> digest = BuildCrashState(run, r, crash_dir);
   if (!digest.ok()) return digest.status();
@@ -142,11 +147,16 @@ Status JudgeCrash(const TracedCaseSpec& spec, const JudgedRun& run, const std::s
   const auto restart = CaseClock::now();
   Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
   if (!engine.ok()) return engine.status();
-  bool killed_in_open = false;
-  input.fault = VerifyRecovery(**engine, spec.deadline, crash_dir,
-                               spec.crash == CrashKind::kKill ? "the kill" : "the power loss",
-                               restart, input, r.recovery_ms, killed_in_open);
-  return Status::Ok();
+  RecoveryOutcome found =
+      VerifyRecovery(**engine, spec.deadline, crash_dir,
+                     spec.crash == CrashKind::kKill ? "the kill" : "the power loss", restart);
+  r.recovery_ms = found.recovery_ms;
+  return OracleInput{.sent = std::move(known.sent),
+                     .acked = known.acked,
+                     .recovered = std::move(found.recovered),
+                     .check_error = std::move(found.check_error),
+                     .dump_error = std::move(found.dump_error),
+                     .fault = std::move(found.fault)};
 }
 
 // The verdict, and the trace a failure keeps.
@@ -194,16 +204,14 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
   base.deadline = spec.deadline;
 
   TracedCaseResult r = NewResult(spec);
-  OracleInput input;
   Result<TracedRun> first = RunTraced(base, r.workload);
   if (!first.ok()) return first.status();
   if (Status s = CheckTracedRun(base, spec, first->fault); !s.ok()) return s;
-  input.fault = first->fault;
   r.workload_ms = MsSince(start);
   JudgedRun judged;
   judged.trace_path = base.trace_path;
-  bool crashed = false;
-  if (!input.fault) {
+  judged.fault = first->fault;
+  if (!judged.fault) {
     judged.requests = std::move(first->requests);
     Result<faults::Trace> trace = ReadRunTrace(base.trace_path, spec.variant->name, *first);
     if (!trace.ok()) return trace.status();
@@ -220,20 +228,25 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
     r.plan.seed = prng.Next() >> 1;
     if (spec.live) {
       r.kill_at = r.plan.event;
-      Result<JudgedRun> live = RunLive(base, spec, r.kill_at, r, input);
+      Result<JudgedRun> live = RunLive(base, spec, r.kill_at, r);
       if (!live.ok()) return live.status();
       judged = std::move(*live);
       r.workload_ms = MsSince(start);
       if (!r.killed) r.notes = fmt::format("the live run ended before event {}", r.kill_at);
     }
-    // A run that failed by itself (a hang, a protocol error) has no crash
-    // to judge and so no trace that rebuilds one; a crash that recovery
-    // failed on keeps its trace like any other failure.
-    crashed = !input.fault;
-    if (crashed) {
-      if (Status s = JudgeCrash(spec, judged, base.log, r, input); !s.ok()) return s;
-      if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "recovery"); !s.ok()) return s;
-    }
+  }
+  // A run that failed by itself (a hang, a protocol error) has no crash to
+  // judge, so its fault alone is the oracle's input, and no trace that
+  // rebuilds one; a crash that recovery failed on keeps its trace like any
+  // other failure.
+  const bool crashed = !judged.fault;
+  OracleInput input;
+  input.fault = judged.fault;
+  if (crashed) {
+    Result<OracleInput> recovered = RecoverCrash(spec, judged, base.log, r);
+    if (!recovered.ok()) return recovered.status();
+    input = std::move(*recovered);
+    if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "recovery"); !s.ok()) return s;
   }
   if (Status s = Conclude(crashed ? judged.trace_path : "", base.log, start, r, input); !s.ok()) {
     return s;
@@ -270,9 +283,9 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
   if (Status s = WriteWholeFile(judged.trace_path, trace_bytes); !s.ok()) return s;
   judged.requests = RequestsOf(r.workload);
   const std::string log = spec.case_dir + "/engine.stderr";
-  OracleInput input;
-  if (Status s = JudgeCrash(spec, judged, log, r, input); !s.ok()) return s;
-  if (Status s = Conclude(judged.trace_path, log, start, r, input); !s.ok()) return s;
+  Result<OracleInput> input = RecoverCrash(spec, judged, log, r);
+  if (!input.ok()) return input.status();
+  if (Status s = Conclude(judged.trace_path, log, start, r, *input); !s.ok()) return s;
   return r;
 }
 

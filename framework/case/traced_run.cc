@@ -193,29 +193,27 @@ Result<uint64_t> ChooseCrashEvent(const faults::Trace& trace, const std::string&
   return prng.Below(trace.events.size() + 1);
 }
 
-std::size_t AckedBefore(const faults::Trace& trace, uint64_t upto,
-                        const std::vector<TracedRequest>& requests, const Workload& workload,
-                        OracleInput& input) {
+SentAndAcked AckedBefore(const faults::Trace& trace, uint64_t upto,
+                         const std::vector<TracedRequest>& requests, const Workload& workload) {
   std::size_t reply = 0;
-  std::size_t acked = 0;
+  SentAndAcked known;
   std::vector<bool> refused(workload.txns.size(), false);
   for (uint64_t i = 0; i < upto && i < trace.events.size(); ++i) {
     const faults::Event& e = trace.events[i];
     if (e.kind != faults::EventKind::kReply || reply >= requests.size()) continue;
     const TracedRequest& req = requests[reply++];
     if (!req.is_txn) continue;
-    acked = req.txn + 1;
+    known.acked = req.txn + 1;
     if (e.name != "ok") refused[req.txn] = true;
   }
   // The controller sends a transaction only after the previous reply, so at
   // most one more was in flight.
-  const std::size_t sent = std::min(acked + 1, workload.txns.size());
+  const std::size_t sent = std::min(known.acked + 1, workload.txns.size());
   for (std::size_t t = 0; t < sent; ++t) {
-    input.sent.push_back(workload.txns[t]);
-    if (refused[t]) input.sent.back().ops.clear();
+    known.sent.push_back(workload.txns[t]);
+    if (refused[t]) known.sent.back().ops.clear();
   }
-  input.acked = acked;
-  return sent;
+  return known;
 }
 
 }  // namespace crashlab

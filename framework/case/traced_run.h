@@ -94,12 +94,20 @@ struct TracedRun {
 [[nodiscard]] Result<uint64_t> ChooseCrashEvent(const faults::Trace& trace,
                                                 const std::string& point, Prng& prng);
 
-// Fills input.sent and input.acked from the replies among events [0, upto):
-// a transaction is acknowledged when its reply is in the trace before the
-// crash; a refused one (any reply but ok) is expected to leave no trace.
-// Returns the number of transactions sent (acked + the one in flight).
-std::size_t AckedBefore(const faults::Trace& trace, uint64_t upto,
-                        const std::vector<TracedRequest>& requests, const Workload& workload,
-                        OracleInput& input);
+// What the controller knew at a crash point: the transactions it had sent by
+// then, in order, and how many of them (a prefix) were acknowledged. One the
+// engine refused (any reply but ok) stays in place without its operations,
+// for it is expected to leave no trace.
+struct SentAndAcked {
+  std::vector<Txn> sent;
+  std::size_t acked = 0;
+};
+
+// What the controller knew at a crash before event `upto`, from the replies
+// among events [0, upto): a transaction is acknowledged when its reply is in
+// the trace before the crash; `sent` is the acknowledged ones and the one in
+// flight, if any.
+SentAndAcked AckedBefore(const faults::Trace& trace, uint64_t upto,
+                         const std::vector<TracedRequest>& requests, const Workload& workload);
 
 }  // namespace crashlab

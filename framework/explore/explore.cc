@@ -14,6 +14,7 @@
 #include "faults/crash_walk.h"
 #include "framework/base/shell_words.h"
 #include "framework/campaign/campaign.h"
+#include "framework/campaign/campaign_info.h"
 #include "framework/campaign/case_record.h"
 #include "framework/case/case_steps.h"
 #include "framework/case/trace_cost.h"
@@ -32,13 +33,6 @@ namespace fs = std::filesystem;
 // cost more than verifying the state. A controller killed mid-exploration
 // loses at most this many verdicts, never half of one.
 constexpr std::size_t kRecordBatch = 256;
-
-// What the controller knew at a crash point: the transactions it had sent
-// (a refused one without its operations) and how many were acknowledged.
-struct AckContext {
-  std::vector<Txn> sent;
-  std::size_t acked = 0;
-};
 
 // One crash state and the crash points that can leave it.
 struct StateEntry {
@@ -65,21 +59,32 @@ Result<std::string> ExploreWorkdir(const std::string& requested) {
   return requested.empty() ? MemoryWorkdir("explore") : PrepareWorkdir(requested);
 }
 
+// The traced run an Explorer walks the crash states of.
+struct ExploredRun {
+  const VariantSpec& variant;
+  const Workload& workload;
+  const faults::Trace& trace;
+  std::vector<TracedRequest> requests;  // what the run sent, in order
+  std::string trace_bytes;              // the trace file, stored once a failure needs it
+  CaseClock::time_point start;          // when the command began
+};
+
+// Walks the crash states of `run`, verifies each distinct one, judges it at
+// every crash point that can leave it, records the verdicts in `store`,
+// prints violations to `out` and counts everything in `summary`.
 class Explorer {
  public:
-  Explorer(const ExploreOptions& o, std::FILE* out, ResultsStore& store, const VariantSpec& variant,
-           const Workload& workload, const faults::Trace& trace,
-           std::vector<TracedRequest> requests, std::string trace_bytes,
-           CaseClock::time_point start, ExploreSummary& summary)
+  Explorer(const ExploreOptions& o, ExploredRun run, ResultsStore& store, std::FILE* out,
+           ExploreSummary& summary)
       : o_(o),
         out_(out),
         store_(store),
-        variant_(variant),
-        workload_(workload),
-        trace_(trace),
-        requests_(std::move(requests)),
-        trace_bytes_(std::move(trace_bytes)),
-        start_(start),
+        variant_(run.variant),
+        workload_(run.workload),
+        trace_(run.trace),
+        requests_(std::move(run.requests)),
+        trace_bytes_(std::move(run.trace_bytes)),
+        start_(run.start),
         summary_(summary) {}
 
   Status Run(const std::string& workdir);
@@ -106,7 +111,9 @@ class Explorer {
   CaseClock::time_point start_;
   ExploreSummary& summary_;
   std::unique_ptr<VerifierPool> pool_;
-  std::vector<AckContext> contexts_;
+  // What the controller knew at each crash point where that changed
+  // (AckedBefore); candidates refer to them by index.
+  std::vector<SentAndAcked> contexts_;
   std::unordered_map<uint64_t, StateEntry> states_;  // by FastDigest
   std::unordered_map<int64_t, uint64_t> by_id_;
   int64_t recorded_ = 0;
@@ -127,15 +134,11 @@ Status Explorer::Run(const std::string& workdir) {
       trace_, o_, [this](Candidate c, uint64_t digest, const StateEnumerator::Builder& build) {
         return Offer(std::move(c), digest, build);
       });
-  OracleInput input;
-  AckedBefore(trace_, 0, requests_, workload_, input);
-  contexts_.push_back({std::move(input.sent), input.acked});
+  contexts_.push_back(AckedBefore(trace_, 0, requests_, workload_));
   for (uint64_t c = 0; c <= trace_.events.size() && !Stopping(); ++c) {
     // The acknowledged prefix changes only with a reply.
     if (c > 0 && trace_.events[c - 1].kind == faults::EventKind::kReply) {
-      OracleInput next;
-      AckedBefore(trace_, c, requests_, workload_, next);
-      contexts_.push_back({std::move(next.sent), next.acked});
+      contexts_.push_back(AckedBefore(trace_, c, requests_, workload_));
     }
     const bool mine =
         static_cast<int64_t>(c % static_cast<uint64_t>(o_.shard_count)) == o_.shard_index;
@@ -208,7 +211,7 @@ Status Explorer::Judge(StateEntry& entry, const Candidate& candidate) {
   const bool first = entry.judged.empty();
   entry.judged.push_back(key);
   ++summary_.judged;
-  const AckContext& context = contexts_[static_cast<std::size_t>(candidate.context)];
+  const SentAndAcked& context = contexts_[static_cast<std::size_t>(candidate.context)];
   OracleInput input;
   input.sent = context.sent;
   input.acked = context.acked;
@@ -340,18 +343,17 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   summary.trace_events = trace->events.size();
   summary.trace_seconds = MsSince(start) / 1000;
 
-  CampaignInfo info;
-  info.command_line = o.command_line;
-  info.engine = o.engine.name;
-  info.variants = o.variant;
-  info.crash_kind = CrashKindsName(o.crashes);
-  info.seed = o.seed;
-  info.cases_per_variant = 1;
-  info.host = Hostname();
-  info.crashlab_version = CRASHLAB_VERSION;
-  if (o.shard_count > 1) info.shard = fmt::format("{}/{}", o.shard_index, o.shard_count);
-  if (o.given_workload) info.workload = WorkloadText(*o.given_workload);
-  Result<int64_t> campaign = (*store)->BeginCampaign(info);
+  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor({
+      .command_line = o.command_line,
+      .engine = o.engine.name,
+      .variants = {o.variant},
+      .crashes = o.crashes,
+      .seed = o.seed,
+      .cases_per_variant = 1,
+      .shard_index = o.shard_index,
+      .shard_count = o.shard_count,
+      .workload = o.given_workload ? &*o.given_workload : nullptr,
+  }));
   if (!campaign.ok()) return campaign.status();
   summary.campaign_id = *campaign;
   fmt::print(out,
@@ -365,8 +367,14 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   std::fflush(out);
 
   const auto explore_start = CaseClock::now();
-  Explorer explorer(o, out, **store, *variant, workload, *trace, std::move(traced->requests),
-                    std::move(*trace_bytes), start, summary);
+  Explorer explorer(o,
+                    {.variant = *variant,
+                     .workload = workload,
+                     .trace = *trace,
+                     .requests = std::move(traced->requests),
+                     .trace_bytes = std::move(*trace_bytes),
+                     .start = start},
+                    **store, out, summary);
   Status status = explorer.Run(*workdir);
   summary.explore_seconds = MsSince(explore_start) / 1000;
   // Whatever failed after an interruption failed because of it.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "framework/campaign/campaign.h"
+#include "framework/campaign/campaign_info.h"
 #include "framework/case/case_steps.h"
 #include "framework/case/traced_case.h"
 #include "framework/engine/interrupt.h"
@@ -309,17 +310,15 @@ Result<CaseRecord> Shrinker::ChooseState() {
 Result<ShrinkResult> Shrinker::Record(CaseRecord chosen) {
   Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(o_.db_path);
   if (!store.ok()) return store.status();
-  CampaignInfo info;
-  info.command_line = o_.command_line;
-  info.engine = o_.engine.name;
-  info.variants = o_.variant;
-  info.crash_kind = std::string(Name(o_.crash));
-  info.seed = o_.seed;
-  info.cases_per_variant = 1;
-  info.host = Hostname();
-  info.crashlab_version = CRASHLAB_VERSION;
-  info.workload = WorkloadText(w_);
-  Result<int64_t> campaign = (*store)->BeginCampaign(info);
+  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor({
+      .command_line = o_.command_line,
+      .engine = o_.engine.name,
+      .variants = {o_.variant},
+      .crashes = {o_.crash},
+      .seed = o_.seed,
+      .cases_per_variant = 1,
+      .workload = &w_,
+  }));
   if (!campaign.ok()) return campaign.status();
   chosen.campaign_id = *campaign;
   chosen.case_index = 0;

@@ -147,13 +147,12 @@ void VerifierPool::Work(int worker) {
       reopen = Announces(hello, "reopen");
     }
     if (!outcome.fault) {
-      OracleInput input;
-      bool killed_in_open = false;
-      outcome.fault = VerifyDirectory(*engine, options_.deadline, dir, "the crash", start, input,
-                                      outcome.recovery_ms, killed_in_open);
-      outcome.recovered = std::move(input.recovered);
-      outcome.check_error = std::move(input.check_error);
-      outcome.dump_error = std::move(input.dump_error);
+      RecoveryOutcome found = VerifyDirectory(*engine, options_.deadline, dir, "the crash", start);
+      outcome.recovered = std::move(found.recovered);
+      outcome.check_error = std::move(found.check_error);
+      outcome.dump_error = std::move(found.dump_error);
+      outcome.fault = std::move(found.fault);
+      outcome.recovery_ms = found.recovery_ms;
     }
     // A faulted engine was killed; one without `reopen` takes one open only.
     if (outcome.fault || !reopen) {

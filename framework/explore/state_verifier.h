@@ -29,6 +29,8 @@ struct VerifyJob {
   faults::DirTree tree;
 };
 
+// What recovering job `id`'s state found: VerifyDirectory's RecoveryOutcome,
+// or a fault of the hello before it, and what the engine wrote meanwhile.
 struct VerifyOutcome {
   int64_t id = 0;
   KvState recovered;
