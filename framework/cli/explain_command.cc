@@ -96,18 +96,17 @@ int Explain(const ExplainArgs& a) {
     fmt::print("({})\n", WhyNoTrace(c, a.failure, a.db));
   } else {
     Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
-    TracedCaseResult plan;
-    plan.crash = *ParseCrashKind(c.crash_kind);
-    Status parsed = trace.ok() ? ParseStoredPlan(c.crash_plan, plan) : trace.status();
-    if (!parsed.ok()) {
-      fmt::print(stderr, "crashlab: {}\n", parsed.message());
+    const Result<TracedPlan> plan =
+        trace.ok() ? ParseTracedPlan(c.crash_plan, *ParseCrashKind(c.crash_kind)) : trace.status();
+    if (!plan.ok()) {
+      fmt::print(stderr, "crashlab: {}\n", plan.status().message());
       return kExitUsage;
     }
-    PrintEvents(*trace, plan.plan.event, a.window);
-    if (plan.crash == CrashKind::kKill) {
+    PrintEvents(*trace, plan->plan.event, a.window);
+    if (plan->crash == CrashKind::kKill) {
       fmt::print("a kill keeps every completed event: the kernel holds them\n");
     } else {
-      Result<faults::CrashReport> report = faults::DescribePowerLoss(*trace, plan.plan, "");
+      Result<faults::CrashReport> report = faults::DescribePowerLoss(*trace, plan->plan, "");
       if (!report.ok()) {
         fmt::print(stderr, "crashlab: {}\n", report.status().message());
         return kExitUsage;

@@ -112,7 +112,8 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
   fmt::print("recorded:  {} ({}) in {}, plan {}, {} sent, {} acknowledged\n", c.verdict,
              c.violation ? "violation" : "contract held", a.db, c.crash_plan, c.txns_sent,
              c.txns_acked);
-  if (c.crash_plan != rerun.crash_plan) {
+  // Plans that differ only in their model version name the same crash.
+  if (WithoutModelToken(c.crash_plan) != WithoutModelToken(rerun.crash_plan)) {
     fmt::print(
         "           (that case ran another plan: pass the --point, --live, --profile and "
         "--atomic-unit its campaign used; a traced rerun records a new trace, and thread "
@@ -199,11 +200,10 @@ Result<faults::DirTree> TracedCrashState(const std::string& trace_bytes,
                                          const std::string& plan_text, CrashKind crash) {
   Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the case's trace");
   if (!trace.ok()) return trace.status();
-  TracedCaseResult plan;
-  plan.crash = crash;
-  if (Status s = ParseStoredPlan(plan_text, plan); !s.ok()) return s;
-  return crash == CrashKind::kKill ? faults::ModelKill(*trace, plan.plan.event, {})
-                                   : faults::ModelPowerLoss(*trace, plan.plan, {}, nullptr);
+  Result<TracedPlan> plan = ParseTracedPlan(plan_text, crash);
+  if (!plan.ok()) return plan.status();
+  return crash == CrashKind::kKill ? faults::ModelKill(*trace, plan->plan.event, {})
+                                   : faults::ModelPowerLoss(*trace, plan->plan, {}, nullptr);
 }
 
 // The crash state --keep writes, as the crash left it: the `stored` files a
