@@ -165,4 +165,16 @@ Result<std::optional<faults::DirTree>> StateToKeep(std::optional<faults::DirTree
   return std::optional<faults::DirTree>(std::move(*tree));
 }
 
+std::string ModelVersionNote(const std::string& crash_plan) {
+  if (crash_plan.rfind("kill txn=", 0) == 0 || crash_plan.rfind("kill point=", 0) == 0) return "";
+  Result<int> version = ModelVersionOf(crash_plan);
+  // A malformed plan is reported where it is parsed.
+  if (!version.ok() || *version == kModelVersion) return "";
+  return fmt::format(
+      "recorded under persistence model version {}, and this crashlab builds crash states under "
+      "version {}: a state rebuilt from its trace follows today's rules, so it may differ from "
+      "the one recorded; `crashlab repro --rerun` reruns the workload",
+      *version, kModelVersion);
+}
+
 }  // namespace crashlab

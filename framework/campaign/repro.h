@@ -5,7 +5,9 @@
 // and a real kill's failure whose crash files are there is recovered from
 // those files, so its crash state is rebuilt byte for byte whatever the
 // engine's threads do; any other case, or any case with `rerun`, runs its
-// workload again from the seed.
+// workload again from the seed. A state rebuilt from a stored trace follows
+// this build's persistence model: ModelVersionNote says when the failure was
+// recorded under another.
 #pragma once
 
 #include <cstdint>
@@ -103,5 +105,12 @@ struct ReproCase {
 [[nodiscard]] Result<std::optional<faults::DirTree>> StateToKeep(
     std::optional<faults::DirTree> stored, std::string trace, const std::string& case_dir,
     const CaseRecord& r, CrashKind crash);
+
+// One line, when the traced plan `crash_plan` was recorded under another
+// persistence model version than this build's (plan/model_version.h): both
+// versions, and that a state rebuilt from it follows today's rules. "" when
+// the versions agree, and for a real kill's plan (its state is the files
+// the kernel left, which no model rebuilds).
+std::string ModelVersionNote(const std::string& crash_plan);
 
 }  // namespace crashlab

@@ -12,9 +12,10 @@
 #include "framework/base/shell_words.h"
 #include "framework/base/vocabulary.h"
 #include "framework/campaign/campaign.h"
+#include "framework/campaign/repro.h"
 #include "framework/case/outcome_text.h"
-#include "framework/case/traced_case.h"
 #include "framework/cli/common.h"
+#include "framework/plan/crash_plan.h"
 #include "framework/store/results_store.h"
 #include "framework/store/signature.h"
 
@@ -101,6 +102,10 @@ int Explain(const ExplainArgs& a) {
     if (!plan.ok()) {
       fmt::print(stderr, "crashlab: {}\n", plan.status().message());
       return kExitUsage;
+    }
+    // What follows rebuilds the crash from the trace, under today's rules.
+    if (const std::string note = ModelVersionNote(c.crash_plan); !note.empty()) {
+      fmt::print("model: {}\n", note);
     }
     PrintEvents(*trace, plan->plan.event, a.window);
     if (plan->crash == CrashKind::kKill) {

@@ -245,6 +245,9 @@ int Repro(ReproArgs a) {
     fmt::print("replaying the crash state stored in {} (--rerun runs the workload again)\n", a.db);
   } else if (replay) {
     fmt::print("replaying the trace stored in {} (--rerun runs the workload again)\n", a.db);
+    if (const std::string note = ModelVersionNote(recorded->crash_plan); !note.empty()) {
+      fmt::print("model:     {}\n", note);
+    }
   }
   ReproCase repro;
   repro.options = &o;
