@@ -11,7 +11,7 @@
 #include "faults/trace_file.h"
 #include "framework/base/shell_words.h"
 #include "framework/base/vocabulary.h"
-#include "framework/plan/traced_plan.h"
+#include "framework/plan/crash_plan.h"
 #include "framework/store/signature.h"
 #include "reports/html.h"
 #include "reports/report.h"
@@ -59,15 +59,16 @@ std::string TimelineOf(const FailureRow& f, const CaseRecord& c) {
            "<code>crashlab repro</code> reruns it.</p>";
   }
   Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
-  TracedPlan plan;
-  plan.crash = c.crash_kind;
-  Status parsed = trace.ok() ? ParseStoredPlan(c.crash_plan, plan) : trace.status();
-  if (!parsed.ok()) return "<p class=\"muted\">No timeline: " + Escape(parsed.message()) + "</p>";
+  Result<TracedPlan> plan =
+      trace.ok() ? ParseTracedPlan(c.crash_plan, c.crash_kind) : trace.status();
+  if (!plan.ok()) {
+    return "<p class=\"muted\">No timeline: " + Escape(plan.status().message()) + "</p>";
+  }
   TimelineOptions o;
-  o.crash_point = plan.plan.event;
+  o.crash_point = plan->plan.event;
   faults::CrashReport report;
-  if (plan.crash == CrashKind::kPowerLoss) {
-    Result<faults::CrashReport> described = faults::DescribePowerLoss(*trace, plan.plan, "");
+  if (plan->crash == CrashKind::kPowerLoss) {
+    Result<faults::CrashReport> described = faults::DescribePowerLoss(*trace, plan->plan, "");
     if (described.ok()) {
       report = std::move(*described);
       o.power_loss = &report;

@@ -41,7 +41,7 @@ TEST(LiveCampaign, MixedLiveCampaign_AlternatesKindsAndRecordsEachState) {
     const bool even = std::popcount(std::stoul(row.at("case_index"))) % 2 == 0;
     EXPECT_EQ(row.at("crash_kind"), even ? "kill" : "power-loss");
     EXPECT_TRUE(std::regex_match(row.at("crash_plan"),
-                                 std::regex(even ? "live kill-at=\\d+ kill event=\\d+"
+                                 std::regex(even ? "live kill-at=\\d+ kill event=\\d+ model=2"
                                                  : "live kill-at=\\d+ power-loss event=.*")))
         << row.at("crash_plan");
     EXPECT_TRUE(std::regex_match(row.at("crash_state"), std::regex("fd1:[0-9a-f]{16}")));

@@ -15,6 +15,7 @@
 #include "framework/case/case_steps.h"
 #include "framework/case/crash_files.h"
 #include "framework/engine/engine_client.h"
+#include "framework/plan/plan_draws.h"
 
 namespace crashlab {
 namespace {
@@ -210,9 +211,8 @@ Status MakeCaseDir(const KillCaseSpec& spec) {
 KillCaseResult NewResult(const KillCaseSpec& spec) {
   KillCaseResult r;
   r.workload = GenerateWorkload(spec.seed, spec.case_index, spec.txns);
-  r.plan = spec.point.empty() ? PlanKill(spec.seed, spec.case_index, r.workload.txns.size())
-                              : PlanPointKill(spec.seed, spec.case_index, r.workload.txns.size(),
-                                              spec.point, spec.engine_points);
+  r.plan = DrawKillPlan(spec.seed, spec.case_index, r.workload.txns.size(), spec.point,
+                        spec.engine_points);
   r.contract = spec.variant->ContractFor(CrashKind::kKill);
   return r;
 }

@@ -10,10 +10,10 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
-#include "framework/base/prng.h"
 #include "framework/case/case_steps.h"
 #include "framework/case/trace_cost.h"
 #include "framework/case/traced_run.h"
+#include "framework/plan/plan_draws.h"
 #include "framework/protocol/protocol.h"
 
 namespace crashlab {
@@ -221,11 +221,11 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
         !s.ok()) {
       return s;
     }
-    Prng prng = Prng::ForCase(spec.seed, kCrashPlanStream, spec.case_index);
-    Result<uint64_t> c = ChooseCrashEvent(judged.trace, spec.point, prng);
-    if (!c.ok()) return c.status();
-    r.plan.event = *c;
-    r.plan.seed = prng.Next() >> 1;
+    Result<TracedCrashDraw> draw =
+        DrawTracedCrash(judged.trace, spec.seed, spec.case_index, spec.point);
+    if (!draw.ok()) return draw.status();
+    r.plan.event = draw->event;
+    r.plan.seed = draw->seed;
     if (spec.live) {
       r.kill_at = r.plan.event;
       Result<JudgedRun> live = RunLive(base, spec, r.kill_at, r);
@@ -260,7 +260,17 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
   const auto start = CaseClock::now();
   if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
   TracedCaseResult r = NewResult(spec);
-  if (Status s = ParseStoredPlan(plan_text, r); !s.ok()) return s;
+  Result<TracedPlan> stored = ParseTracedPlan(plan_text, spec.crash);
+  if (!stored.ok()) return stored.status();
+  // A kill's text names no profile or unit: those stay the spec's. The
+  // state is rebuilt by this build's rules, so the replay's plan is of the
+  // current model whatever the stored one says (repro tells the difference).
+  if (stored->crash == CrashKind::kKill) {
+    stored->plan.profile = r.plan.profile;
+    stored->plan.atomic_unit = r.plan.atomic_unit;
+  }
+  stored->model = kModelVersion;
+  static_cast<TracedPlan&>(r) = std::move(*stored);
   if (r.explore && r.explore_workload >= 0) {
     r.workload =
         GenerateWorkload(spec.seed, static_cast<uint64_t>(r.explore_workload), r.explore_txns);

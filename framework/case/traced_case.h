@@ -22,7 +22,7 @@
 #include "framework/case/oracle.h"
 #include "framework/engine/engine_process.h"
 #include "framework/engine/variants_file.h"
-#include "framework/plan/traced_plan.h"
+#include "framework/plan/crash_plan.h"
 #include "framework/plan/workload.h"
 
 namespace crashlab {
@@ -48,7 +48,7 @@ struct TracedCaseSpec {
   Millis deadline{10000};
 };
 
-// A traced case's plan (plan/traced_plan.h) and what the case saw.
+// A traced case's plan (plan/crash_plan.h) and what the case saw.
 struct TracedCaseResult : TracedPlan {
   Workload workload;
   std::size_t sent = 0;     // transactions the engine had received by the crash point

@@ -158,41 +158,6 @@ Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
       unexplained.size(), data_dir, list));
 }
 
-Result<uint64_t> ChooseCrashEvent(const faults::Trace& trace, const std::string& point,
-                                  Prng& prng) {
-  if (!point.empty()) {
-    std::vector<uint64_t> hits;
-    for (const faults::Event& e : trace.events) {
-      if (e.kind == faults::EventKind::kPoint && (point == "any" || e.name == point)) {
-        hits.push_back(e.seq);
-      }
-    }
-    if (hits.empty()) {
-      return Status::Error("the traced run never reached point " + point +
-                           "; `crashlab probe` lists the points an engine declares");
-    }
-    return hits[prng.Below(hits.size())];
-  }
-  std::vector<uint64_t> writes, stores;
-  for (const faults::Event& e : trace.events) {
-    if (e.kind == faults::EventKind::kWrite) writes.push_back(e.seq);
-    if (e.kind == faults::EventKind::kMapWrite) stores.push_back(e.seq);
-  }
-  // Stores through a shared mapping are writes too, and a memory-mapped
-  // engine (LMDB with MDB_WRITEMAP) makes almost no write() calls: when the
-  // trace has both, a third of the points go to each, so that neither kind
-  // drowns the other (pagejournal's few header writes among its many scratch
-  // page stores).
-  if (!stores.empty()) {
-    const uint64_t third = prng.Below(3);
-    if (third == 1 && !writes.empty()) return writes[prng.Below(writes.size())];
-    if (third == 2) return stores[prng.Below(stores.size())];
-    return prng.Below(trace.events.size() + 1);
-  }
-  if (!writes.empty() && prng.Chance(1, 2)) return writes[prng.Below(writes.size())];
-  return prng.Below(trace.events.size() + 1);
-}
-
 SentAndAcked AckedBefore(const faults::Trace& trace, uint64_t upto,
                          const std::vector<TracedRequest>& requests, const Workload& workload) {
   std::size_t reply = 0;

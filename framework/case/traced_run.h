@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "faults/trace.h"
-#include "framework/base/prng.h"
 #include "framework/case/oracle.h"
 #include "framework/engine/engine_process.h"
 #include "framework/engine/variants_file.h"
@@ -83,16 +82,6 @@ struct TracedRun {
 [[nodiscard]] Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
                                                  const std::string& data_dir,
                                                  const std::vector<std::string>& untraced);
-
-// The crash point for a case, drawn from `prng`. Without `point`: half the
-// time anywhere in the trace, half the time on a write, which is then in
-// flight and may tear (where torn-record bugs live, and a uniform draw rarely
-// lands); a trace with stores through shared mappings splits in thirds:
-// anywhere, write() calls, mapped-page stores. With `point` (a name, or
-// "any"): one of the trace's hits of that named point, so that a live kill
-// there is a kill at the Nth hit; an error when the run never reached it.
-[[nodiscard]] Result<uint64_t> ChooseCrashEvent(const faults::Trace& trace,
-                                                const std::string& point, Prng& prng);
 
 // What the controller knew at a crash point: the transactions it had sent by
 // then, in order, and how many of them (a prefix) were acknowledged. One the

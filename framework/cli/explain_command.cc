@@ -12,9 +12,10 @@
 #include "framework/base/shell_words.h"
 #include "framework/base/vocabulary.h"
 #include "framework/campaign/campaign.h"
+#include "framework/campaign/repro.h"
 #include "framework/case/outcome_text.h"
-#include "framework/case/traced_case.h"
 #include "framework/cli/common.h"
+#include "framework/plan/crash_plan.h"
 #include "framework/store/results_store.h"
 #include "framework/store/signature.h"
 
@@ -97,18 +98,21 @@ int Explain(const ExplainArgs& a) {
     fmt::print("({})\n", WhyNoTrace(c, a.failure, a.db));
   } else {
     Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
-    TracedCaseResult plan;
-    plan.crash = c.crash_kind;
-    Status parsed = trace.ok() ? ParseStoredPlan(c.crash_plan, plan) : trace.status();
-    if (!parsed.ok()) {
-      fmt::print(stderr, "crashlab: {}\n", parsed.message());
+    const Result<TracedPlan> plan =
+        trace.ok() ? ParseTracedPlan(c.crash_plan, c.crash_kind) : trace.status();
+    if (!plan.ok()) {
+      fmt::print(stderr, "crashlab: {}\n", plan.status().message());
       return kExitUsage;
     }
-    PrintEvents(*trace, plan.plan.event, a.window);
-    if (plan.crash == CrashKind::kKill) {
+    // What follows rebuilds the crash from the trace, under today's rules.
+    if (const std::string note = ModelVersionNote(c.crash_plan); !note.empty()) {
+      fmt::print("model: {}\n", note);
+    }
+    PrintEvents(*trace, plan->plan.event, a.window);
+    if (plan->crash == CrashKind::kKill) {
       fmt::print("a kill keeps every completed event: the kernel holds them\n");
     } else {
-      Result<faults::CrashReport> report = faults::DescribePowerLoss(*trace, plan.plan, "");
+      Result<faults::CrashReport> report = faults::DescribePowerLoss(*trace, plan->plan, "");
       if (!report.ok()) {
         fmt::print(stderr, "crashlab: {}\n", report.status().message());
         return kExitUsage;

@@ -1,9 +1,6 @@
-// crashlab repro: reruns one case of a campaign from its seed and shows the
-// verdict with the expected-versus-recovered difference. A traced failure
-// whose trace is in the results store is replayed from that trace, and a
-// real kill's failure whose crash files are there is recovered from those
-// files, so its crash state is rebuilt byte for byte whatever the engine's
-// threads do.
+// crashlab repro: reruns one case of a campaign from its seed, or replays a
+// failure from what the results store kept of it (framework/campaign/repro.h),
+// and shows the verdict with the expected-versus-recovered difference.
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -12,14 +9,12 @@
 
 #include "faults/crash_state.h"
 #include "faults/persistence_model.h"
-#include "faults/trace_file.h"
 #include "framework/base/shell_words.h"
 #include "framework/campaign/campaign.h"
-#include "framework/case/case_steps.h"
-#include "framework/case/crash_files.h"
-#include "framework/case/traced_case.h"
+#include "framework/campaign/repro.h"
 #include "framework/cli/common.h"
 #include "framework/engine/interrupt.h"
+#include "framework/plan/crash_plan.h"
 #include "framework/protocol/protocol.h"
 
 namespace crashlab::cli {
@@ -50,58 +45,13 @@ struct ReproArgs {
 // The campaign's stored workload (CampaignInfo::workload) into a.workload;
 // false, having said why, if it cannot be read.
 bool SetStoredWorkload(const std::string& text, ReproArgs& a) {
-  if (text.empty()) return true;
-  Result<Workload> w = ParseWorkloadText(text, "the workload stored in " + a.db);
+  Result<std::optional<Workload>> w = StoredWorkload(text, a.db);
   if (!w.ok()) {
     fmt::print(stderr, "crashlab: {}\n", w.status().message());
     return false;
   }
-  a.workload = std::move(*w);
+  if (*w) a.workload = std::move(*w);
   return true;
-}
-
-// The recorded case: the failure's, when repro was given its id; else the
-// case with these coordinates in --db (in --campaign, or the most recent).
-// A failure comes with its artifacts, loaded once, and sets a.workload;
-// `unusable` is set (having said why) when its stored workload is damaged.
-std::optional<CaseRecord> FindRecorded(ReproArgs& a, const std::string& engine_name,
-                                       bool& unusable) {
-  if (a.stored) return a.stored->c;
-  std::error_code ec;
-  if (!fs::exists(a.db, ec)) return std::nullopt;
-  Result<std::unique_ptr<ResultsStore>> store = ResultsStore::Open(a.db, ExistingStore());
-  if (!store.ok()) {
-    fmt::print("(cannot read {}: {})\n", a.db, store.status().message());
-    return std::nullopt;
-  }
-  std::optional<CaseRecord> found;
-  if (a.campaign != 0) {
-    Result<std::vector<CaseRecord>> cases = (*store)->CasesOfCampaign(a.campaign);
-    if (!cases.ok()) {
-      fmt::print("(cannot read {}: {})\n", a.db, cases.status().message());
-      return std::nullopt;
-    }
-    for (CaseRecord& c : *cases) {
-      if (c.case_index == a.case_index && c.crash_kind == a.crash) found = std::move(c);
-    }
-  } else {
-    auto recorded = (*store)->FindCase(engine_name, a.variant, a.seed, a.case_index, a.crash);
-    if (!recorded.ok()) {
-      fmt::print("(cannot read {}: {})\n", a.db, recorded.status().message());
-      return std::nullopt;
-    }
-    found = std::move(*recorded);
-  }
-  if (!found || !found->failure) return found;
-  // The failure with its trace or files, and its campaign's stored workload.
-  Result<std::optional<StoredFailure>> f = (*store)->FindFailure(found->failure->id);
-  if (!f.ok() || !f->has_value()) {
-    fmt::print("(cannot read {}: {})\n", a.db,
-               f.ok() ? "the failure vanished" : f.status().message());
-    return found;
-  }
-  unusable = !SetStoredWorkload((*f)->campaign_workload, a);
-  return std::move((*f)->c);
 }
 
 void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded,
@@ -114,7 +64,8 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
   fmt::print("recorded:  {} ({}) in {}, plan {}, {} sent, {} acknowledged\n", Name(c.verdict),
              c.violation ? "violation" : "contract held", a.db, c.crash_plan, c.txns_sent,
              c.txns_acked);
-  if (c.crash_plan != rerun.crash_plan) {
+  // Plans that differ only in their model version name the same crash.
+  if (WithoutModelToken(c.crash_plan) != WithoutModelToken(rerun.crash_plan)) {
     fmt::print(
         "           (that case ran another plan: pass the --point, --live, --profile and "
         "--atomic-unit its campaign used; a traced rerun records a new trace, and thread "
@@ -136,6 +87,30 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
                   (c.crash_plan.rfind("kill ", 0) == 0 ? "thread timing moved the real kill"
                                                        : "the rerun's trace differs") +
                   ", so this is another case");
+  }
+}
+
+// The case's verdict, compared with the recorded one.
+void PrintOutcome(const ReproArgs& a, const std::string& engine,
+                  const std::optional<CaseRecord>& recorded, const CaseRecord& r) {
+  fmt::print("case:      {}/{} seed {} case {}\n", engine, a.variant, a.seed, a.case_index);
+  fmt::print("plan:      {} ({} sent, {} acknowledged)\n", r.crash_plan, r.txns_sent, r.txns_acked);
+  fmt::print("verdict:   {} ({} contract: {})\n", Name(r.verdict), Name(r.contract),
+             r.violation ? "VIOLATED" : "held");
+  fmt::print("details:   {}\n", r.details);
+  if (!r.crash_state.empty()) fmt::print("state:     digest {}\n", r.crash_state);
+  PrintRecorded(a, recorded, r);
+  if (r.failure && !r.failure->difference.empty()) {
+    fmt::print("expected versus recovered:\n{}", r.failure->difference);
+  }
+  if (r.failure && !r.failure->engine_stderr.empty()) {
+    // Escaped as every engine text crashlab shows (protocol::Readable), a
+    // line at a time: raw, an engine's escape sequences reached the terminal.
+    fmt::print("engine stderr (tail):\n");
+    std::istringstream lines(r.failure->engine_stderr);
+    for (std::string line; std::getline(lines, line);) {
+      fmt::print("{}\n", protocol::Readable(line));
+    }
   }
 }
 
@@ -196,44 +171,6 @@ bool KeepCrashState(const std::string& dir, const faults::DirTree& tree,
   return true;
 }
 
-// The crash state a traced case's trace and plan rebuild.
-Result<faults::DirTree> TracedCrashState(const std::string& trace_bytes,
-                                         const std::string& plan_text, CrashKind crash) {
-  Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the case's trace");
-  if (!trace.ok()) return trace.status();
-  TracedCaseResult plan;
-  plan.crash = crash;
-  if (Status s = ParseStoredPlan(plan_text, plan); !s.ok()) return s;
-  return crash == CrashKind::kKill ? faults::ModelKill(*trace, plan.plan.event, {})
-                                   : faults::ModelPowerLoss(*trace, plan.plan, {}, nullptr);
-}
-
-// The crash state --keep writes, as the crash left it: the `stored` files a
-// replay recovered, the state a trace rebuilds (`replayed_trace`, else the
-// one a traced rerun recorded in `case_dir`), or the files a real kill
-// rerun kept for its violation. nullopt when there is none: a real kill
-// that held its contract or left more than kCrashFilesLimit bytes.
-Result<std::optional<faults::DirTree>> StateToKeep(std::optional<faults::DirTree> stored,
-                                                   std::string trace, const std::string& case_dir,
-                                                   const CaseRecord& r, CrashKind crash) {
-  if (stored) return stored;
-  if (trace.empty()) {
-    std::error_code ec;
-    const std::string live = case_dir + "/live/trace.bin";
-    Result<std::string> bytes =
-        ReadWholeFile(fs::exists(live, ec) ? live : case_dir + "/trace.bin");
-    if (bytes.ok()) trace = std::move(*bytes);
-  }
-  if (trace.empty() && !(r.failure && !r.failure->crash_files.empty())) {
-    return std::optional<faults::DirTree>();
-  }
-  Result<faults::DirTree> tree =
-      !trace.empty() ? TracedCrashState(trace, r.crash_plan, crash)
-                     : UnpackDirTree(r.failure->crash_files, "the crash files of this rerun");
-  if (!tree.ok()) return tree.status();
-  return std::optional<faults::DirTree>(std::move(*tree));
-}
-
 int Repro(ReproArgs a) {
   if (a.failure != 0 && !FromStoredFailure(a)) return kExitUsage;
   if (a.failure == 0) {
@@ -290,70 +227,47 @@ int Repro(ReproArgs a) {
     return kExitUsage;
   }
   const std::string case_dir = tmpl + "/case";
-  bool unusable = false;
-  const std::optional<CaseRecord> recorded = FindRecorded(a, engine.name, unusable);
-  if (unusable) return kExitUsage;
-  if (!a.rerun && recorded && recorded->failure && !recorded->failure->damaged.empty()) {
-    fmt::print(stderr, "crashlab: {}; repro --rerun runs the workload again\n",
-               recorded->failure->damaged);
+  ReproLookup lookup;
+  lookup.db = a.db;
+  lookup.failure = a.stored ? &*a.stored : nullptr;
+  lookup.engine = engine.name;
+  lookup.variant = a.variant;
+  lookup.crash = a.crash;
+  lookup.seed = a.seed;
+  lookup.case_index = a.case_index;
+  lookup.campaign = a.campaign;
+  Result<RecordedCase> found = FindRecordedCase(lookup);
+  if (!found.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", found.status().message());
     return kExitUsage;
   }
-  const bool replay =
-      !a.rerun && recorded && recorded->failure && !recorded->failure->trace.empty();
-  // A real kill's failure keeps the files the kill left (when they were
-  // small enough): recovering those is exact where a rerun is not.
-  std::optional<faults::DirTree> stored_state;
-  if (!a.rerun && !replay && recorded && recorded->crash_kind == CrashKind::kKill &&
-      recorded->failure && !recorded->failure->crash_files.empty()) {
-    Result<faults::DirTree> tree = UnpackDirTree(
-        recorded->failure->crash_files,
-        fmt::format("the crash files of failure {} in {}", recorded->failure->id, a.db));
-    if (!tree.ok()) {
-      fmt::print(stderr, "crashlab: {}\n", tree.status().message());
-      return kExitUsage;
-    }
-    stored_state = std::move(*tree);
-  }
-  if (recorded && recorded->crash_plan.rfind("explore ", 0) == 0 && !replay) {
-    fmt::print(stderr,
-               "crashlab: case {} of campaign {} is a state `crashlab explore` built from its "
-               "trace, and {} keeps no trace for it (only the first failures keep one): rerun "
-               "the explore command\n",
-               a.case_index, recorded->campaign_id, a.db);
+  if (!found->unreadable.empty()) fmt::print("(cannot read {}: {})\n", a.db, found->unreadable);
+  if (found->workload) a.workload = std::move(found->workload);
+  const std::optional<CaseRecord>& recorded = found->c;
+  Result<ReproChoice> choice = ChooseReproSource(recorded, a.rerun, a.db, a.case_index);
+  if (!choice.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", choice.status().message());
     return kExitUsage;
   }
+  const bool replay = choice->source == ReproSource::kStoredTrace;
   InstallInterruptHandlers();
-  auto run = [&]() -> Result<CaseOutcome> {
-    if (stored_state) {
-      fmt::print("replaying the crash state stored in {} (--rerun runs the workload again)\n",
-                 a.db);
-      KillCaseSpec spec;
-      spec.variant = &variant;
-      spec.seed = a.seed;
-      spec.case_index = static_cast<uint64_t>(a.case_index);
-      spec.txns = a.txns;
-      spec.case_dir = case_dir;
-      spec.deadline = o.deadline;
-      spec.point = a.point;
-      spec.engine_points = *points;
-      Result<KillCaseResult> r =
-          ReplayKillCase(spec, *stored_state, static_cast<std::size_t>(recorded->txns_sent),
-                         static_cast<std::size_t>(recorded->txns_acked));
-      if (!r.ok()) return r.status();
-      return CaseOutcome{ToCaseRecord(*r, engine.name, a.variant, a.seed, a.case_index),
-                         r->judgement.verdict};
-    }
-    if (!replay) return RunOneCase(o, variant, *points, a.case_index, case_dir);
+  if (choice->source == ReproSource::kStoredFiles) {
+    fmt::print("replaying the crash state stored in {} (--rerun runs the workload again)\n", a.db);
+  } else if (replay) {
     fmt::print("replaying the trace stored in {} (--rerun runs the workload again)\n", a.db);
-    TracedCaseSpec spec = TracedSpecFor(o, variant, a.case_index, case_dir);
-    if (a.workload) spec.workload = &*a.workload;
-    Result<TracedCaseResult> r =
-        ReplayTracedCase(spec, recorded->failure->trace, recorded->crash_plan);
-    if (!r.ok()) return r.status();
-    return CaseOutcome{ToCaseRecord(*r, engine.name, a.variant, a.seed, a.case_index),
-                       r->judgement.verdict};
-  };
-  Result<CaseOutcome> result = run();
+    if (const std::string note = ModelVersionNote(recorded->crash_plan); !note.empty()) {
+      fmt::print("model:     {}\n", note);
+    }
+  }
+  ReproCase repro;
+  repro.options = &o;
+  repro.variant = &variant;
+  repro.points = *points;
+  repro.case_index = a.case_index;
+  repro.case_dir = case_dir;
+  repro.recorded = recorded ? &*recorded : nullptr;
+  repro.workload = a.workload ? &*a.workload : nullptr;
+  Result<CaseOutcome> result = RunRepro(repro, *choice);
   if (InterruptSignal() != 0) {
     fs::remove_all(tmpl, ec);
     ReraiseInterrupt();
@@ -363,28 +277,11 @@ int Repro(ReproArgs a) {
     return kExitUsage;
   }
   const CaseRecord& r = result->record;
-  fmt::print("case:      {}/{} seed {} case {}\n", engine.name, a.variant, a.seed, a.case_index);
-  fmt::print("plan:      {} ({} sent, {} acknowledged)\n", r.crash_plan, r.txns_sent, r.txns_acked);
-  fmt::print("verdict:   {} ({} contract: {})\n", Name(r.verdict), Name(r.contract),
-             r.violation ? "VIOLATED" : "held");
-  fmt::print("details:   {}\n", r.details);
-  if (!r.crash_state.empty()) fmt::print("state:     digest {}\n", r.crash_state);
-  PrintRecorded(a, recorded, r);
-  if (r.failure && !r.failure->difference.empty()) {
-    fmt::print("expected versus recovered:\n{}", r.failure->difference);
-  }
-  if (r.failure && !r.failure->engine_stderr.empty()) {
-    // Escaped as every engine text crashlab shows (protocol::Readable), a
-    // line at a time: raw, an engine's escape sequences reached the terminal.
-    fmt::print("engine stderr (tail):\n");
-    std::istringstream lines(r.failure->engine_stderr);
-    for (std::string line; std::getline(lines, line);) {
-      fmt::print("{}\n", protocol::Readable(line));
-    }
-  }
+  PrintOutcome(a, engine.name, recorded, r);
   if (!a.keep.empty()) {
-    Result<std::optional<faults::DirTree>> state = StateToKeep(
-        std::move(stored_state), replay ? recorded->failure->trace : "", case_dir, r, a.crash);
+    Result<std::optional<faults::DirTree>> state =
+        StateToKeep(std::move(choice->stored_state), replay ? recorded->failure->trace : "",
+                    case_dir, r, a.crash);
     if (!state.ok()) {
       fmt::print(stderr, "crashlab: --keep {}: {}\n", a.keep, state.status().message());
       return kExitUsage;

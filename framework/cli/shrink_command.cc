@@ -28,22 +28,21 @@ struct ShrinkArgs {
 // crash point (the rest never reached the engine), and its atomic unit.
 Result<Workload> FailureWorkload(const StoredFailure& f, uint32_t& atomic_unit) {
   const CaseRecord& c = f.c;
-  TracedCaseResult plan;
-  plan.crash = c.crash_kind;
-  const bool traced = ParseStoredPlan(c.crash_plan, plan).ok();
-  if (traced && plan.plan.atomic_unit != 0 && plan.crash == CrashKind::kPowerLoss) {
-    atomic_unit = plan.plan.atomic_unit;
+  const Result<TracedPlan> plan = ParseTracedPlan(c.crash_plan, c.crash_kind);
+  const bool traced = plan.ok();
+  if (traced && plan->plan.atomic_unit != 0 && plan->crash == CrashKind::kPowerLoss) {
+    atomic_unit = plan->plan.atomic_unit;
   } else if (const std::string unit = FlagValue(f.campaign_command_line, "--atomic-unit");
              !unit.empty()) {
     atomic_unit = static_cast<uint32_t>(std::stoul(unit));
   }
   Workload w;
-  if (traced && plan.explore && plan.explore_workload < 0) {
+  if (traced && plan->explore && plan->explore_workload < 0) {
     Result<Workload> stored = ParseWorkloadText(f.campaign_workload, "the stored workload");
     if (!stored.ok()) return stored.status();
     w = std::move(*stored);
-  } else if (traced && plan.explore) {
-    w = GenerateWorkload(c.seed, static_cast<uint64_t>(plan.explore_workload), plan.explore_txns);
+  } else if (traced && plan->explore) {
+    w = GenerateWorkload(c.seed, static_cast<uint64_t>(plan->explore_workload), plan->explore_txns);
   } else {
     const std::string txns = FlagValue(f.campaign_command_line, "--txns");
     const std::size_t count = f.soak_txns >= 0 ? static_cast<std::size_t>(f.soak_txns)

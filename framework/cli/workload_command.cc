@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "framework/cli/common.h"
-#include "framework/plan/crash_plan.h"
+#include "framework/plan/plan_draws.h"
 #include "framework/plan/workload.h"
 
 namespace crashlab::cli {

@@ -9,6 +9,7 @@
 
 #include "faults/durability_rules.h"
 #include "framework/base/prng.h"
+#include "framework/plan/plan_draws.h"
 
 namespace crashlab {
 namespace {
@@ -37,17 +38,24 @@ bool ChangesFiles(const faults::Event& e) {
 
 }  // namespace
 
+TracedPlan ExplorePlan(const Candidate& c, const ExploreOptions& o, uint64_t trace_events) {
+  TracedPlan p;
+  p.crash = c.crash;
+  p.explore = true;
+  p.explore_workload = o.given_workload ? -1 : o.workload;
+  p.explore_txns = o.given_workload ? o.given_workload->txns.size() : o.txns;
+  p.plan.event = c.event;
+  if (c.crash == CrashKind::kKill) return p;
+  p.trace_events = trace_events;
+  p.plan.profile = faults::Profile::kPosix;
+  p.plan.atomic_unit = o.atomic_unit;
+  p.plan.seed = c.seed;
+  p.plan.choices = c.choices;
+  return p;
+}
+
 std::string PlanText(const Candidate& c, const ExploreOptions& o, uint64_t trace_events) {
-  std::string text =
-      o.given_workload
-          ? fmt::format("explore workload=stored txns={} ", o.given_workload->txns.size())
-          : fmt::format("explore workload={} txns={} ", o.workload, o.txns);
-  if (c.crash == CrashKind::kKill) return text + fmt::format("kill event={}", c.event);
-  text += fmt::format("power-loss event={}/{} profile=posix unit={} seed={} keep={:#x}", c.event,
-                      trace_events, o.atomic_unit, c.seed, c.choices.keep);
-  if (!c.choices.tear.empty()) text += " tear=" + c.choices.tear;
-  if (c.choices.torn_event) text += fmt::format("@{}", *c.choices.torn_event);
-  return text;
+  return ExplorePlan(c, o, trace_events).PlanText();
 }
 
 StateEnumerator::StateEnumerator(const faults::Trace& trace, const ExploreOptions& o, Sink sink)
@@ -108,7 +116,7 @@ Status StateEnumerator::OfferChoices(uint64_t c, int context, faults::PowerLossC
   candidate.crash = CrashKind::kPowerLoss;
   candidate.event = c;
   candidate.context = context;
-  candidate.seed = Prng::ForCase(o_.seed, kExploreStream, c).Next() >> 1;
+  candidate.seed = ExploreStateSeed(o_.seed, c);
   candidate.choices = std::move(choices);
   faults::PowerLossPlan plan;
   plan.seed = candidate.seed;
@@ -141,7 +149,7 @@ Status StateEnumerator::OfferSubsets(uint64_t c, int context, int n) {
   for (int j = 0; j < std::min(n, 64); ++j) {
     if (Status s = OfferChoices(c, context, {all & ~(uint64_t{1} << j), ""}); !s.ok()) return s;
   }
-  Prng prng = Prng::ForCase(o_.seed, kExploreStream, c);
+  Prng prng = ExploreSubsetDraws(o_.seed, c);
   for (int i = 0; i < o_.samples; ++i) {
     if (Status s = OfferChoices(c, context, {prng.Next(), ""}); !s.ok()) return s;
   }
@@ -172,9 +180,8 @@ Status StateEnumerator::OfferPendingTears(uint64_t c, int context,
   // that completed and were never synced, which may reach the disk torn too.
   std::erase_if(writes, [c](const faults::PendingChanges::Write& w) { return w.event == c; });
   if (writes.empty()) return Status::Ok();
-  // The index space of the crash points' own draws is below 2^63: these
-  // draws are a stream apart from the subsets' samples.
-  Prng prng = Prng::ForCase(o_.seed, kExploreStream, c | (uint64_t{1} << 63));
+  // A stream apart from the subsets' samples (plan_draws.h).
+  Prng prng = ExploreTearDraws(o_.seed, c);
   // Beyond `tear_writes` of them, a seeded choice (in trace order).
   while (writes.size() > static_cast<std::size_t>(std::max(o_.tear_writes, 0))) {
     writes.erase(writes.begin() + static_cast<std::ptrdiff_t>(prng.Below(writes.size())));

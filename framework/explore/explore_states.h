@@ -14,6 +14,7 @@
 #include "faults/trace.h"
 #include "framework/base/status.h"
 #include "framework/explore/explore.h"
+#include "framework/plan/crash_plan.h"
 
 namespace crashlab {
 
@@ -27,9 +28,12 @@ struct Candidate {
   uint64_t seed = 0;
 };
 
-// "explore workload=3 txns=100 kill event=57", or for a power loss
+// The plan a candidate is recorded with: its text (TracedPlan::PlanText) reads
+// "explore workload=3 txns=100 kill event=57 model=2", or for a power loss
 // "explore workload=3 txns=100 power-loss event=57/1963 profile=posix
-// unit=512 seed=9 keep=0x2f tear=NO".
+// unit=512 seed=9 keep=0x2f tear=NO model=2".
+TracedPlan ExplorePlan(const Candidate& candidate, const ExploreOptions& o, uint64_t trace_events);
+// Its text, as the results store keeps it.
 std::string PlanText(const Candidate& candidate, const ExploreOptions& o, uint64_t trace_events);
 
 // Walks a trace's crash points in order and offers, for each, the states

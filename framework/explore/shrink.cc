@@ -55,18 +55,16 @@ constexpr int kWideTearSamples = 64;
 // Orders violating states: the earliest crash point, then the fewest
 // surviving pending changes, then the fewest torn units.
 std::tuple<uint64_t, int, std::size_t, int64_t> StateOrder(const CaseRecord& c) {
-  TracedCaseResult plan;
-  plan.crash = c.crash_kind;
-  if (!ParseStoredPlan(c.crash_plan, plan).ok()) return {UINT64_MAX, 0, 0, c.case_index};
+  Result<TracedPlan> plan = ParseTracedPlan(c.crash_plan, c.crash_kind);
+  if (!plan.ok()) return {UINT64_MAX, 0, 0, c.case_index};
   int kept = 0;
   std::size_t torn = 0;
-  if (plan.plan.choices) {
-    kept = std::popcount(plan.plan.choices->keep);
-    torn = static_cast<std::size_t>(std::count_if(plan.plan.choices->tear.begin(),
-                                                  plan.plan.choices->tear.end(),
+  if (const std::optional<faults::PowerLossChoices>& choices = plan->plan.choices) {
+    kept = std::popcount(choices->keep);
+    torn = static_cast<std::size_t>(std::count_if(choices->tear.begin(), choices->tear.end(),
                                                   [](char unit) { return unit != 'N'; }));
   }
-  return {plan.plan.event, kept, torn, c.case_index};
+  return {plan->plan.event, kept, torn, c.case_index};
 }
 
 class Shrinker {
@@ -146,10 +144,9 @@ std::string Shrinker::NotFound(const ExploreSummary& narrow) const {
       "seeded tears, the write in flight torn three ways). ",
       w_.txns.size(), last_.trace_events, Name(o_.verdict), Name(o_.crash), narrow.distinct,
       last_.distinct, kWideSubsets, kWideSamples, kWideTearWrites, kWideTearSamples);
-  TracedCaseResult plan;
-  plan.crash = o_.crash;
-  const bool parsed = ParseStoredPlan(o_.crash_plan, plan).ok();
-  if (parsed && plan.explore) {
+  const Result<TracedPlan> plan = ParseTracedPlan(o_.crash_plan, o_.crash);
+  const bool parsed = plan.ok();
+  if (parsed && plan->explore) {
     text +=
         "The failure was found by exploration, so the new traces differ from its own: the "
         "engine's threads or timers move its events between runs.";
@@ -159,7 +156,7 @@ std::string Shrinker::NotFound(const ExploreSummary& narrow) const {
         "behaves differently between runs (threads, timers) or the failure ({}) needs a kill "
         "between two traced events.",
         o_.crash_plan);
-  } else if (parsed && plan.plan.profile == faults::Profile::kExt4Ordered) {
+  } else if (parsed && plan->plan.profile == faults::Profile::kExt4Ordered) {
     text += fmt::format(
         "The failure's state was drawn by seed under ext4-ordered ({}): every such state is a "
         "posix state, but this one lies beyond exploration's bounds (more pending changes lost "
