@@ -29,7 +29,8 @@ std::vector<std::string> SyncsAndRenames(const std::string& log,
       log,      CRASHLAB_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   const CommandResult r = RunProgram(argv);
-  EXPECT_EQ(r.exit_code, want_exit) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, want_exit) << "(strace missing? scripts/setup installs it)\n"
+                                    << r.out << r.err;
   std::vector<std::string> lines;
   std::istringstream in(ReadFile(log));
   for (std::string line; std::getline(in, line);) lines.push_back(line);
