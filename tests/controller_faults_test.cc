@@ -6,9 +6,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <random>
 #include <thread>
 
+#include "framework/base/prng.h"
 #include "tests/e2e_support.h"
 
 namespace crashlab::e2e {
@@ -57,13 +57,12 @@ TEST(CrashlabFaults, ControllerSigkilledDozensOfTimes_ResumeFinishesTheSoakWithW
   const std::vector<std::pair<std::string, std::string>> env{{"CRASHLAB_TEST_MARKER", dir.path()},
                                                              {"TMPDIR", dir / "tmp"}};
   std::filesystem::create_directories(dir / "tmp");
-  std::mt19937 random(20261126);  // fixed: the same kill moments on every run
-  std::uniform_int_distribution<int> after_ms(30, 900);
+  Prng random(20261126);  // fixed: the same kill moments on every run
   int killed = 0;
   for (int round = 0; round < 30; ++round) {
     std::vector<std::string> args = soak;
     if (round > 0) args.push_back("--resume");
-    const int ms = after_ms(random);
+    const int ms = static_cast<int>(random.Range(30, 900));
     const CommandResult r = RunCrashlabKilledAfter(args, ms, env, SIGKILL);
     if (r.exit_code == 128 + SIGKILL) {
       ++killed;

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "framework/case/case_steps.h"
 #include "framework/cli/common.h"
+#include "framework/store/durable_file.h"
 #include "reports/report.h"
 
 namespace crashlab::cli {
@@ -61,15 +61,11 @@ void AddReportCommand(CLI::App& app, int& exit_code) {
       exit_code = kExitUsage;
       return;
     }
-    // Written aside and renamed in: a reader never sees half a report.
-    const std::string tmp = a->out + ".tmp";
-    Status written = WriteWholeFile(tmp, *html);
-    if (written.ok() && std::rename(tmp.c_str(), a->out.c_str()) != 0) {
-      written = Status::Error("cannot rename " + tmp + " to " + a->out);
-    }
-    if (!written.ok()) {
+    // DURABILITY: written aside, synced, renamed in and the directory synced
+    // (ReplaceFileDurably): neither a reader nor a crash, nor a power loss,
+    // ever finds half a report under the name it was asked for.
+    if (Status written = ReplaceFileDurably(a->out, *html); !written.ok()) {
       fmt::print(stderr, "crashlab: report: {}; choose a writable -o path\n", written.message());
-      std::filesystem::remove(tmp, ec);
       exit_code = kExitUsage;
       return;
     }

@@ -220,13 +220,6 @@ EngineProcess::Io EngineProcess::ReadLine(std::string& line, Millis deadline,
   }
 }
 
-bool EngineProcess::WaitReadable(Millis deadline) {
-  if (buffer_.find('\n') != std::string::npos) return true;
-  if (stdout_fd_ < 0) return true;
-  pollfd p{stdout_fd_, POLLIN, 0};
-  return poll(&p, 1, static_cast<int>(deadline.count())) > 0;
-}
-
 bool EngineProcess::LeaderExited(Millis wait) {
   if (reaped_) return true;
   const auto end = Clock::now() + wait;

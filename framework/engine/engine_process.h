@@ -48,8 +48,6 @@ class EngineProcess {
   const std::vector<std::string>& lines() const { return lines_; }
   // Whether a line the engine wrote is waiting, unread, in crashlab's buffer.
   bool HasBufferedLine() const { return buffer_.find('\n') != std::string::npos; }
-  // Whether a complete line, or end of output, is readable within `deadline`.
-  bool WaitReadable(Millis deadline);
 
   // SIGKILLs the whole process group and reaps the engine; idempotent.
   void KillGroup();

@@ -1,11 +1,11 @@
 #include "framework/store/junit.h"
 
-#include <cstdio>
-#include <fstream>
 #include <map>
 #include <tuple>
 
 #include <fmt/format.h>
+
+#include "framework/store/durable_file.h"
 
 namespace crashlab {
 
@@ -87,20 +87,13 @@ Status WriteJUnit(const std::string& path, const std::vector<CaseRecord>& cases,
       "<testsuites name=\"crashlab\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
       "time=\"{:.3f}\">\n{}</testsuites>\n",
       total, failures, seconds, body);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << xml;
-    out.close();
-    if (!out) {
-      return Status::Error("cannot write the JUnit report " + tmp +
-                           ": is its directory there and writable?");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::Error("cannot write the JUnit report " + path +
-                         ": is its directory there and writable?");
+  // DURABILITY: written aside, synced, renamed in and the directory synced
+  // (ReplaceFileDurably): a CI job that reads the file after a crash, or
+  // after a power loss, finds the previous report or this whole one, never a
+  // torn XML file that fails its parser or hides failures.
+  if (Status s = ReplaceFileDurably(path, xml); !s.ok()) {
+    return Status::Error("cannot write the JUnit report " + path + ": " + s.message() +
+                         "; is its directory there and writable?");
   }
   return Status::Ok();
 }

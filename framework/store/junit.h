@@ -14,8 +14,8 @@ namespace crashlab {
 // Writes `cases` to `path` as JUnit XML: one <testsuite> per engine, variant
 // and crash kind ("sqlite/wal-full/power-loss"), one <testcase> per case
 // ("case 7"), a <failure> for each violation with the verdict, contract,
-// details, crash plan and `repro(case)`. Written to a temporary file and
-// renamed over `path`, so a reader never sees half a report.
+// details, crash plan and `repro(case)`. Written with ReplaceFileDurably, so
+// neither a reader nor a crash ever sees half a report under `path`.
 [[nodiscard]] Status WriteJUnit(const std::string& path, const std::vector<CaseRecord>& cases,
                                 const std::function<std::string(const CaseRecord&)>& repro);
 
