@@ -155,19 +155,22 @@ TracedCaseSpec TracedSpecFor(const CampaignOptions& o, const VariantSpec& varian
 Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& variant,
                                const std::vector<std::string>& points, int64_t i,
                                const std::string& case_dir) {
-  CaseOutcome out;
   const CrashKind crash = o.CrashOfCase(i);
   const std::string what = fmt::format("{}/{} case {}", o.engine.name, variant.name, i);
-  if (crash == CrashKind::kPowerLoss || o.live) {
-    const TracedCaseSpec spec = TracedSpecFor(o, variant, i, case_dir);
-    Result<TracedCaseResult> r = RunTracedCase(spec);
+  // The same ending for both kinds of case: a full disk is crashlab's own
+  // error, never a verdict, and so is a case directory left without room.
+  auto conclude = [&](const auto& r) -> Result<CaseOutcome> {
     if (IsFullDiskError(r.status())) return r.status();
     if (Status room = RoomLeftAfterCase(case_dir, what); !room.ok()) return room;
     if (!r.ok()) return r.status();
+    CaseOutcome out;
     out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
     out.verdict = r->judgement.verdict;
     out.footprint = DiskFootprint(case_dir);
     return out;
+  };
+  if (crash == CrashKind::kPowerLoss || o.live) {
+    return conclude(RunTracedCase(TracedSpecFor(o, variant, i, case_dir)));
   }
   KillCaseSpec spec;
   spec.variant = &variant;
@@ -178,14 +181,7 @@ Result<CaseOutcome> RunOneCase(const CampaignOptions& o, const VariantSpec& vari
   spec.deadline = o.deadline;
   spec.point = o.point;
   spec.engine_points = points;
-  Result<KillCaseResult> r = RunKillCase(spec);
-  if (IsFullDiskError(r.status())) return r.status();
-  if (Status room = RoomLeftAfterCase(case_dir, what); !room.ok()) return room;
-  if (!r.ok()) return r.status();
-  out.record = ToCaseRecord(*r, o.engine.name, variant.name, o.seed, i);
-  out.verdict = r->judgement.verdict;
-  out.footprint = DiskFootprint(case_dir);
-  return out;
+  return conclude(RunKillCase(spec));
 }
 
 Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
