@@ -36,10 +36,13 @@ std::string VariantsFile(const TempDir& dir, const std::string& command,
 CommandResult UntraceableCampaign(const TempDir& dir, const std::string& variants,
                                   const std::string& crash, int cases,
                                   std::vector<std::string> extra = {}) {
+  // What the preload library cannot see; --recorder auto would take
+  // crashlab-ptrace for a static program (tests/ptrace_engines_test.cc).
   std::vector<std::string> args = {
-      "run",    "--engine", variants,           "--variant",           "v",
-      "--seed", "9",        "--cases",          std::to_string(cases), "--crash",
-      crash,    "--db",     dir / "results.db", "--workdir",           dir / "cases"};
+      "run",        "--engine", variants,           "--variant",           "v",
+      "--seed",     "9",        "--cases",          std::to_string(cases), "--crash",
+      crash,        "--db",     dir / "results.db", "--workdir",           dir / "cases",
+      "--recorder", "preload"};
   args.insert(args.end(), extra.begin(), extra.end());
   return RunCrashlab(args);
 }

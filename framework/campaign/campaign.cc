@@ -145,7 +145,7 @@ TracedCaseSpec TracedSpecFor(const CampaignOptions& o, const VariantSpec& varian
   spec.case_index = static_cast<uint64_t>(i);
   spec.txns = o.txns;
   spec.case_dir = case_dir;
-  spec.preload_path = o.preload_path;
+  spec.recorder = o.recorder;
   spec.profile = o.profile;
   spec.atomic_unit = o.atomic_unit;
   spec.deadline = o.deadline;
@@ -190,7 +190,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
   Result<std::string> workdir = PrepareWorkdir(o.workdir);
   if (!workdir.ok()) return workdir.status();
 
-  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor({
+  const CampaignFacts facts{
       .command_line = o.command_line,
       .engine = o.engine.name,
       .variants = o.variants,
@@ -199,7 +199,11 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
       .cases_per_variant = o.cases,
       .shard_index = o.shard_index,
       .shard_count = o.shard_count,
-  }));
+      .recorder_asked = o.recorder.kind,
+      .recorders = o.Traced() ? RecordersFor(o.recorder.kind, o.engine, o.variants)
+                              : std::vector<RecorderChoice>{},
+  };
+  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor(facts));
   if (!campaign.ok()) return campaign.status();
 
   CampaignSummary summary;
@@ -226,6 +230,7 @@ Result<CampaignSummary> RunCampaign(const CampaignOptions& o, std::FILE* out) {
              CrashKindsName(o.crashes), o.live ? " (live)" : "",
              o.Traced() ? fmt::format(" (profile {})", faults::ProfileName(o.profile)) : "",
              o.seed);
+  fmt::print(out, "{}", RecorderLines(facts));
   if (o.shard_count > 1) {
     fmt::print(out, "shard {}/{}: case indexes {} modulo {} only\n", o.shard_index, o.shard_count,
                o.shard_index, o.shard_count);

@@ -14,6 +14,7 @@
 #include "framework/case/kill_case.h"
 #include "framework/case/traced_case.h"
 #include "framework/engine/engine_process.h"
+#include "framework/engine/recorder.h"
 #include "framework/engine/variants_file.h"
 #include "framework/store/results_store.h"
 
@@ -50,7 +51,7 @@ struct CampaignOptions {
   // tracer (libcrashlab_preload.so).
   faults::Profile profile = faults::Profile::kPosix;
   uint32_t atomic_unit = 512;
-  std::string preload_path;
+  Recorder recorder;  // how traced runs record (engine/recorder.h)
   std::string command_line;  // as typed, for the campaigns table
   int64_t matrix_id = 0;     // when not 0, the campaign is linked to this matrix
   // Run only the cases whose index is shard_index modulo shard_count

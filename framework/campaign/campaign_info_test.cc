@@ -44,5 +44,32 @@ TEST(CampaignInfoTest, AnUnshardedCampaignHasNoShardAndAGivenWorkloadIsStoredAsT
   EXPECT_FALSE(info.workload.empty());
 }
 
+TEST(CampaignInfoTest, AutoChoosingOneRecorderForEveryVariantSaysSoInTheCommandLine) {
+  const RecorderChoice ptrace{RecorderKind::kPtrace, "engine is statically linked"};
+  const RecorderChoice preload{RecorderKind::kPreload, "engine2 is dynamically linked"};
+  CampaignFacts facts{.command_line = "crashlab run --engine e --crash power-loss",
+                      .engine = "e",
+                      .variants = {"a", "b"},
+                      .crashes = {CrashKind::kPowerLoss},
+                      .recorder_asked = RecorderKind::kAuto,
+                      .recorders = {ptrace, ptrace}};
+  EXPECT_EQ(CampaignInfoFor(facts).command_line,
+            "crashlab run --engine e --crash power-loss --recorder ptrace");
+  EXPECT_EQ(RecorderLines(facts), "recorder ptrace: engine is statically linked\n");
+
+  facts.recorders = {ptrace, preload};  // no one choice: auto chooses again on a rerun
+  EXPECT_EQ(CampaignInfoFor(facts).command_line, "crashlab run --engine e --crash power-loss");
+  EXPECT_EQ(RecorderLines(facts),
+            "recorder ptrace (a): engine is statically linked\n"
+            "recorder preload (b): engine2 is dynamically linked\n");
+
+  facts.recorder_asked = RecorderKind::kPtrace;  // as typed: the line says it already
+  facts.recorders = {ptrace, ptrace};
+  EXPECT_EQ(CampaignInfoFor(facts).command_line, "crashlab run --engine e --crash power-loss");
+
+  facts.recorders = {};  // an untraced campaign
+  EXPECT_EQ(RecorderLines(facts), "");
+}
+
 }  // namespace
 }  // namespace crashlab

@@ -37,6 +37,11 @@ CampaignInfo SoakCampaignInfo(const SoakOptions& o, const SoakEngine& engine) {
       .cases_per_variant = 0,  // a time budget, not a count
       .shard_index = o.base.shard_index,
       .shard_count = o.base.shard_count,
+      .workload = nullptr,
+      .recorder_asked = o.base.recorder.kind,
+      .recorders = o.base.Traced()
+                       ? RecordersFor(o.base.recorder.kind, engine.spec, engine.variants)
+                       : std::vector<RecorderChoice>{},
   });
 }
 

@@ -197,7 +197,7 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
   if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
   TracedRunSpec base;
   base.variant = spec.variant;
-  base.preload_path = spec.preload_path;
+  base.recorder = spec.recorder;
   base.data_dir = spec.case_dir + "/data";
   base.trace_path = spec.case_dir + "/trace.bin";
   base.log = spec.case_dir + "/engine.stderr";

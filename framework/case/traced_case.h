@@ -21,6 +21,7 @@
 #include "framework/base/vocabulary.h"
 #include "framework/case/oracle.h"
 #include "framework/engine/engine_process.h"
+#include "framework/engine/recorder.h"
 #include "framework/engine/variants_file.h"
 #include "framework/plan/crash_plan.h"
 #include "framework/plan/workload.h"
@@ -42,7 +43,7 @@ struct TracedCaseSpec {
   // New directory: data/, trace.bin, engine.stderr, crash/ (power loss),
   // live/ (live mode: the killed run's data/ and trace.bin).
   std::string case_dir;
-  std::string preload_path;  // libcrashlab_preload.so
+  Recorder recorder;  // how the run is traced (engine/recorder.h)
   faults::Profile profile = faults::Profile::kPosix;
   uint32_t atomic_unit = 512;
   Millis deadline{10000};

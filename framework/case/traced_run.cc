@@ -19,9 +19,12 @@ namespace crashlab {
 
 Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload) {
   const VariantSpec& variant = *spec.variant;
-  if (Status s = CheckTraceable(variant.argv, variant.name); !s.ok()) return s;
-  std::vector<std::string> env = {"LD_PRELOAD=" + spec.preload_path,
-                                  "CRASHLAB_TRACE=" + spec.trace_path,
+  const RecorderChoice recorder = ChooseRecorder(spec.recorder.kind, variant.argv);
+  if (Status s = CheckRecorderRuns(spec.recorder, recorder.kind); !s.ok()) return s;
+  if (recorder.kind == RecorderKind::kPreload) {
+    if (Status s = CheckTraceable(variant.argv, variant.name); !s.ok()) return s;
+  }
+  std::vector<std::string> env = {"CRASHLAB_TRACE=" + spec.trace_path,
                                   "CRASHLAB_CASE_DIR=" + spec.data_dir};
   if (spec.kill_at_event) {
     env.push_back(fmt::format("CRASHLAB_KILL_AT_EVENT={}", *spec.kill_at_event));
@@ -30,8 +33,10 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
     env.push_back(
         fmt::format("CRASHLAB_UNTRACED_FILES={}", fmt::join(variant.untraced_files, ":")));
   }
+  const RecordedCommand command =
+      UnderRecorder(spec.recorder, recorder.kind, variant.argv, std::move(env));
   Result<std::unique_ptr<EngineProcess>> started =
-      EngineProcess::Start(variant.argv, spec.log, env);
+      EngineProcess::Start(command.argv, spec.log, command.env);
   if (!started.ok()) return started.status();
   EngineProcess& engine = **started;
   engine.KeepLines();
@@ -55,8 +60,8 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
   };
   HelloReply hello;
   if (Exchange e = client.Hello(hello); !e.ok()) return stopped(e, "hello");
-  if (Status s =
-          CheckTracerSawHello(spec.trace_path, engine.lines().back(), variant.argv, variant.name);
+  if (Status s = CheckTracerSawHello(spec.trace_path, engine.lines().back(), variant.argv,
+                                     variant.name, recorder.kind);
       !s.ok()) {
     return s;
   }
@@ -151,8 +156,9 @@ Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
   }
   return Status::Error(fmt::format(
       "the trace does not explain {} file(s) the traced run left in {} ({}): the engine changed "
-      "them past libcrashlab_preload.so (static binary, io_uring, raw syscalls, stdio?), so no "
-      "crash state built from this trace can be trusted; see docs/trace-format.md. A file the "
+      "them past the recorder (past libcrashlab_preload.so: a static binary, raw syscalls or "
+      "stdio, all of which `--recorder ptrace` sees; past either: io_uring, splice), so no "
+      "crash state built from this trace can be trusted; see docs/recorders.md. A file the "
       "engine never reads back for recovery (an info log written with stdio) can be declared "
       "with untraced-files in its variants file (docs/variants-file.md)",
       unexplained.size(), data_dir, list));

@@ -13,6 +13,7 @@
 #include "faults/trace.h"
 #include "framework/case/oracle.h"
 #include "framework/engine/engine_process.h"
+#include "framework/engine/recorder.h"
 #include "framework/engine/variants_file.h"
 #include "framework/plan/workload.h"
 
@@ -20,10 +21,10 @@ namespace crashlab {
 
 struct TracedRunSpec {
   const VariantSpec* variant = nullptr;
-  std::string preload_path;  // libcrashlab_preload.so
-  std::string data_dir;      // new: the engine's database directory
-  std::string trace_path;    // new: the trace file
-  std::string log;           // the engine's stderr, appended
+  Recorder recorder;       // how the run is traced (engine/recorder.h)
+  std::string data_dir;    // new: the engine's database directory
+  std::string trace_path;  // new: the trace file
+  std::string log;         // the engine's stderr, appended
   Millis deadline{10000};
   // Live mode: the library SIGKILLs the engine right after appending this
   // event (CRASHLAB_KILL_AT_EVENT). The run may end first: thread timing

@@ -1,4 +1,4 @@
-// Checks that libcrashlab_preload.so sees the engine it traces, so that a
+// Checks that the recorder sees the engine it traces, so that a
 // trace nobody could have written completely is an error, never a verdict:
 // a program LD_PRELOAD cannot reach (a static binary), a process that
 // answers the protocol without the tracer (Go's raw system calls, a static
@@ -11,17 +11,10 @@
 
 #include "faults/trace.h"
 #include "framework/base/status.h"
+#include "framework/engine/program_file.h"
+#include "framework/engine/recorder.h"
 
 namespace crashlab {
-
-// Whether the ELF executable at `path` is statically linked: it has no
-// PT_INTERP program header, so no dynamic loader runs and LD_PRELOAD does
-// nothing. False for anything that is not a readable ELF file (a script).
-bool IsStaticElf(const std::string& path);
-
-// `program` as execvp would find it: itself when it contains '/', else the
-// first executable file of that name on PATH; "" when there is none.
-std::string FindProgram(const std::string& program);
 
 // Before the engine starts: an error when argv[0] is a static ELF binary,
 // naming it, saying why it cannot be traced and that `--crash kill` works.
@@ -34,7 +27,7 @@ std::string FindProgram(const std::string& program);
 [[nodiscard]] Status CheckTracerSawHello(const std::string& trace_path,
                                          const std::string& hello_line,
                                          const std::vector<std::string>& argv,
-                                         const std::string& variant);
+                                         const std::string& variant, RecorderKind recorder);
 
 // The trace's replies must be the lines crashlab read from the engine, in
 // order: all of them for a run that ended by itself; for a run the tracer

@@ -37,23 +37,27 @@ int Bench(const BenchArgs& a) {
   }
   fmt::print("engine {}: {} transactions per variant (workload seed {}), directory {}\n",
              engine.name, a.txns, a.seed, dir);
-  const std::string preload = a.tracer ? DefaultPreloadPath() : "";
+  const Recorder recorders = RecorderOf({});
   fmt::print("{:<44} {:>8} {:>10} {:>13}{}\n", "variant", "seconds", "commits/s", "syncs/commit",
-             a.tracer ? fmt::format(" {:>9} {:>13}", "traced s", "tracer ratio") : "");
+             a.tracer ? fmt::format(" {:>10} {:>8} {:>10} {:>8}", "preload s", "ratio", "ptrace s",
+                                    "ratio")
+                      : "");
   for (const std::string& name : variants) {
-    Result<BenchResult> r =
-        BenchVariant(*engine.Find(name), a.seed, a.txns, dir, Millis(a.deadline_ms), preload);
+    Result<BenchResult> r = BenchVariant(*engine.Find(name), a.seed, a.txns, dir,
+                                         Millis(a.deadline_ms), a.tracer ? &recorders : nullptr);
     if (!r.ok()) {
       fmt::print(stderr, "crashlab: {}/{}: {}\n", engine.name, name, r.status().message());
       return kExitUsage;
     }
+    auto column = [&](const std::optional<double>& seconds) {
+      if (!seconds) return fmt::format(" {:>10} {:>8}", "n/a", "");
+      return fmt::format(" {:>10.2f} {:>7.2f}x", *seconds, *seconds / std::max(r->seconds, 1e-9));
+    };
     fmt::print(
         "{:<44} {:>8.2f} {:>10.0f} {:>13}{}\n", engine.name + "/" + name, r->seconds,
         r->commits_per_second,
         r->syncs_per_commit ? fmt::format("{:.2f}", *r->syncs_per_commit) : "n/a (no strace)",
-        r->traced_seconds ? fmt::format(" {:>9.2f} {:>12.2f}x", *r->traced_seconds,
-                                        *r->traced_seconds / std::max(r->seconds, 1e-9))
-                          : "");
+        a.tracer ? column(r->traced_seconds) + column(r->ptrace_seconds) : "");
     std::fflush(stdout);
   }
   if (a.dir.empty()) fs::remove_all(dir, ec);
@@ -78,8 +82,8 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   AddDeadlineOption(*cmd, a->deadline_ms);
   cmd->add_flag(
       "--tracer", a->tracer,
-      "Also time each variant under the I/O tracer (libcrashlab_preload.so, as power-loss "
-      "cases run it) and print the ratio");
+      "Also time each variant under each recorder (libcrashlab_preload.so where it reaches "
+      "the program, and crashlab-ptrace), as traced cases run them, and print the ratios");
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code] { exit_code = Bench(*a); });
 }

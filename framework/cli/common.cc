@@ -47,8 +47,42 @@ std::string DefaultPreloadPath() {
   return (self.parent_path() / "faults" / "libcrashlab_preload.so").string();
 }
 
+std::string DefaultPtracePath() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "faults/crashlab-ptrace";
+  return (self.parent_path() / "faults" / "crashlab-ptrace").string();
+}
+
+void AddRecorderOptions(CLI::App& cmd, RecorderArgs& recorder) {
+  cmd.add_option("--recorder", recorder.kind,
+                 "How traced runs record the engine's I/O: preload (libcrashlab_preload.so, "
+                 "cheapest), ptrace (any Linux binary: static, Go, stdio), or auto, which picks "
+                 "ptrace for static and Go programs (docs/recorders.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "preload", "ptrace"}));
+  cmd.add_option("--preload", recorder.preload,
+                 "Path to libcrashlab_preload.so (the preload recorder); default the build's "
+                 "faults/");
+  cmd.add_option("--ptrace", recorder.ptrace,
+                 "Path to crashlab-ptrace (the ptrace recorder); default the build's faults/");
+}
+
+Recorder RecorderOf(const RecorderArgs& args) {
+  Recorder r;
+  r.kind = RecorderFromName(args.kind).value_or(RecorderKind::kAuto);
+  r.preload_path = args.preload.empty() ? DefaultPreloadPath() : args.preload;
+  r.ptrace_path = args.ptrace.empty() ? DefaultPtracePath() : args.ptrace;
+  return r;
+}
+
+void TakeStoredRecorder(const std::string& command_line, RecorderArgs& args) {
+  const std::string stored = FlagValue(command_line, "--recorder");
+  if (args.kind == "auto" && RecorderFromName(stored)) args.kind = stored;
+}
+
 bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
-                         const std::string& preload, CampaignOptions& o) {
+                         const RecorderArgs& recorder, CampaignOptions& o) {
   Result<faults::Profile> parsed = faults::ParseProfile(profile);
   if (!parsed.ok()) {
     fmt::print(stderr, "crashlab: {}\n", parsed.status().message());
@@ -56,12 +90,15 @@ bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
   }
   o.profile = *parsed;
   o.atomic_unit = atomic_unit;
-  o.preload_path = preload.empty() ? DefaultPreloadPath() : preload;
-  if (access(o.preload_path.c_str(), R_OK) != 0) {
-    fmt::print(stderr,
-               "crashlab: the I/O tracer {} is missing; build it (cmake --build ... --target "
-               "crashlab_preload) or pass --preload\n",
-               o.preload_path);
+  o.recorder = RecorderOf(recorder);
+  // A recorder the build lacks is said before any case (auto: the preload
+  // library, which most engines get); whether ptrace is permitted here, and
+  // whether auto's choice for a variant is built, the first case that needs
+  // it finds out.
+  const RecorderKind needed =
+      o.recorder.kind == RecorderKind::kPtrace ? RecorderKind::kPtrace : RecorderKind::kPreload;
+  if (Status s = CheckRecorderBuilt(o.recorder, needed); !s.ok()) {
+    fmt::print(stderr, "crashlab: {}\n", s.message());
     return false;
   }
   return true;
@@ -175,7 +212,7 @@ void AddDeadlineOption(CLI::App& cmd, int64_t& deadline_ms) {
 }
 
 void AddTracedCaseOptions(CLI::App& cmd, std::string* profile, uint32_t& atomic_unit,
-                          std::string& preload) {
+                          RecorderArgs& recorder) {
   if (profile != nullptr) {
     cmd.add_option(
            "--profile", *profile,
@@ -186,8 +223,7 @@ void AddTracedCaseOptions(CLI::App& cmd, std::string* profile, uint32_t& atomic_
                  "Power loss: bytes a device writes all or nothing; torn writes mix whole units")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1u << 20));
-  cmd.add_option("--preload", preload,
-                 "Path to libcrashlab_preload.so (the I/O tracer); default the build's faults/");
+  AddRecorderOptions(cmd, recorder);
 }
 
 void AddTxnsOption(CLI::App& cmd, std::size_t& txns) {

@@ -24,11 +24,29 @@ std::string DefaultEnginesDir();
 // <directory of the crashlab executable>/faults/libcrashlab_preload.so.
 std::string DefaultPreloadPath();
 
+// <directory of the crashlab executable>/faults/crashlab-ptrace.
+std::string DefaultPtracePath();
+
+// The recorder options of the commands that trace (--recorder, --preload,
+// --ptrace), as given.
+struct RecorderArgs {
+  std::string kind = "auto";
+  std::string preload;  // "": DefaultPreloadPath()
+  std::string ptrace;   // "": DefaultPtracePath()
+};
+void AddRecorderOptions(CLI::App& cmd, RecorderArgs& recorder);
+// The recorder `args` ask for, paths filled in with the defaults.
+Recorder RecorderOf(const RecorderArgs& args);
+// For a rerun of a stored failure: the campaign's --recorder, from its
+// command line as recorded, unless `args` name one other than auto.
+void TakeStoredRecorder(const std::string& command_line, RecorderArgs& args);
+
 // Sets the options of traced cases (power loss, live mode) in `o` from the
-// CLI's --profile, --atomic-unit and --preload (empty: DefaultPreloadPath()). On a bad profile or a
-// missing tracer prints what is wrong and how to fix it and returns false.
+// CLI's --profile, --atomic-unit and recorder options. On a bad profile
+// prints what is wrong and how to fix it and returns false. (A missing or
+// unusable recorder is reported by the first traced case that needs it.)
 bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
-                         const std::string& preload, CampaignOptions& o);
+                         const RecorderArgs& recorder, CampaignOptions& o);
 
 // Adds --shard i/n (0 <= i < n): run only the cases whose index is i modulo n.
 void AddShardOption(CLI::App& cmd, std::string& shard);
@@ -39,10 +57,10 @@ void SetShard(const std::string& shard, CampaignOptions& o);
 // engine, missing which is the `hang` verdict.
 void AddDeadlineOption(CLI::App& cmd, int64_t& deadline_ms);
 
-// Adds --atomic-unit and --preload, and --profile unless `profile` is null:
-// the options of traced (power-loss and live) cases.
+// Adds --atomic-unit, the recorder options, and --profile unless `profile`
+// is null: the options of traced (power-loss and live) cases.
 void AddTracedCaseOptions(CLI::App& cmd, std::string* profile, uint32_t& atomic_unit,
-                          std::string& preload);
+                          RecorderArgs& recorder);
 
 // Adds --txns N: transactions per workload; 0 (the default) lets the seed
 // draw 4 to 24.

@@ -18,7 +18,8 @@ namespace crashlab::cli {
 namespace {
 
 struct ExploreArgs {
-  std::string engine, variant, db = "crashlab.db", workdir, preload, engines_dir, shard, junit;
+  std::string engine, variant, db = "crashlab.db", workdir, engines_dir, shard, junit;
+  RecorderArgs recorder;
   std::string workload_file;
   std::string crash = "kill,power-loss";
   uint64_t seed = 0;
@@ -57,7 +58,7 @@ void PrintSummary(const ExploreSummary& s, const ExploreArgs& a) {
 
 int Explore(const ExploreArgs& a, const std::string& command_line) {
   CampaignOptions traced;  // for the options explore shares with run
-  if (!SetPowerLossOptions("posix", a.atomic_unit, a.preload, traced)) return kExitUsage;
+  if (!SetPowerLossOptions("posix", a.atomic_unit, a.recorder, traced)) return kExitUsage;
   SetShard(a.shard, traced);
   ExploreOptions o;
   std::vector<std::string> variants;
@@ -86,7 +87,7 @@ int Explore(const ExploreArgs& a, const std::string& command_line) {
   o.jobs = a.jobs;
   o.db_path = a.db;
   o.workdir = a.workdir;
-  o.preload_path = traced.preload_path;
+  o.recorder = traced.recorder;
   o.command_line = command_line;
   o.deadline = Millis(a.deadline_ms);
   o.shard_index = traced.shard_index;
@@ -156,7 +157,7 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
                   "under /dev/shm (else TMPDIR)");
   AddDeadlineOption(*cmd, a->deadline_ms);
   // Explore's power-loss states follow the posix profile: no --profile.
-  AddTracedCaseOptions(*cmd, nullptr, a->atomic_unit, a->preload);
+  AddTracedCaseOptions(*cmd, nullptr, a->atomic_unit, a->recorder);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);

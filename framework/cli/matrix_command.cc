@@ -16,7 +16,8 @@ struct MatrixArgs {
   uint64_t seed = 0;
   int64_t cases = 20;
   std::size_t txns = 0;
-  std::string db = "crashlab.db", workdir, profile = "posix", preload, engines_dir, shard, junit;
+  std::string db = "crashlab.db", workdir, profile = "posix", engines_dir, shard, junit;
+  RecorderArgs recorder;
   uint32_t atomic_unit = 512;
   int64_t deadline_ms = 10000;
   bool live = false, keep_cases = false;
@@ -40,7 +41,7 @@ int Matrix(const MatrixArgs& a, const std::string& command_line) {
     if (!ChooseVariants(e.arg, a.engines_dir, {}, e.spec, variants)) return kExitUsage;
   }
   o.base.crashes = {CrashKind::kKill, CrashKind::kPowerLoss};
-  if (!SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o.base)) return kExitUsage;
+  if (!SetPowerLossOptions(a.profile, a.atomic_unit, a.recorder, o.base)) return kExitUsage;
   o.base.seed = a.seed;
   o.base.txns = a.txns;
   o.base.db_path = a.db;
@@ -101,7 +102,7 @@ void AddMatrixCommand(CLI::App& app, int& exit_code, const std::string& command_
   cmd->add_flag("--keep-cases", a->keep_cases, "Keep every case directory, not only failing ones");
   cmd->add_flag("--live", a->live, "Traced cases killed for real (see `crashlab run --help`)");
   AddDeadlineOption(*cmd, a->deadline_ms);
-  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->preload);
+  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->recorder);
   AddTxnsOption(*cmd, a->txns);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);

@@ -26,7 +26,8 @@ struct ReproArgs {
   std::string engine, variant, db = "crashlab.db", engines_dir, point;
   std::string crash_word = "kill";  // --crash as typed; `crash` once Repro has read it
   CrashKind crash = CrashKind::kKill;
-  std::string profile = "posix", preload;
+  std::string profile = "posix";
+  RecorderArgs recorder;
   bool live = false, rerun = false;
   uint32_t atomic_unit = 512;
   std::size_t txns = 0;
@@ -140,6 +141,7 @@ bool FromStoredFailure(ReproArgs& a) {
   if (const std::string unit = FlagValue(line, "--atomic-unit"); !unit.empty()) {
     a.atomic_unit = static_cast<uint32_t>(std::stoul(unit));
   }
+  TakeStoredRecorder(line, a.recorder);
   if (HasFlag(line, "--live")) a.live = true;
   if (!SetStoredWorkload(f.campaign_workload, a)) return false;
   fmt::print("failure {}: {}/{} seed {} case {} ({}), campaign {}: {}\n", a.failure, f.c.engine,
@@ -216,7 +218,7 @@ int Repro(ReproArgs a) {
   o.live = a.live;
   o.point = a.point;
   o.db_path = a.db;
-  if (o.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) {
+  if (o.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.recorder, o)) {
     return kExitUsage;
   }
   const VariantSpec& variant = *engine.Find(a.variant);
@@ -347,8 +349,7 @@ void AddReproCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--atomic-unit", a->atomic_unit, "Power loss: the campaign's atomic unit")
       ->capture_default_str();
-  cmd->add_option("--preload", a->preload,
-                  "Power loss: path to libcrashlab_preload.so; default the build's faults/");
+  AddRecorderOptions(*cmd, a->recorder);
   AddTxnsOption(*cmd, a->txns);
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, seed, case_option, &exit_code] {

@@ -27,7 +27,7 @@ struct RunArgs {
   std::string point;
   std::string profile = "posix";
   uint32_t atomic_unit = 512;
-  std::string preload;
+  RecorderArgs recorder;
   std::string engines_dir;
   std::string shard;
   std::string junit;
@@ -53,7 +53,7 @@ int Run(const RunArgs& a, const std::string& command_line) {
                a.crash);
     return kExitUsage;
   }
-  if (o.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o)) {
+  if (o.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.recorder, o)) {
     return kExitUsage;
   }
   if (!ChooseVariants(a.engine, a.engines_dir, a.variants, o.engine, o.variants)) return kExitUsage;
@@ -128,7 +128,7 @@ void AddRunCommand(CLI::App& app, int& exit_code, const std::string& command_lin
                   "Kill at a named fault point of the engine instead of after a timed delay: a "
                   "point name, or 'any' for a point chosen by the seed in each case (with --live: "
                   "the crash point of every case)");
-  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->preload);
+  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->recorder);
   AddTxnsOption(*cmd, a->txns);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);

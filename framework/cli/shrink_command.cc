@@ -18,6 +18,7 @@ namespace {
 struct ShrinkArgs {
   int64_t failure = 0;
   std::string db = "crashlab.db", engine, engines_dir, preload;
+  RecorderArgs recorder;
   int jobs = static_cast<int>(
       std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(kMaxGroups)));
   double budget = 60;
@@ -95,7 +96,9 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
     return kExitUsage;
   }
   CampaignOptions traced;
-  if (!SetPowerLossOptions("posix", o.atomic_unit, a.preload, traced)) return kExitUsage;
+  RecorderArgs recorder = a.recorder;
+  TakeStoredRecorder(f.campaign_command_line, recorder);
+  if (!SetPowerLossOptions("posix", o.atomic_unit, recorder, traced)) return kExitUsage;
   o.variant = f.c.variant;
   o.failure_id = a.failure;
   o.workload = std::move(*workload);
@@ -106,7 +109,7 @@ int Shrink(const ShrinkArgs& a, const std::string& command_line) {
   o.seed = f.c.seed;
   o.jobs = a.jobs;
   o.db_path = a.db;
-  o.preload_path = traced.preload_path;
+  o.recorder = traced.recorder;
   o.command_line = command_line;
   // The shrunk case's campaign names the engine as the failure's did, so
   // that `repro ID` finds one given by the path of its variants.ini.
@@ -155,8 +158,7 @@ void AddShrinkCommand(CLI::App& app, int& exit_code, const std::string& command_
       ->capture_default_str()
       ->check(CLI::Range(1, kMaxGroups));
   AddDeadlineOption(*cmd, a->deadline_ms);
-  cmd->add_option("--preload", a->preload,
-                  "Path to libcrashlab_preload.so; default the build's faults/");
+  AddRecorderOptions(*cmd, a->recorder);
   AddEnginesDirOption(*cmd, a->engines_dir);
   cmd->callback([a, &exit_code, command_line] { exit_code = Shrink(*a, command_line); });
 }

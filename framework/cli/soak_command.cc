@@ -19,7 +19,8 @@ struct SoakArgs {
   std::vector<std::string> engines, variants;
   uint64_t seed = 0;
   std::string crash = "kill,power-loss";
-  std::string db = "crashlab.db", workdir, profile = "posix", preload, engines_dir, shard, junit;
+  std::string db = "crashlab.db", workdir, profile = "posix", engines_dir, shard, junit;
+  RecorderArgs recorder;
   uint32_t atomic_unit = 512;
   int64_t deadline_ms = 10000;
   bool resume = false;
@@ -52,7 +53,7 @@ int Soak(const SoakArgs& a, const std::string& command_line) {
   const std::optional<std::vector<CrashKind>> crashes = CrashKindsArg(a.crash);
   if (!crashes) return kExitUsage;
   o.base.crashes = *crashes;
-  if (o.base.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.preload, o.base)) {
+  if (o.base.Traced() && !SetPowerLossOptions(a.profile, a.atomic_unit, a.recorder, o.base)) {
     return kExitUsage;
   }
   o.base.seed = a.seed;
@@ -123,7 +124,7 @@ void AddSoakCommand(CLI::App& app, int& exit_code, const std::string& command_li
                   "New or empty directory for case directories (with --resume, the soak's own); "
                   "default a temporary one");
   AddDeadlineOption(*cmd, a->deadline_ms);
-  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->preload);
+  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->recorder);
   cmd->add_flag("--resume", a->resume,
                 "Continue the most recent unfinished soak in --db (its controller killed or "
                 "interrupted) for the time it has left; the other options must be its own");

@@ -105,7 +105,7 @@ int64_t CountSyncs(const std::string& strace_log) {
 
 Result<BenchResult> BenchVariant(const VariantSpec& variant, uint64_t seed, int64_t txns,
                                  const std::string& scratch_dir, Millis deadline,
-                                 const std::string& preload) {
+                                 const Recorder* recorders) {
   BenchResult result;
   const std::string base = scratch_dir + "/" + variant.name;
   std::error_code ec;
@@ -116,14 +116,21 @@ Result<BenchResult> BenchVariant(const VariantSpec& variant, uint64_t seed, int6
   result.commits = txns;
   result.seconds = *timed;
   result.commits_per_second = *timed > 0 ? static_cast<double>(txns) / *timed : 0;
-  if (!preload.empty()) {
-    // The same pass under the I/O tracer, right after the plain one.
-    Result<double> under = Drive(variant.argv, base + "/under-tracer", seed, txns, deadline,
-                                 base + "/under-tracer.log",
-                                 {"LD_PRELOAD=" + preload, "CRASHLAB_TRACE=" + base + "/trace.bin",
-                                  "CRASHLAB_CASE_DIR=" + base + "/under-tracer"});
+  const bool preload_reaches =
+      ChooseRecorder(RecorderKind::kAuto, variant.argv).kind == RecorderKind::kPreload;
+  for (RecorderKind kind : {RecorderKind::kPreload, RecorderKind::kPtrace}) {
+    if (recorders == nullptr || (kind == RecorderKind::kPreload && !preload_reaches)) continue;
+    if (Status s = CheckRecorderRuns(*recorders, kind); !s.ok()) return s;
+    // The same pass under the recorder, right after the plain one.
+    const std::string name = std::string(RecorderName(kind));
+    const std::string dir = base + "/under-" + name;
+    const RecordedCommand command = UnderRecorder(
+        *recorders, kind, variant.argv,
+        {"CRASHLAB_TRACE=" + base + "/" + name + ".trace", "CRASHLAB_CASE_DIR=" + dir});
+    Result<double> under = Drive(command.argv, dir, seed, txns, deadline,
+                                 base + "/under-" + name + ".log", command.env);
     if (!under.ok()) return under.status();
-    result.traced_seconds = *under;
+    (kind == RecorderKind::kPreload ? result.traced_seconds : result.ptrace_seconds) = *under;
   }
   if (OnPath("strace")) {
     std::vector<std::string> traced{"strace",

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "framework/engine/engine_process.h"
+#include "framework/engine/recorder.h"
 #include "framework/engine/variants_file.h"
 
 namespace crashlab {
@@ -19,14 +20,19 @@ struct BenchResult {
   double commits_per_second = 0;
   std::optional<double> syncs_per_commit;  // nullopt when strace is not available
   std::optional<double> traced_seconds;    // the same pass under libcrashlab_preload.so
+  std::optional<double> ptrace_seconds;    // the same pass under crashlab-ptrace
 };
 
 // Runs `txns` transactions of the seeded workload (cases 0, 1, ... of `seed`,
 // one after another) through a fresh engine process in a new directory under
-// `scratch_dir`, once timed and once under strace to count syncs.
+// `scratch_dir`, once timed and once under strace to count syncs. With
+// `recorders`, the same pass is timed right after the plain one under each
+// recorder that can trace the variant's program (the preload library cannot
+// reach a static or Go program: ChooseRecorder).
 [[nodiscard]] Result<BenchResult> BenchVariant(const VariantSpec& variant, uint64_t seed,
                                                int64_t txns, const std::string& scratch_dir,
-                                               Millis deadline, const std::string& preload = "");
+                                               Millis deadline,
+                                               const Recorder* recorders = nullptr);
 
 // Counts syncs in an `strace -f` log (exposed for tests).
 int64_t CountSyncs(const std::string& strace_log);

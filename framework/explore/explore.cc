@@ -318,7 +318,7 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
                        : GenerateWorkload(o.seed, static_cast<uint64_t>(o.workload), o.txns);
   TracedRunSpec run;
   run.variant = variant;
-  run.preload_path = o.preload_path;
+  run.recorder = o.recorder;
   run.data_dir = *workdir + "/run";
   run.trace_path = *workdir + "/trace.bin";
   run.log = *workdir + "/engine.stderr";
@@ -343,7 +343,7 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   summary.trace_events = trace->events.size();
   summary.trace_seconds = MsSince(start) / 1000;
 
-  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor({
+  const CampaignFacts facts{
       .command_line = o.command_line,
       .engine = o.engine.name,
       .variants = {o.variant},
@@ -353,7 +353,10 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
       .shard_index = o.shard_index,
       .shard_count = o.shard_count,
       .workload = o.given_workload ? &*o.given_workload : nullptr,
-  }));
+      .recorder_asked = o.recorder.kind,
+      .recorders = RecordersFor(o.recorder.kind, o.engine, {o.variant}),
+  };
+  Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor(facts));
   if (!campaign.ok()) return campaign.status();
   summary.campaign_id = *campaign;
   fmt::print(out,
@@ -364,6 +367,7 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
              o.given_workload ? "given" : std::to_string(o.workload), workload.txns.size(),
              summary.trace_events, summary.trace_seconds, CrashKindsName(o.crashes), o.subset_limit,
              o.samples, o.tear_writes, o.tear_samples, o.jobs);
+  fmt::print(out, "{}", RecorderLines(facts));
   std::fflush(out);
 
   const auto explore_start = CaseClock::now();

@@ -16,6 +16,7 @@
 
 #include "framework/base/vocabulary.h"
 #include "framework/engine/engine_process.h"
+#include "framework/engine/recorder.h"
 #include "framework/engine/variants_file.h"
 #include "framework/plan/workload.h"
 #include "framework/store/signature.h"
@@ -46,7 +47,7 @@ struct ExploreOptions {
   int jobs = 1;  // verifier processes
   std::string db_path = "crashlab.db";
   std::string workdir;  // default: a new directory under /dev/shm (else TMPDIR)
-  std::string preload_path;
+  Recorder recorder;  // how traced runs record (engine/recorder.h)
   std::string command_line;
   Millis deadline{10000};
   int64_t shard_index = 0, shard_count = 1;  // crash points c with c % count == index

@@ -121,7 +121,7 @@ ExploreOptions Shrinker::Trial(const Workload& w, bool first) const {
   e.atomic_unit = o_.atomic_unit;
   e.jobs = o_.jobs;
   e.db_path = trial_db_;
-  e.preload_path = o_.preload_path;
+  e.recorder = o_.recorder;
   e.command_line = fmt::format("crashlab shrink {} (trial)", o_.failure_id);
   e.deadline = o_.deadline;
   e.stop_at_first_violation = first;
@@ -315,6 +315,8 @@ Result<ShrinkResult> Shrinker::Record(CaseRecord chosen) {
       .seed = o_.seed,
       .cases_per_variant = 1,
       .workload = &w_,
+      .recorder_asked = o_.recorder.kind,
+      .recorders = RecordersFor(o_.recorder.kind, o_.engine, {o_.variant}),
   }));
   if (!campaign.ok()) return campaign.status();
   chosen.campaign_id = *campaign;

@@ -21,6 +21,7 @@
 
 #include "framework/base/vocabulary.h"
 #include "framework/engine/engine_process.h"
+#include "framework/engine/recorder.h"
 #include "framework/engine/variants_file.h"
 #include "framework/plan/workload.h"
 #include "framework/store/results_store.h"
@@ -41,7 +42,7 @@ struct ShrinkOptions {
   uint32_t atomic_unit = 512;
   int jobs = 1;
   std::string db_path;
-  std::string preload_path;
+  Recorder recorder;  // how traced runs record (engine/recorder.h)
   std::string command_line;
   Millis deadline{10000};
   double budget_seconds = 60;  // shrinking stops here and keeps the smallest failing case

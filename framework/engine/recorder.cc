@@ -1,0 +1,155 @@
+#include "framework/engine/recorder.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "framework/engine/program_file.h"
+
+namespace crashlab {
+namespace {
+
+// Why the ptrace recorder is needed for `program`, or "" when the preload
+// library reaches it.
+std::string WhyPtrace(const std::string& program) {
+  if (IsStaticElf(program)) return "statically linked: LD_PRELOAD cannot reach it";
+  if (IsGoElf(program)) return "a Go program: its runtime makes system calls without libc";
+  return "";
+}
+
+// Runs `argv` with stdout and stderr into one pipe; its exit status and what
+// it printed (at most 4 KiB), or an error when it cannot be started.
+Result<std::pair<int, std::string>> RunCapturing(const std::vector<std::string>& argv) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return Status::Error(std::string("pipe: ") + strerror(errno));
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(out[0]);
+    close(out[1]);
+    return Status::Error(std::string("fork: ") + strerror(errno));
+  }
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    if (text.size() < 4096) text.append(buf, static_cast<std::size_t>(n));
+  }
+  close(out[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return std::make_pair(code, text);
+}
+
+Status Probe(const std::string& path);
+
+}  // namespace
+
+std::string_view RecorderName(RecorderKind kind) {
+  switch (kind) {
+    case RecorderKind::kAuto:
+      return "auto";
+    case RecorderKind::kPreload:
+      return "preload";
+    case RecorderKind::kPtrace:
+      return "ptrace";
+  }
+  return "auto";
+}
+
+std::optional<RecorderKind> RecorderFromName(std::string_view name) {
+  for (RecorderKind k : {RecorderKind::kAuto, RecorderKind::kPreload, RecorderKind::kPtrace}) {
+    if (RecorderName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+RecorderChoice ChooseRecorder(RecorderKind requested, const std::vector<std::string>& argv) {
+  if (requested != RecorderKind::kAuto) return {requested, "asked for"};
+  const std::string program = argv.empty() ? "" : FindProgram(argv.front());
+  if (program.empty()) return {RecorderKind::kPreload, "the default"};
+  if (std::string why = WhyPtrace(program); !why.empty()) {
+    return {RecorderKind::kPtrace, fmt::format("{} is {}", program, why)};
+  }
+  const std::string interpreter = ScriptInterpreter(program);
+  if (!interpreter.empty()) {
+    if (std::string why = WhyPtrace(interpreter); !why.empty()) {
+      return {RecorderKind::kPtrace,
+              fmt::format("{} runs {}, which is {}", program, interpreter, why)};
+    }
+  }
+  return {RecorderKind::kPreload, fmt::format("{} is dynamically linked", program)};
+}
+
+RecordedCommand UnderRecorder(const Recorder& recorder, RecorderKind kind,
+                              const std::vector<std::string>& argv,
+                              std::vector<std::string> trace_env) {
+  RecordedCommand command;
+  command.env = std::move(trace_env);
+  if (kind == RecorderKind::kPtrace) {
+    command.argv = {recorder.ptrace_path, "--"};
+    command.argv.insert(command.argv.end(), argv.begin(), argv.end());
+  } else {
+    command.argv = argv;
+    command.env.insert(command.env.begin(), "LD_PRELOAD=" + recorder.preload_path);
+  }
+  return command;
+}
+
+Status CheckRecorderBuilt(const Recorder& recorder, RecorderKind kind) {
+  const bool ptrace = kind == RecorderKind::kPtrace;
+  const std::string& path = ptrace ? recorder.ptrace_path : recorder.preload_path;
+  if (access(path.c_str(), ptrace ? X_OK : R_OK) == 0) return Status::Ok();
+  return Status::Error(fmt::format(
+      "the {} recorder {} is missing; build it (cmake --build ... --target {}) or pass {}",
+      RecorderName(kind), path, ptrace ? "crashlab_ptrace" : "crashlab_preload",
+      ptrace ? "--ptrace" : "--preload"));
+}
+
+Status CheckRecorderRuns(const Recorder& recorder, RecorderKind kind) {
+  if (Status s = CheckRecorderBuilt(recorder, kind); !s.ok()) return s;
+  if (kind != RecorderKind::kPtrace) return Status::Ok();
+  const std::string& path = recorder.ptrace_path;
+  // Whether ptrace works is the machine's property: probe once per process.
+  static std::mutex mu;
+  static std::map<std::string, Status> probed;
+  std::lock_guard lock(mu);
+  if (auto it = probed.find(path); it != probed.end()) return it->second;
+  return probed.emplace(path, Probe(path)).first->second;
+}
+
+namespace {
+
+Status Probe(const std::string& path) {
+  Result<std::pair<int, std::string>> probe = RunCapturing({path, "--probe"});
+  if (!probe.ok()) return probe.status();
+  if (probe->first == 0) return Status::Ok();
+  return Status::Error(fmt::format(
+      "the ptrace recorder cannot trace here: {} (`{} --probe` exited {}); use --recorder "
+      "preload for a dynamically linked engine, or --crash kill, which needs no trace",
+      probe->second.empty() ? "it printed nothing" : probe->second, path, probe->first));
+}
+
+}  // namespace
+
+}  // namespace crashlab
