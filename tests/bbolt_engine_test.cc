@@ -129,6 +129,20 @@ TEST(BboltEngine, NoSync_KeepsItsKillContract) {
   EXPECT_EQ(CountCasesWhere(c.db, "verdict = 'pass'"), 20);
 }
 
+TEST(BboltEngine, LiveKillsUnderPtrace_LeaveTheModelsKillStateAndPass) {
+  // --live kills at a traced event and compares the directory the kill left
+  // with the model's kill state (a difference is exit status 2); under kill
+  // both variants keep every acknowledged commit.
+  if (!kBboltBuilt) GTEST_SKIP() << kNotBuilt;
+  if (!CrashlabHasRecorderOption()) GTEST_SKIP() << "needs --recorder, issue 19";
+  for (const std::string variant : {"default", "nosync"}) {
+    BboltCampaign c;
+    c.Run(variant, "kill", 10, {"--live", "--recorder", "ptrace"});
+    EXPECT_EQ(c.result.exit_code, 0) << variant << "\n" << c.result.out << c.result.err;
+    EXPECT_EQ(CountCasesWhere(c.db, "verdict = 'pass'"), 10) << variant;
+  }
+}
+
 TEST(BboltEngine, NoSync_LosesAcknowledgedDataUnderPowerLoss) {
   if (!kBboltBuilt) GTEST_SKIP() << kNotBuilt;
   if (!CrashlabHasRecorderOption()) GTEST_SKIP() << "needs --recorder, issue 19";
