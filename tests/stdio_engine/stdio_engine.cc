@@ -70,6 +70,9 @@ class StdioLogEngine final : public adapter::Engine {
         return Error("cannot cut the torn tail of");
       }
     }
+    // C stdio asks for a positioning call between reading and writing a
+    // stream; the writes append (O_APPEND) wherever it points.
+    if (std::fseek(log_, 0, SEEK_END) != 0) return Error("cannot seek in");
     state_ = std::move(recovered.state);
     return Status::Ok();
   }
