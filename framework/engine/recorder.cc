@@ -19,8 +19,8 @@ namespace {
 // Why the ptrace recorder is needed for `program`, or "" when the preload
 // library reaches it.
 std::string WhyPtrace(const std::string& program) {
-  if (IsStaticElf(program)) return "statically linked: LD_PRELOAD cannot reach it";
   if (IsGoElf(program)) return "a Go program: its runtime makes system calls without libc";
+  if (IsStaticElf(program)) return "statically linked: LD_PRELOAD cannot reach it";
   return "";
 }
 
