@@ -100,15 +100,16 @@ TEST(PtraceRecorder, SharedMappingStoresBecomeMapWritesAndMsync) {
                                  "truncate f0 @0+8192 flags=0 map",
                                  "map-write f0 @0+4096 flags=0 <4096 bytes>",
                                  "msync f0 @0+8192 flags=0",
+                                 "write f0 @200+2 flags=0 map 'PW'",
                                  "map-write f0 @4096+4096 flags=0 <4096 bytes>",
                                  "close f0 @0+0 flags=0 map",
                              }));
-  ASSERT_EQ(r.trace.events.size(), 6u);
+  ASSERT_EQ(r.trace.events.size(), 7u);
   std::string first(4096, '\0'), second(4096, '\0');
   first.replace(100, 6, "stored");
   second[5] = 'Z';
   EXPECT_EQ(r.trace.events[2].data, first);
-  EXPECT_EQ(r.trace.events[4].data, second);
+  EXPECT_EQ(r.trace.events[5].data, second);
 }
 
 TEST(PtraceRecorder, AppendDupRenameUnlinkMkdirAndAPoint) {

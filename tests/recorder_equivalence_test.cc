@@ -106,7 +106,7 @@ TEST(RecorderEquivalence, SharedMappingProgramGivesTheSameTrace) {
   const Pair p = RunBoth(tmp, {std::string(CRASHLAB_PTRACE_PROGRAMS) + "/mapped_store"}, "", true);
   ASSERT_TRUE(Succeeded(p.preload)) << p.preload.err;
   ASSERT_TRUE(Succeeded(p.ptrace)) << p.ptrace.err;
-  EXPECT_EQ(p.ptrace.trace.events.size(), 6u);
+  EXPECT_EQ(p.ptrace.trace.events.size(), 7u);
   EXPECT_EQ(FirstDifference(p.preload.trace, p.ptrace.trace), "");
 }
 
