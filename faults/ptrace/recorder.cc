@@ -102,7 +102,9 @@ FdEntry Recorder::Lookup(Thread& t, int fd) {
   struct stat st;
   if (::stat(link, &st) != 0) return e;
   std::string rel;
-  if (S_ISFIFO(st.st_mode) && config_.have_reply_pipe && st.st_dev == config_.reply_dev &&
+  // By device and inode alone, as the library: run by hand, the "pipe" may
+  // be the file stdout was redirected to.
+  if (config_.have_reply_pipe && st.st_dev == config_.reply_dev &&
       st.st_ino == config_.reply_ino) {
     e.kind = FdKind::kReplyPipe;
   } else if (case_dir_.Contains(abs, rel) && (S_ISDIR(st.st_mode) || !case_dir_.Untraced(rel))) {
