@@ -104,8 +104,7 @@ FdEntry Recorder::Lookup(Thread& t, int fd) {
   std::string rel;
   // By device and inode alone, as the library: run by hand, the "pipe" may
   // be the file stdout was redirected to.
-  if (config_.have_reply_pipe && st.st_dev == config_.reply_dev &&
-      st.st_ino == config_.reply_ino) {
+  if (config_.have_reply_pipe && st.st_dev == config_.reply_dev && st.st_ino == config_.reply_ino) {
     e.kind = FdKind::kReplyPipe;
   } else if (case_dir_.Contains(abs, rel) && (S_ISDIR(st.st_mode) || !case_dir_.Untraced(rel))) {
     // A descriptor the program got some other way (inherited, passed over
