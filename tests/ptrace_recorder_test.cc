@@ -185,5 +185,48 @@ TEST(PtraceRecorder, LiveKillAfterARenameLeavesItDone) {
   EXPECT_EQ(ReadFile(tmp / "data/d/final"), "aabbbcd");
 }
 
+// Runs `script` with /bin/sh under the recorder, its case dir tmp/data.
+RecordedRun RunShell(const TempDir& tmp, const std::string& script,
+                     std::vector<std::pair<std::string, std::string>> env = {}) {
+  RecordOptions o;
+  o.case_dir = tmp / "data";
+  o.trace_path = tmp / "trace.bin";
+  o.argv = {"/bin/sh", "-c", script};
+  o.env = std::move(env);
+  return RunRecorded(o);
+}
+
+TEST(PtraceRecorder, FilesWrittenOutsideTheCaseDirAreListed) {
+  TempDir tmp;
+  const RecordedRun r = RunShell(tmp, "echo x > " + tmp / "outside.txt" + "; echo y > /dev/null");
+  ASSERT_TRUE(ExitedWith(r, 0)) << r.err;
+  EXPECT_TRUE(r.trace.events.empty());
+  EXPECT_EQ(ReadFile(tmp / "trace.bin.outside"), tmp / "outside.txt\n");
+}
+
+TEST(PtraceRecorder, UntracedFilesAndTheirNamesStayOutOfTheTrace) {
+  TempDir tmp;
+  const RecordedRun r =
+      RunShell(tmp, "cd " + tmp / "data" + " && echo log > LOG && mv LOG LOG.old && echo d > kept",
+               {{"CRASHLAB_UNTRACED_FILES", "LOG*"}});
+  ASSERT_TRUE(ExitedWith(r, 0)) << r.err;
+  EXPECT_EQ(Briefs(r.trace), (Lines{
+                                 "open f0 @0+0 flags=0x21 kept",
+                                 "close f0 @0+0 flags=0 kept",
+                                 "write f0 @0+2 flags=0 kept 'd\n'",
+                             }));
+}
+
+TEST(PtraceRecorder, AWriteThatFindsTheDiskFullIsListed) {
+  TempDir tmp;
+  SmallFileSystem small(tmp / "data", "1m");
+  if (!small.mounted()) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  const RecordedRun r = RunShell(tmp, "head -c 3000000 /dev/zero > " + tmp / "data/big");
+  EXPECT_FALSE(ExitedWith(r, 0));  // head fails: no space left
+  const std::string list = ReadFile(tmp / "trace.bin.nospace");
+  EXPECT_EQ(list.rfind("ENOSPC ", 0), 0u) << list;
+  EXPECT_NE(list.find(" big\n"), std::string::npos) << list;
+}
+
 }  // namespace
 }  // namespace crashlab::e2e
