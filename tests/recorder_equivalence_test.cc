@@ -124,5 +124,18 @@ TEST(RecorderEquivalence, NamesProgramGivesTheSameTraceButItsPoint) {
   EXPECT_EQ(FirstDifference(p.preload.trace, without_point), "");
 }
 
+// opendir opens its directory inside libc, where no open hook sees it: the
+// ptrace recorder showed the library missing it, which now hooks opendir and
+// closedir. `ls` of the empty case directory lists it with them.
+TEST(RecorderEquivalence, OpendirIsSeenByBothRecorders) {
+  TempDir tmp;
+  const Pair p = RunBoth(tmp, {"/bin/ls"}, "", true);
+  ASSERT_TRUE(Succeeded(p.preload)) << p.preload.err;
+  ASSERT_TRUE(Succeeded(p.ptrace)) << p.ptrace.err;
+  const std::vector<std::string> want = {"open f0 @0+0 flags=0x40 .", "close f0 @0+0 flags=0 ."};
+  EXPECT_EQ(Briefs(p.preload.trace), want);
+  EXPECT_EQ(Briefs(p.ptrace.trace), want);
+}
+
 }  // namespace
 }  // namespace crashlab::e2e
