@@ -1,6 +1,7 @@
 #include "faults/points/point.h"
 
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +17,9 @@ namespace crashlab::faults {
 namespace internal {
 
 std::atomic<bool> armed{false};
+// CRASHLAB_POINT_FD: the descriptor crashlab-ptrace watches for named points
+// (faults/ptrace/syscalls_write.cc); -1 when the engine is not under it.
+std::atomic<int> point_fd{-1};
 
 namespace {
 std::mutex mu;
@@ -27,6 +31,12 @@ void Hit(const Point& point) {
   if (crashlab_preload_point != nullptr) {
     const std::string name(point.name);
     crashlab_preload_point(name.c_str());
+  }
+  if (const int fd = point_fd.load(std::memory_order_relaxed); fd >= 0) {
+    // One raw write per point: the ptrace recorder sees the call at its
+    // entry and records the name, whatever libc the engine uses (or none).
+    const std::string line = std::string(point.name) + "\n";
+    (void)syscall(SYS_write, fd, line.data(), line.size());
   }
   std::lock_guard lock(mu);
   if (point.name != target || remaining <= 0) return;
@@ -43,6 +53,13 @@ bool ArmFromEnvironment() {
   // A traced run records every point, so points fire whenever it traces.
   const char* trace = std::getenv("CRASHLAB_TRACE");
   if (trace != nullptr && *trace != '\0') internal::armed.store(true, std::memory_order_relaxed);
+  if (const char* fd = std::getenv("CRASHLAB_POINT_FD"); fd != nullptr && *fd != '\0') {
+    char* end = nullptr;
+    const long n = std::strtol(fd, &end, 10);
+    if (end != nullptr && *end == '\0' && n >= 0) {
+      internal::point_fd.store(static_cast<int>(n), std::memory_order_relaxed);
+    }
+  }
   const char* spec = std::getenv("CRASHLAB_KILL_AT");
   if (spec == nullptr || *spec == '\0') return true;
   const std::string s = spec;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string>
 
 namespace crashlab::faults {
 namespace {
@@ -66,6 +67,31 @@ TEST(Point, MalformedSpecIsRefused) {
     EXPECT_FALSE(ArmFromEnvironment()) << bad;
   }
   unsetenv("CRASHLAB_KILL_AT");
+}
+
+TEST(Point, UnderThePtraceRecorderEachHitWritesItsNameToThePointFd) {
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(pipe_fds[0]);
+    unsetenv("CRASHLAB_KILL_AT");
+    setenv("CRASHLAB_TRACE", "/nonexistent/trace", 1);  // a traced run arms every point
+    setenv("CRASHLAB_POINT_FD", std::to_string(pipe_fds[1]).c_str(), 1);
+    if (!ArmFromEnvironment()) _exit(2);
+    CRASHLAB_POINT(kFirst);
+    CRASHLAB_POINT(kSecond);
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  std::string got;
+  char buf[256];
+  for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) > 0;) got.append(buf, n);
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(got, "test.first:before\ntest.second:after\n");
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 // Hooks that create and retire descriptors: open, openat, creat (and their
-// 64 variants), close, dup, dup2, dup3, fcntl(F_DUPFD...).
+// 64 variants), close, dup, dup2, dup3, fcntl(F_DUPFD...), and opendir and
+// closedir, whose open and close happen inside libc where no other hook sees
+// them (the ptrace recorder does: tests/ptrace_recorder_test.cc compares).
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +89,20 @@ void NoteDup(int from, int to) {
   if (info != nullptr) TrackFd(to, *info);
 }
 
+// Before a close of `fd`: its event, when it is traced.
+void NoteClose(int fd) {
+  ErrnoSaver keep;
+  auto lock = Lock();
+  if (FdInfo* info = Traced(fd)) {
+    Rec r;
+    r.kind = EventKind::kClose;
+    r.file = info->file;
+    r.path = info->path;
+    Record(r);
+    ForgetFd(fd);
+  }
+}
+
 mode_t ModeArg(int flags, va_list ap) {
   return (flags & (O_CREAT | O_TMPFILE)) ? static_cast<mode_t>(va_arg(ap, int)) : 0;
 }
@@ -144,19 +161,26 @@ int creat64(const char* path, mode_t mode) {
 
 int close(int fd) {
   Guard guard;
-  if (guard.first() && Active()) {
-    ErrnoSaver keep;
-    auto lock = Lock();
-    if (FdInfo* info = Traced(fd)) {
-      Rec r;
-      r.kind = EventKind::kClose;
-      r.file = info->file;
-      r.path = info->path;
-      Record(r);
-      ForgetFd(fd);
-    }
-  }
+  if (guard.first() && Active()) NoteClose(fd);
   return CRASHLAB_REAL(close)(fd);
+}
+
+DIR* opendir(const char* path) {
+  Guard guard;
+  DIR* d = CRASHLAB_REAL(opendir)(path);
+  if (d != nullptr && guard.first() && Active()) {
+    ErrnoSaver keep;
+    // The flags glibc opens a directory stream with (O_RDONLY|O_DIRECTORY...):
+    // none is one the trace records, beyond "directory".
+    NoteOpen(::dirfd(d), AT_FDCWD, path, O_RDONLY | O_DIRECTORY, true);
+  }
+  return d;
+}
+
+int closedir(DIR* d) {
+  Guard guard;
+  if (guard.first() && Active()) NoteClose(::dirfd(d));
+  return CRASHLAB_REAL(closedir)(d);
 }
 
 int dup(int fd) {

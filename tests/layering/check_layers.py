@@ -19,6 +19,7 @@ LAYERS = {
     "faults/points": [],
     "faults": ["framework/base"],
     "faults/preload": ["faults"],
+    "faults/ptrace": ["faults"],
     "framework/plan": ["framework/protocol", "faults"],
     "framework/store": ["framework/plan"],
     "framework/engine": ["framework/plan"],

@@ -1,0 +1,133 @@
+#include "faults/ptrace/mappings.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace crashlab::ptrace {
+namespace {
+
+std::size_t PageSize() {
+  static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+}  // namespace
+
+std::size_t MappingSet::Readable(const Mapping& m, const Tools& tools) {
+  const uint64_t size = tools.size_of(m.file);
+  if (size <= m.offset) return 0;
+  return static_cast<std::size_t>(std::min<uint64_t>(m.len, size - m.offset));
+}
+
+void MappingSet::FlushOne(Mapping& m, const Tools& tools) {
+  const std::size_t readable = Readable(m, tools);
+  if (readable == 0) return;
+  // One read of the whole range, then a page-by-page compare: far fewer
+  // system calls than a read per page.
+  std::string now(readable, '\0');
+  const std::size_t got = tools.read(m.addr, now.data(), readable);
+  const std::size_t page = PageSize();
+  for (std::size_t at = 0; at < got; at += page) {
+    const std::size_t n = std::min(page, got - at);
+    if (std::memcmp(now.data() + at, m.shadow.data() + at, n) == 0) continue;
+    std::memcpy(m.shadow.data() + at, now.data() + at, n);
+    tools.changed(m.file, m.offset + at, std::string_view(m.shadow.data() + at, n));
+  }
+}
+
+void MappingSet::Add(uint64_t addr, uint64_t len, uint64_t file, uint64_t offset,
+                     const Tools& tools) {
+  Mapping m;
+  m.addr = addr;
+  m.len = len;
+  m.file = file;
+  m.offset = offset;
+  m.shadow.assign(len, '\0');
+  const std::size_t readable = Readable(m, tools);
+  if (readable > 0) tools.read(addr, m.shadow.data(), readable);
+  all_.push_back(std::move(m));
+}
+
+void MappingSet::Flush(const Tools& tools) {
+  for (Mapping& m : all_) FlushOne(m, tools);
+}
+
+void MappingSet::Remove(uint64_t addr, uint64_t len, const Tools& tools) {
+  const uint64_t lo = addr, hi = addr + len;
+  std::vector<Mapping> kept;
+  for (Mapping& m : all_) {
+    const uint64_t end = m.addr + m.len;
+    if (end <= lo || m.addr >= hi) {
+      kept.push_back(std::move(m));
+      continue;
+    }
+    FlushOne(m, tools);
+    if (m.addr < lo) {
+      Mapping left = m;
+      left.len = lo - m.addr;
+      left.shadow.resize(left.len);
+      kept.push_back(std::move(left));
+    }
+    if (end > hi) {
+      Mapping right;
+      const uint64_t skip = hi - m.addr;
+      right.addr = hi;
+      right.len = m.len - skip;
+      right.file = m.file;
+      right.offset = m.offset + skip;
+      right.shadow = m.shadow.substr(skip);
+      kept.push_back(std::move(right));
+    }
+  }
+  all_.swap(kept);
+}
+
+void MappingSet::Move(uint64_t old_addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
+                      const Tools& tools) {
+  for (auto it = all_.begin(); it != all_.end(); ++it) {
+    if (it->addr != old_addr) continue;
+    Mapping m = std::move(*it);
+    all_.erase(it);
+    const uint64_t kept = std::min(old_len, new_len);
+    m.addr = new_addr;
+    m.len = new_len;
+    m.shadow.resize(new_len, '\0');
+    // The grown tail, if any, is what the tracee's pages hold now.
+    const std::size_t readable = Readable(m, tools);
+    if (readable > kept) tools.read(new_addr + kept, m.shadow.data() + kept, readable - kept);
+    all_.push_back(std::move(m));
+    return;
+  }
+}
+
+std::vector<MappingSet::Range> MappingSet::Covered(uint64_t addr, uint64_t len) const {
+  std::vector<Range> out;
+  for (const Mapping& m : all_) {
+    const uint64_t a = std::max(addr, m.addr);
+    const uint64_t b = std::min(addr + len, m.addr + m.len);
+    if (a >= b) continue;
+    out.push_back(Range{m.file, m.offset + (a - m.addr), b - a});
+  }
+  return out;
+}
+
+void MappingSet::Written(uint64_t file, uint64_t offset, std::string_view data) {
+  for (Mapping& m : all_) {
+    if (m.file != file) continue;
+    const uint64_t lo = std::max(offset, m.offset);
+    const uint64_t hi = std::min<uint64_t>(offset + data.size(), m.offset + m.len);
+    if (lo >= hi) continue;
+    std::memcpy(m.shadow.data() + (lo - m.offset), data.data() + (lo - offset), hi - lo);
+  }
+}
+
+bool MappingSet::Intersects(uint64_t addr, uint64_t len) const {
+  for (const Mapping& m : all_) {
+    if (m.addr < addr + len && addr < m.addr + m.len) return true;
+  }
+  return false;
+}
+
+}  // namespace crashlab::ptrace

@@ -1,0 +1,57 @@
+// The trace file and the two lists beside it (docs/trace-format.md), written
+// by the recorder process: one write(2) per record on an O_APPEND
+// descriptor, unbuffered, so a recorder SIGKILLed by crashlab leaves whole
+// records (a torn last one at worst, which the reader drops).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "faults/trace.h"
+
+namespace crashlab::ptrace {
+
+// One event to append; seq is implied by its position.
+struct Rec {
+  faults::EventKind kind = faults::EventKind::kOpen;
+  uint32_t thread = 0;
+  uint64_t file = 0;
+  uint32_t flags = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  std::string_view path, path2, data, name;
+};
+
+// The bytes of one record, body_len first (faults/trace_encoding.h).
+std::string EncodeRecord(const Rec& rec);
+// The header: magic, version, the case directory.
+std::string EncodeHeader(const std::string& case_dir);
+
+class TraceWriter {
+ public:
+  TraceWriter() = default;
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  // Opens `path` for appending (O_CREAT|O_APPEND|O_CLOEXEC) and writes the
+  // header when the file is empty. False, with errno set, when it cannot.
+  [[nodiscard]] bool Open(const std::string& path, const std::string& case_dir);
+  void Append(const Rec& rec);
+  // The ".outside" list: a regular file opened for writing outside the case
+  // dir (/dev, /proc and /sys are not state). At most 16 lines.
+  void NoteWriteOutside(const std::string& abs);
+  // The ".nospace" list: "ENOSPC|EDQUOT <bytes> <path>". At most 16 lines.
+  void NoteNoSpace(int err, uint64_t bytes, const std::string& rel);
+
+ private:
+  void AppendLine(const std::string& list, int& noted, const std::string& line);
+
+  int fd_ = -1;
+  std::string path_;
+  int outside_noted_ = 0;
+  int nospace_noted_ = 0;
+};
+
+}  // namespace crashlab::ptrace
