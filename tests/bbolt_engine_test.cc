@@ -134,7 +134,6 @@ TEST(BboltEngine, LiveKillsUnderPtrace_LeaveTheModelsKillStateAndPass) {
   // with the model's kill state (a difference is exit status 2); under kill
   // both variants keep every acknowledged commit.
   if (!kBboltBuilt) GTEST_SKIP() << kNotBuilt;
-  if (!CrashlabHasRecorderOption()) GTEST_SKIP() << "needs --recorder, issue 19";
   for (const std::string variant : {"default", "nosync"}) {
     BboltCampaign c;
     c.Run(variant, "kill", 10, {"--live", "--recorder", "ptrace"});
@@ -145,7 +144,6 @@ TEST(BboltEngine, LiveKillsUnderPtrace_LeaveTheModelsKillStateAndPass) {
 
 TEST(BboltEngine, NoSync_LosesAcknowledgedDataUnderPowerLoss) {
   if (!kBboltBuilt) GTEST_SKIP() << kNotBuilt;
-  if (!CrashlabHasRecorderOption()) GTEST_SKIP() << "needs --recorder, issue 19";
   BboltCampaign c;
   c.Run("nosync", "power-loss", 40, {"--recorder", "ptrace"});
   // Its contract is none: outcomes are recorded, not failed.

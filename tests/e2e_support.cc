@@ -165,9 +165,4 @@ int CountProcessesWithEnv(const std::string& entry) {
   return count;
 }
 
-bool CrashlabHasRecorderOption() {
-  const CommandResult help = RunCrashlab({"run", "--help"});
-  return (help.out + help.err).find("--recorder") != std::string::npos;
-}
-
 }  // namespace crashlab::e2e

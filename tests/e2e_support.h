@@ -70,8 +70,4 @@ int CountProcessesWithEnv(const std::string& entry);
 
 std::string ReadFile(const std::string& path);
 
-// Whether `crashlab run --help` offers --recorder (issue 19). The power-loss
-// tests of engines only the ptrace recorder can trace skip until it does.
-bool CrashlabHasRecorderOption();
-
 }  // namespace crashlab::e2e

@@ -2,9 +2,12 @@
 // statically linked log (tests/static_engine/), which LD_PRELOAD cannot
 // enter, and a log written through stdio (tests/stdio_engine/), whose writes
 // libc makes where the preload library cannot see them. Under kill both run
-// today with no tracer. Under power loss each correct variant must pass and
-// each planted bug must be caught, once `--recorder ptrace` exists.
+// today with no tracer. Under power loss, recorded by `--recorder ptrace`,
+// each correct variant must pass and each planted bug must be caught.
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "tests/e2e_support.h"
 
@@ -41,8 +44,6 @@ struct LogCampaign {
 
 #define SKIP_WITHOUT_STATIC_ENGINE() \
   if (kStaticBinary.empty()) GTEST_SKIP() << "no static engine in a sanitizer build"
-#define SKIP_WITHOUT_RECORDER() \
-  if (!CrashlabHasRecorderOption()) GTEST_SKIP() << "needs --recorder, issue 19"
 
 TEST(StaticLogEngine, BothVariants_KeepTheKillContract) {
   SKIP_WITHOUT_STATIC_ENGINE();
@@ -92,7 +93,6 @@ TEST(StaticLogEngine, DynamicBuild_NoDirsyncHoldsUnderExt4Ordered) {
 
 TEST(StaticLogEngine, Correct_PassesPowerLossUnderPtrace) {
   SKIP_WITHOUT_STATIC_ENGINE();
-  SKIP_WITHOUT_RECORDER();
   LogCampaign c;
   c.Run(StaticEngine(), "correct", "power-loss", 30, {"--recorder", "ptrace"});
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
@@ -103,7 +103,6 @@ TEST(StaticLogEngine, NoDirsync_CaughtAsLostAckedUnderPtrace) {
   // Under posix the log's creation is a pending name change until its
   // directory is synced: reverted, it takes every acknowledged record along.
   SKIP_WITHOUT_STATIC_ENGINE();
-  SKIP_WITHOUT_RECORDER();
   LogCampaign c;
   c.Run(StaticEngine(), "no-dirsync", "power-loss", 30, {"--recorder", "ptrace"});
   EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
@@ -112,7 +111,6 @@ TEST(StaticLogEngine, NoDirsync_CaughtAsLostAckedUnderPtrace) {
 }
 
 TEST(StdioLogEngine, Correct_PassesPowerLossUnderPtrace) {
-  SKIP_WITHOUT_RECORDER();
   LogCampaign c;
   c.Run(kStdioEngine, "correct", "power-loss", 30, {"--recorder", "ptrace"});
   EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
@@ -123,7 +121,6 @@ TEST(StdioLogEngine, NoFsync_CaughtAsLostAckedUnderPtrace) {
   // fflush only: the records are in the page cache, pending, and a power
   // loss drops any of them; recovery keeps the whole records before the
   // first one missing.
-  SKIP_WITHOUT_RECORDER();
   LogCampaign c;
   c.Run(kStdioEngine, "no-fsync", "power-loss", 30, {"--recorder", "ptrace"});
   EXPECT_EQ(c.result.exit_code, 1) << c.result.out << c.result.err;
@@ -134,7 +131,6 @@ TEST(StdioLogEngine, NoFsync_CaughtAsLostAckedUnderPtrace) {
 TEST(PtraceEngines, LiveKillsUnderPtrace_LeaveTheModelsKillState) {
   // --live kills at a traced event and compares the directory left with the
   // model's kill state: a difference stops the campaign with exit status 2.
-  SKIP_WITHOUT_RECORDER();
   std::vector<std::string> engines = {kStdioEngine};
   if (!kStaticBinary.empty()) engines.push_back(StaticEngine());
   for (const std::string& engine : engines) {
@@ -149,9 +145,42 @@ TEST(StdioLogEngine, PowerLossWithoutPtrace_IsAnErrorNamingTheUnexplainedLog) {
   // The preload library sees the fsync but not the writes libc makes from
   // the FILE's buffer: the log is a file the trace cannot explain.
   LogCampaign c;
-  c.Run(kStdioEngine, "correct", "power-loss", 2);
+  c.Run(kStdioEngine, "correct", "power-loss", 2, {"--recorder", "preload"});
   EXPECT_EQ(c.result.exit_code, 2) << c.result.out << c.result.err;
   EXPECT_NE(c.result.err.find("(log)"), std::string::npos) << c.result.err;
+  EXPECT_NE(c.result.err.find("--recorder ptrace"), std::string::npos) << c.result.err;
+  EXPECT_EQ(c.Count("1"), 0);
+}
+
+TEST(PtraceEngines, AutoTracesAStaticEngineWithPtraceAndSaysWhy) {
+  SKIP_WITHOUT_STATIC_ENGINE();
+  LogCampaign c;
+  c.Run(StaticEngine(), "correct", "power-loss", 4);
+  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  EXPECT_NE(c.result.out.find("recorder ptrace: " + kStaticBinary + " is statically linked"),
+            std::string::npos)
+      << c.result.out;
+  EXPECT_EQ(c.Count("verdict = 'pass'"), 4);
+  // The choice is stored with the campaign, for a rerun by failure id.
+  const std::vector<Row> line = Query(c.db, "SELECT command_line FROM campaigns");
+  ASSERT_EQ(line.size(), 1u);
+  EXPECT_NE(line[0].at("command_line").find(" --recorder ptrace"), std::string::npos);
+}
+
+TEST(PtraceEngines, WherePtraceIsNotPermitted_TheCampaignSaysWhichSettingBeforeAnyCase) {
+  // A process that is traced already cannot be seized by another tracer:
+  // crashlab-ptrace under strace meets the EPERM a yama ptrace_scope of 3,
+  // or a container without CAP_SYS_PTRACE, gives.
+  if (RunProgram({"strace", "-V"}).exit_code != 0) GTEST_SKIP() << "no strace (scripts/setup)";
+  LogCampaign c;
+  const std::string wrapper = c.dir / "traced-ptrace.sh";
+  std::ofstream(wrapper) << "#!/bin/sh\nexec strace -f -o /dev/null " << CRASHLAB_PTRACE
+                         << " \"$@\"\n";
+  std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+  c.Run(kStdioEngine, "correct", "power-loss", 3, {"--recorder", "ptrace", "--ptrace", wrapper});
+  EXPECT_EQ(c.result.exit_code, 2) << c.result.out << c.result.err;
+  EXPECT_NE(c.result.err.find("kernel.yama.ptrace_scope"), std::string::npos) << c.result.err;
+  EXPECT_NE(c.result.err.find("CAP_SYS_PTRACE"), std::string::npos) << c.result.err;
   EXPECT_EQ(c.Count("1"), 0);
 }
 
