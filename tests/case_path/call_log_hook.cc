@@ -3,8 +3,8 @@
 // __cyg_profile_func_enter at the entry of every instrumented function. When
 // CRASHLAB_CALL_LOG names a file, the hook appends to it, as native-endian
 // 64-bit words, the address of each function the process's main thread
-// enters, relative to the executable's load address (what addr2line reads),
-// dropping a function entered again right after itself. Other threads (the
+// enters and leaves, relative to the executable's load address (what
+// addr2line reads); a leave has the top bit set. Other threads (the
 // explore verifiers) and forked children (an engine between fork and exec)
 // log nothing: the log is one thread's walk through the code.
 //
@@ -24,9 +24,9 @@ extern "C" char __executable_start;  // the linker's: where the executable is lo
 namespace {
 
 constexpr std::size_t kWords = 1 << 16;
+constexpr uint64_t kExit = uint64_t{1} << 63;
 uint64_t words[kWords];
 std::size_t used = 0;
-uint64_t last = 0;
 int fd = -1;
 pid_t main_pid = 0;
 // 0: not yet looked at CRASHLAB_CALL_LOG; 1: logging; 2: not logging.
@@ -63,19 +63,33 @@ __attribute__((no_instrument_function)) void Start() {
 
 }  // namespace
 
-extern "C" __attribute__((no_instrument_function)) void __cyg_profile_func_enter(void* function,
-                                                                                 void*) {
+namespace {
+
+// Appends `word` to the log, when this is the main thread and logging is on.
+__attribute__((no_instrument_function)) void Log(uint64_t word) {
   if (state == 0) Start();
   if (state != 1) return;
   static thread_local int is_main = -1;
   if (is_main < 0) is_main = syscall(SYS_gettid) == main_pid ? 1 : 0;
   if (is_main == 0) return;
-  const uint64_t address =
-      reinterpret_cast<uintptr_t>(function) - reinterpret_cast<uintptr_t>(&__executable_start);
-  if (address == last) return;
-  last = address;
-  words[used++] = address;
+  words[used++] = word;
   if (used == kWords) Flush();
 }
 
-extern "C" __attribute__((no_instrument_function)) void __cyg_profile_func_exit(void*, void*) {}
+__attribute__((no_instrument_function)) uint64_t Relative(void* function) {
+  return reinterpret_cast<uintptr_t>(function) - reinterpret_cast<uintptr_t>(&__executable_start);
+}
+
+}  // namespace
+
+// An entry logs the function's address; an exit, the address with the top
+// bit set, so that the walk's call stack can be rebuilt (who called whom).
+extern "C" __attribute__((no_instrument_function)) void __cyg_profile_func_enter(void* function,
+                                                                                 void*) {
+  Log(Relative(function));
+}
+
+extern "C" __attribute__((no_instrument_function)) void __cyg_profile_func_exit(void* function,
+                                                                                void*) {
+  Log(Relative(function) | kExit);
+}
