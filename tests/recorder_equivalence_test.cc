@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,33 @@ TEST(RecorderEquivalence, OpendirIsSeenByBothRecorders) {
   const std::vector<std::string> want = {"open f0 @0+0 flags=0x40 .", "close f0 @0+0 flags=0 ."};
   EXPECT_EQ(Briefs(p.preload.trace), want);
   EXPECT_EQ(Briefs(p.ptrace.trace), want);
+}
+
+// The same trace gives the same crash states: explore of one workload under
+// each recorder builds and verifies the same distinct states with the same
+// verdicts.
+TEST(RecorderEquivalence, ExploreFindsTheSameDistinctCrashStatesUnderEitherRecorder) {
+  const std::regex kStates("\\d+ crash states built, \\d+ distinct");
+  std::vector<std::string> found;
+  for (const std::string recorder : {"preload", "ptrace"}) {
+    TempDir dir;
+    CommandResult r =
+        RunCrashlab({"explore", "--engine", "pagejournal", "--variant", "correct-flush-every",
+                     "--seed", "2", "--txns", "12", "--recorder", recorder, "--db",
+                     dir / "explore.db", "--workdir", dir / "work"});
+    ASSERT_EQ(r.exit_code, 0) << recorder << "\n" << r.out << r.err;
+    EXPECT_NE(r.out.find("recorder " + recorder + ": asked for"), std::string::npos) << r.out;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, kStates)) << r.out;
+    // Every judged state's digest and verdict, in one order.
+    found.push_back(
+        m.str() + "; " +
+        Query(dir / "explore.db",
+              "SELECT group_concat(crash_state || ' ' || verdict, ',') AS s FROM "
+              "(SELECT crash_state, verdict FROM cases ORDER BY crash_state, verdict)")[0]
+            .at("s"));
+  }
+  EXPECT_EQ(found[0], found[1]);
 }
 
 }  // namespace
