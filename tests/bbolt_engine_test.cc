@@ -214,10 +214,17 @@ TEST(BboltEngine, Default_HoldsUnderExt4OrderedPowerLoss) {
 TEST(BboltEngine, NoSync_LosesAcknowledgedDataUnderPowerLoss) {
   if (!kBboltBuilt) GTEST_SKIP() << kNotBuilt;
   BboltCampaign c;
-  c.Run("nosync", "power-loss", 40, {"--recorder", "ptrace"});
-  // Its contract is none: outcomes are recorded, not failed.
-  EXPECT_EQ(c.result.exit_code, 0) << c.result.out << c.result.err;
+  // A short deadline: a hang here costs the whole deadline.
+  c.Run("nosync", "power-loss", 40, {"--recorder", "ptrace", "--deadline-ms", "4000"});
+  // Its contract is none: outcomes are recorded, not failed, except a hang.
+  // bbolt follows page ids out of a damaged, unchecksummed page without a
+  // bounds check (DB.page), and whether the address it lands on is mapped
+  // depends on the address-space layout: the same crash state makes the
+  // engine die of SIGSEGV (recovery-failed) or loop in Cursor.first (hang).
+  // docs/engines/bbolt.md, finding 3.
+  EXPECT_LE(c.result.exit_code, 1) << c.result.out << c.result.err;
   EXPECT_EQ(CountCasesWhere(c.db, "1"), 40);
+  EXPECT_EQ(CountCasesWhere(c.db, "violation = 1 AND verdict != 'hang'"), 0) << c.result.out;
   EXPECT_GT(CountCasesWhere(c.db, "verdict IN ('lost-acked', 'corrupt', 'recovery-failed')"), 0)
       << c.result.out;
 }
