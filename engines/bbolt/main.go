@@ -1,7 +1,9 @@
 // crashlab-engine-bbolt: bbolt (go.etcd.io/bbolt, Debian's
 // golang-github-coreos-bbolt-dev) behind crashlab's engine protocol v1
-// (docs/engine-protocol.md), on stdin and stdout. Option: --nosync sets
-// DB.NoSync. A bad option exits with status 2 before any protocol is spoken.
+// (docs/engine-protocol.md), on stdin and stdout. Options: --nosync sets
+// DB.NoSync; --dirsync makes the adapter fsync the store directory after
+// bolt.Open, which bbolt itself never does (variants.ini, default-dirsync).
+// A bad option exits with status 2 before any protocol is spoken.
 //
 // Each reply leaves in one write(2) to fd 1 (os.Stdout is unbuffered), so a
 // kill never splits a reply the controller reads, and a tracer sees each
@@ -17,9 +19,11 @@ import (
 	"strings"
 )
 
-const usage = `usage: crashlab-engine-bbolt [--nosync]
+const usage = `usage: crashlab-engine-bbolt [--nosync] [--dirsync]
 Speaks the crashlab engine protocol on stdin/stdout (docs/engine-protocol.md).
 --nosync sets bbolt's DB.NoSync: commits skip fdatasync.
+--dirsync fsyncs the store directory after bolt.Open, making the name data.db
+  durable (not bbolt's behaviour: the adapter's, to show what fixes it).
 `
 
 type server struct {
@@ -191,11 +195,13 @@ func main() {
 		switch arg {
 		case "--nosync":
 			srv.store.noSync = true
+		case "--dirsync":
+			srv.store.dirSync = true
 		case "--help", "-h":
 			fmt.Print(usage)
 			return
 		default:
-			fmt.Fprintf(os.Stderr, "crashlab-engine-bbolt: unknown option '%s'; valid options: --nosync\n%s",
+			fmt.Fprintf(os.Stderr, "crashlab-engine-bbolt: unknown option '%s'; valid options: --nosync, --dirsync\n%s",
 				arg, usage)
 			os.Exit(2)
 		}

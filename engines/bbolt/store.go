@@ -49,8 +49,10 @@ type kv struct{ key, value []byte }
 
 type store struct {
 	noSync bool
-	dir    string
-	db     *bolt.DB // nil while closed
+	// dirSync: fsync dir after bolt.Open (the default-dirsync variant).
+	dirSync bool
+	dir     string
+	db      *bolt.DB // nil while closed
 }
 
 // syncDir fsyncs the directory dir, making the names in it durable.
@@ -93,7 +95,7 @@ func makeDirsDurably(dir string) error {
 }
 
 // open creates dir when absent and opens (creating when absent) its data.db.
-// The adapter adds no sync of its own to bbolt's file: whether the name
+// Unless dirSync is set, the adapter adds no sync of its own: whether the name
 // data.db survives a power loss is bbolt's doing, and what crashlab judges.
 func (s *store) open(dir string) error {
 	if err := makeDirsDurably(dir); err != nil {
@@ -103,6 +105,18 @@ func (s *store) open(dir string) error {
 	db, err := bolt.Open(path, fileMode, &bolt.Options{NoSync: s.noSync, Timeout: lockTimeout})
 	if err != nil {
 		return fmt.Errorf("bbolt: open %s: %v", path, err)
+	}
+	if s.dirSync {
+		// DURABILITY: bolt.Open may have just created data.db (O_CREAT) and
+		// synced only the file (DB.init's fdatasync). Without this fsync of
+		// the directory, a power loss may drop the name data.db after commits
+		// were acknowledged, and the next open creates an empty database.
+		// bbolt 1.3.6 never does this; the default-dirsync variant shows that
+		// it is the one sync the default variant lacks.
+		if err := syncDir(dir); err != nil {
+			_ = db.Close()
+			return err
+		}
 	}
 	s.dir, s.db = dir, db
 	return nil
