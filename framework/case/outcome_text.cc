@@ -29,10 +29,17 @@ std::string DescribeOutcomes(const faults::CrashReport& report,
   }
   for (const faults::NameOutcome& n : report.names) {
     ++counts[n.kept ? "name kept" : "name reverted"];
+    // The case directory itself, made by the engine: its parent lies outside
+    // the trace, so the model holds its mkdir pending, but a crash state
+    // always has the directory, reverted or not.
+    const bool root = n.kind == faults::EventKind::kMkdir && (n.path == "." || n.path.empty());
     std::string line =
         fmt::format("  event {} {} {}{}: {}", n.event, faults::EventKindName(n.kind), n.path,
-                    n.path2.empty() ? "" : " -> " + n.path2, n.kept ? "kept" : "reverted");
-    (n.kept ? others : deciding).emplace_back(n.event, std::move(line));
+                    n.path2.empty() ? "" : " -> " + n.path2,
+                    n.kept ? "kept"
+                    : root ? "reverted, which changes nothing: a crash state has its root"
+                           : "reverted");
+    (n.kept || root ? others : deciding).emplace_back(n.event, std::move(line));
   }
   auto by_event = [](const auto& a, const auto& b) { return a.first < b.first; };
   std::stable_sort(deciding.begin(), deciding.end(), by_event);

@@ -60,6 +60,19 @@ TEST(OutcomeText, ManyDecidingChanges_AreCountedPastTheLimit) {
   EXPECT_EQ(text.find("came through"), std::string::npos) << text;
 }
 
+TEST(OutcomeText, TheCaseDirectorysOwnMkdirRevertedDecidesNothing) {
+  faults::CrashReport report;
+  report.names.push_back({1, faults::EventKind::kMkdir, ".", "", false});
+  report.names.push_back({2, faults::EventKind::kOpen, "data.db", "", false});
+  const std::string text = DescribeOutcomes(report, {});
+  EXPECT_NE(text.find(" the one that made the crash state differ from the trace:\n"
+                      "  event 2 open data.db: reverted\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("event 1 mkdir .: reverted, which changes nothing"), std::string::npos)
+      << text;
+}
+
 TEST(OutcomeText, NothingPending_SaysSo) {
   EXPECT_EQ(DescribeOutcomes({}, {}),
             "what the power loss did to the changes not yet durable (none pending):\n");
