@@ -21,9 +21,35 @@ std::size_t MappingSet::Readable(const Mapping& m, const Tools& tools) {
   return static_cast<std::size_t>(std::min<uint64_t>(m.len, size - m.offset));
 }
 
+std::size_t MappingSet::ReadInto(const Mapping& m, std::size_t at, char* out, std::size_t len,
+                                 const Tools& tools) {
+  if (m.view) return m.view->Copy(m.offset + at, out, len);
+  return tools.read(m.addr + at, out, len);
+}
+
+void MappingSet::FlushThroughView(Mapping& m, std::size_t readable, const Tools& tools) {
+  // In place: no copy of the pages, and a page past a truncation ends the
+  // diff as a short read would.
+  const std::size_t page = PageSize();
+  std::string changed(page, '\0');
+  for (std::size_t at = 0; at < readable; at += page) {
+    const std::size_t n = std::min(page, readable - at);
+    const FileView::PageState state =
+        m.view->ComparePage(m.offset + at, m.shadow.data() + at, changed.data(), n);
+    if (state == FileView::PageState::kGone) return;
+    if (state == FileView::PageState::kSame) continue;
+    std::memcpy(m.shadow.data() + at, changed.data(), n);
+    tools.changed(m.file, m.offset + at, std::string_view(m.shadow.data() + at, n));
+  }
+}
+
 void MappingSet::FlushOne(Mapping& m, const Tools& tools) {
   const std::size_t readable = Readable(m, tools);
   if (readable == 0) return;
+  if (m.view) {
+    FlushThroughView(m, readable, tools);
+    return;
+  }
   // One read of the whole range, then a page-by-page compare: far fewer
   // system calls than a read per page.
   std::string now(readable, '\0');
@@ -38,15 +64,16 @@ void MappingSet::FlushOne(Mapping& m, const Tools& tools) {
 }
 
 void MappingSet::Add(uint64_t addr, uint64_t len, uint64_t file, uint64_t offset,
-                     const Tools& tools) {
+                     const Tools& tools, std::shared_ptr<const FileView> view) {
   Mapping m;
   m.addr = addr;
   m.len = len;
   m.file = file;
   m.offset = offset;
+  if (view && view->Covers(offset, len)) m.view = std::move(view);
   m.shadow.assign(len, '\0');
   const std::size_t readable = Readable(m, tools);
-  if (readable > 0) tools.read(addr, m.shadow.data(), readable);
+  if (readable > 0) ReadInto(m, 0, m.shadow.data(), readable, tools);
   all_.push_back(std::move(m));
 }
 
@@ -78,6 +105,7 @@ void MappingSet::Remove(uint64_t addr, uint64_t len, const Tools& tools) {
       right.file = m.file;
       right.offset = m.offset + skip;
       right.shadow = m.shadow.substr(skip);
+      right.view = m.view;
       kept.push_back(std::move(right));
     }
   }
@@ -94,9 +122,10 @@ void MappingSet::Move(uint64_t old_addr, uint64_t old_len, uint64_t new_addr, ui
     m.addr = new_addr;
     m.len = new_len;
     m.shadow.resize(new_len, '\0');
+    if (m.view && !m.view->Covers(m.offset, new_len)) m.view = m.view->Remap(m.offset, new_len);
     // The grown tail, if any, is what the tracee's pages hold now.
     const std::size_t readable = Readable(m, tools);
-    if (readable > kept) tools.read(new_addr + kept, m.shadow.data() + kept, readable - kept);
+    if (readable > kept) ReadInto(m, kept, m.shadow.data() + kept, readable - kept, tools);
     all_.push_back(std::move(m));
     return;
   }

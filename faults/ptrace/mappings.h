@@ -1,17 +1,21 @@
 // The shared writable mappings of traced files in one process, each with a
 // shadow copy of its pages (the diff rule of docs/trace-format.md, as
-// faults/preload/mappings.cc applies it inside the process). The recorder
-// reads the tracee's pages from outside (a Reader over process_vm_readv) at
-// every stop where it appends an event of the process, and reports each page
-// that differs from its shadow as a map-write.
+// faults/preload/mappings.cc applies it inside the process). At every stop
+// where the recorder appends an event of the process, each page that differs
+// from its shadow is reported as a map-write. The pages are compared in place
+// through the recorder's own mapping of the file (FileView) when it could
+// make one, else read from the tracee (a Reader over process_vm_readv).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "faults/ptrace/file_view.h"
 
 namespace crashlab::ptrace {
 
@@ -33,8 +37,10 @@ class MappingSet {
   };
 
   // A new mapping of `file` at file offset `offset`; its shadow is what the
-  // tracee's pages hold now.
-  void Add(uint64_t addr, uint64_t len, uint64_t file, uint64_t offset, const Tools& tools);
+  // tracee's pages hold now. `view`, when not null, covers the same file
+  // bytes and is what the mapping is compared through.
+  void Add(uint64_t addr, uint64_t len, uint64_t file, uint64_t offset, const Tools& tools,
+           std::shared_ptr<const FileView> view = nullptr);
   // Reports every page of every mapping that differs from its shadow.
   void Flush(const Tools& tools);
   // munmap: flushes the mappings [addr, addr+len) touches, then forgets that
@@ -42,7 +48,7 @@ class MappingSet {
   void Remove(uint64_t addr, uint64_t len, const Tools& tools);
   // mremap: the mapping at `old_addr` (flushed beforehand) now lies at
   // `new_addr` with `new_len` bytes; its shadow moves with it and any new
-  // tail is read afresh.
+  // tail is read afresh (its view is remade when it no longer covers it).
   void Move(uint64_t old_addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
             const Tools& tools);
 
@@ -62,9 +68,17 @@ class MappingSet {
   struct Mapping {
     uint64_t addr = 0, len = 0, file = 0, offset = 0;
     std::string shadow;
+    // The file bytes [offset, offset+len) at least; shared by the parts a
+    // munmap leaves of one mapping.
+    std::shared_ptr<const FileView> view;
   };
   static std::size_t Readable(const Mapping& m, const Tools& tools);
+  // Copies `len` bytes of the mapping from `at` (relative to m.addr) into
+  // `out`: through the view, else from the tracee. Returns how many.
+  static std::size_t ReadInto(const Mapping& m, std::size_t at, char* out, std::size_t len,
+                              const Tools& tools);
   static void FlushOne(Mapping& m, const Tools& tools);
+  static void FlushThroughView(Mapping& m, std::size_t readable, const Tools& tools);
 
   std::vector<Mapping> all_;
 };

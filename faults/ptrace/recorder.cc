@@ -68,6 +68,7 @@ void Recorder::FlushAll(const std::vector<std::pair<pid_t, Process*>>& processes
   ++flushing_;
   for (const auto& [tid, process] : processes) process->maps.Flush(ToolsFor(tid));
   --flushing_;
+  writer_.Flush();
 }
 
 void Recorder::KillIfDue() {
@@ -143,7 +144,7 @@ bool Recorder::OnEntry(Thread& t, long nr, const uint64_t args[6]) {
     t.restarting.reset();
     if (again.nr == nr && std::memcmp(again.args, args, sizeof(c.args)) == 0) {
       t.pending = again;  // recorded at its first entry
-      return true;
+      return true;        // nothing appended
     }
   }
   bool to_exit = false;
@@ -199,6 +200,7 @@ bool Recorder::OnEntry(Thread& t, long nr, const uint64_t args[6]) {
       break;
   }
   if (to_exit) t.pending = std::move(c);
+  writer_.Flush();  // before the call runs
   return to_exit;
 }
 
@@ -206,6 +208,11 @@ void Recorder::OnExit(Thread& t, int64_t rval, bool is_error) {
   if (!t.pending) return;
   const PendingCall c = std::move(*t.pending);
   t.pending.reset();
+  ExitCall(t, c, rval, is_error);
+  writer_.Flush();  // before the thread goes on
+}
+
+void Recorder::ExitCall(Thread& t, const PendingCall& c, int64_t rval, bool is_error) {
   switch (c.nr) {
     case SYS_write:
     case SYS_pwrite64:

@@ -109,6 +109,8 @@ class Recorder {
   void FlushMappings(pid_t tid, Process& p);
   MappingSet::Tools ToolsFor(pid_t tid);
   void KillIfDue();
+  // OnExit's work, by call.
+  void ExitCall(Thread& t, const PendingCall& c, int64_t rval, bool is_error);
 
   uint64_t FileId(const struct stat& st);
   void ForgetInode(const struct stat& st) { inodes_.erase({st.st_dev, st.st_ino}); }

@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include <string>
+
 #include "faults/ptrace/recorder.h"
 
 namespace crashlab::ptrace {
@@ -109,11 +111,17 @@ bool Recorder::EnterMap(Thread& t, PendingCall& c) {
 void Recorder::ExitMap(Thread& t, const PendingCall& c, int64_t rval) {
   Process& p = *t.process;
   switch (c.nr) {
-    case SYS_mmap:
+    case SYS_mmap: {
       FlushMappings(t.tid, p);
-      p.maps.Add(static_cast<uint64_t>(rval), c.args[1], c.file, c.args[5], ToolsFor(t.tid));
+      // The recorder's own view of the same file bytes, opened through the
+      // descriptor the tracee mapped (still open: the call just returned).
+      const std::string fd_path =
+          "/proc/" + std::to_string(t.tid) + "/fd/" + std::to_string(static_cast<int>(c.args[4]));
+      p.maps.Add(static_cast<uint64_t>(rval), c.args[1], c.file, c.args[5], ToolsFor(t.tid),
+                 FileView::Open(fd_path, c.args[5], c.args[1]));
       KillIfDue();
       return;
+    }
     case SYS_msync:
       FlushMappings(t.tid, p);
       for (const MappingSet::Range& range : p.maps.Covered(c.args[0], c.args[1])) {

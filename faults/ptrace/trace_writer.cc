@@ -61,6 +61,7 @@ std::string EncodeHeader(const std::string& case_dir) {
 }
 
 TraceWriter::~TraceWriter() {
+  Flush();
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -74,7 +75,12 @@ bool TraceWriter::Open(const std::string& path, const std::string& case_dir) {
 }
 
 void TraceWriter::Append(const Rec& rec) {
-  if (fd_ >= 0) WriteAll(fd_, EncodeRecord(rec));
+  if (fd_ >= 0) pending_ += EncodeRecord(rec);
+}
+
+void TraceWriter::Flush() {
+  if (fd_ >= 0 && !pending_.empty()) WriteAll(fd_, pending_);
+  pending_.clear();
 }
 
 void TraceWriter::AppendLine(const std::string& list, int& noted, const std::string& line) {

@@ -1,7 +1,9 @@
 // The trace file and the two lists beside it (docs/trace-format.md), written
-// by the recorder process: one write(2) per record on an O_APPEND
-// descriptor, unbuffered, so a recorder SIGKILLed by crashlab leaves whole
-// records (a torn last one at worst, which the reader drops).
+// by the recorder process on an O_APPEND descriptor: the records of one stop
+// are gathered and appended with one write(2) before the tracee resumes, so
+// every event is in the file before its call goes on, and a recorder
+// SIGKILLed by crashlab leaves whole records (a torn last one at worst, which
+// the reader drops).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +40,11 @@ class TraceWriter {
   // Opens `path` for appending (O_CREAT|O_APPEND|O_CLOEXEC) and writes the
   // header when the file is empty. False, with errno set, when it cannot.
   [[nodiscard]] bool Open(const std::string& path, const std::string& case_dir);
+  // Adds `rec` to the records of this stop.
   void Append(const Rec& rec);
+  // Writes the records gathered since the last Flush: before the tracee
+  // that made them resumes (and before a live kill).
+  void Flush();
   // The ".outside" list: a regular file opened for writing outside the case
   // dir (/dev, /proc and /sys are not state). At most 16 lines.
   void NoteWriteOutside(const std::string& abs);
@@ -50,6 +56,7 @@ class TraceWriter {
 
   int fd_ = -1;
   std::string path_;
+  std::string pending_;
   int outside_noted_ = 0;
   int nospace_noted_ = 0;
 };

@@ -19,6 +19,7 @@ struct BenchArgs {
   uint64_t seed = 1;
   int64_t txns = 500;
   int64_t deadline_ms = 10000;
+  int64_t rounds = 1;
   bool tracer = false;
 };
 
@@ -35,16 +36,18 @@ int Bench(const BenchArgs& a) {
       return kExitUsage;
     }
   }
-  fmt::print("engine {}: {} transactions per variant (workload seed {}), directory {}\n",
-             engine.name, a.txns, a.seed, dir);
+  fmt::print("engine {}: {} transactions per variant (workload seed {}), directory {}{}\n",
+             engine.name, a.txns, a.seed, dir,
+             a.rounds > 1 ? fmt::format("; median of {} interleaved rounds", a.rounds) : "");
   const Recorder recorders = RecorderOf({});
   fmt::print("{:<44} {:>8} {:>10} {:>13}{}\n", "variant", "seconds", "commits/s", "syncs/commit",
              a.tracer ? fmt::format(" {:>10} {:>8} {:>10} {:>8}", "preload s", "ratio", "ptrace s",
                                     "ratio")
                       : "");
   for (const std::string& name : variants) {
-    Result<BenchResult> r = BenchVariant(*engine.Find(name), a.seed, a.txns, dir,
-                                         Millis(a.deadline_ms), a.tracer ? &recorders : nullptr);
+    Result<BenchResult> r =
+        BenchVariant(*engine.Find(name), a.seed, a.txns, dir, Millis(a.deadline_ms),
+                     a.tracer ? &recorders : nullptr, static_cast<int>(a.rounds));
     if (!r.ok()) {
       fmt::print(stderr, "crashlab: {}/{}: {}\n", engine.name, name, r.status().message());
       return kExitUsage;
@@ -58,6 +61,17 @@ int Bench(const BenchArgs& a) {
         r->commits_per_second,
         r->syncs_per_commit ? fmt::format("{:.2f}", *r->syncs_per_commit) : "n/a (no strace)",
         a.tracer ? column(r->traced_seconds) + column(r->ptrace_seconds) : "");
+    if (a.rounds > 1) {
+      // The spread says how far the medians can be trusted on this machine.
+      std::string spread =
+          fmt::format("  plain {:.2f}-{:.2f} s", r->plain.fastest, r->plain.slowest);
+      for (const auto& [label, t] : {std::pair{"preload", &r->preload}, {"ptrace", &r->ptrace}}) {
+        if (!t->runs.empty()) {
+          spread += fmt::format(", {} {:.2f}-{:.2f} s", label, t->fastest, t->slowest);
+        }
+      }
+      fmt::print("{:<44}{}\n", "", spread);
+    }
     std::fflush(stdout);
   }
   if (a.dir.empty()) fs::remove_all(dir, ec);
@@ -79,6 +93,11 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
   cmd->add_option("--seed", a->seed, "Workload seed")->capture_default_str();
   cmd->add_option("--dir", a->dir, "Directory for the databases; default a temporary one, removed");
+  cmd->add_option("--rounds", a->rounds,
+                  "Time each pass this many times, plain and traced interleaved, and print the "
+                  "medians (and each kind's fastest and slowest run)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{99}));
   AddDeadlineOption(*cmd, a->deadline_ms);
   cmd->add_flag(
       "--tracer", a->tracer,

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -70,6 +71,16 @@ std::optional<int> FirstArgFd(const std::string& line, std::size_t paren) {
 
 }  // namespace
 
+void Summarize(Timings& t) {
+  if (t.runs.empty()) return;
+  std::vector<double> sorted = t.runs;
+  std::sort(sorted.begin(), sorted.end());
+  const std::size_t n = sorted.size();
+  t.median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  t.fastest = sorted.front();
+  t.slowest = sorted.back();
+}
+
 int64_t CountSyncs(const std::string& strace_log) {
   std::istringstream in(strace_log);
   std::string line;
@@ -105,33 +116,45 @@ int64_t CountSyncs(const std::string& strace_log) {
 
 Result<BenchResult> BenchVariant(const VariantSpec& variant, uint64_t seed, int64_t txns,
                                  const std::string& scratch_dir, Millis deadline,
-                                 const Recorder* recorders) {
+                                 const Recorder* recorders, int rounds) {
   BenchResult result;
   const std::string base = scratch_dir + "/" + variant.name;
   std::error_code ec;
   fs::create_directories(base, ec);
-  Result<double> timed =
-      Drive(variant.argv, base + "/timed", seed, txns, deadline, base + "/timed.log");
-  if (!timed.ok()) return timed.status();
-  result.commits = txns;
-  result.seconds = *timed;
-  result.commits_per_second = *timed > 0 ? static_cast<double>(txns) / *timed : 0;
   const bool preload_reaches =
       ChooseRecorder(RecorderKind::kAuto, variant.argv).kind == RecorderKind::kPreload;
+  std::vector<RecorderKind> kinds;
   for (RecorderKind kind : {RecorderKind::kPreload, RecorderKind::kPtrace}) {
     if (recorders == nullptr || (kind == RecorderKind::kPreload && !preload_reaches)) continue;
     if (Status s = CheckRecorderRuns(*recorders, kind); !s.ok()) return s;
-    // The same pass under the recorder, right after the plain one.
-    const std::string name = std::string(RecorderName(kind));
-    const std::string dir = base + "/under-" + name;
-    const RecordedCommand command = UnderRecorder(
-        *recorders, kind, variant.argv,
-        {"CRASHLAB_TRACE=" + base + "/" + name + ".trace", "CRASHLAB_CASE_DIR=" + dir});
-    Result<double> under = Drive(command.argv, dir, seed, txns, deadline,
-                                 base + "/under-" + name + ".log", command.env);
-    if (!under.ok()) return under.status();
-    (kind == RecorderKind::kPreload ? result.traced_seconds : result.ptrace_seconds) = *under;
+    kinds.push_back(kind);
   }
+  for (int round = 0; round < std::max(rounds, 1); ++round) {
+    // A fresh directory per pass: each pass starts from an empty database.
+    const std::string suffix = round == 0 ? "" : "-" + std::to_string(round);
+    Result<double> timed = Drive(variant.argv, base + "/timed" + suffix, seed, txns, deadline,
+                                 base + "/timed" + suffix + ".log");
+    if (!timed.ok()) return timed.status();
+    result.plain.runs.push_back(*timed);
+    for (RecorderKind kind : kinds) {
+      const std::string name = std::string(RecorderName(kind)) + suffix;
+      const std::string dir = base + "/under-" + name;
+      const std::string trace = base + "/" + name + ".trace";
+      fs::remove(trace, ec);
+      const RecordedCommand command = UnderRecorder(
+          *recorders, kind, variant.argv, {"CRASHLAB_TRACE=" + trace, "CRASHLAB_CASE_DIR=" + dir});
+      Result<double> under = Drive(command.argv, dir, seed, txns, deadline,
+                                   base + "/under-" + name + ".log", command.env);
+      if (!under.ok()) return under.status();
+      (kind == RecorderKind::kPreload ? result.preload : result.ptrace).runs.push_back(*under);
+    }
+  }
+  for (Timings* t : {&result.plain, &result.preload, &result.ptrace}) Summarize(*t);
+  result.commits = txns;
+  result.seconds = result.plain.median;
+  result.commits_per_second = result.seconds > 0 ? static_cast<double>(txns) / result.seconds : 0;
+  if (!result.preload.runs.empty()) result.traced_seconds = result.preload.median;
+  if (!result.ptrace.runs.empty()) result.ptrace_seconds = result.ptrace.median;
   if (OnPath("strace")) {
     std::vector<std::string> traced{"strace",
                                     "-f",

@@ -21,5 +21,19 @@ TEST(EngineBench, CountsSyncCallsAndWritesToDsyncFiles) {
   EXPECT_EQ(CountSyncs(log), 3);
 }
 
+TEST(EngineBench, SummarizesRoundsByTheirMedian) {
+  Timings odd{{0.9, 0.2, 0.3}};
+  Summarize(odd);
+  EXPECT_DOUBLE_EQ(odd.median, 0.3);
+  EXPECT_DOUBLE_EQ(odd.fastest, 0.2);
+  EXPECT_DOUBLE_EQ(odd.slowest, 0.9);
+  Timings even{{0.4, 0.1, 0.2, 5.0}};
+  Summarize(even);
+  EXPECT_DOUBLE_EQ(even.median, 0.3);
+  Timings none;
+  Summarize(none);
+  EXPECT_DOUBLE_EQ(none.median, 0);
+}
+
 }  // namespace
 }  // namespace crashlab
