@@ -153,6 +153,22 @@ TEST(PtraceRecorder, DeathBySignalIsMirrored) {
       << r.err;
 }
 
+TEST(PtraceRecorder, LeakChecksAreOffInTracedProcessesAndOtherOptionsKept) {
+  // LeakSanitizer cannot stop the threads of a traced process: left on, a
+  // sanitized engine hung at its exit until crashlab's deadline.
+  TempDir tmp;
+  RecordOptions o;
+  o.case_dir = tmp / "data";
+  o.trace_path = tmp / "trace.bin";
+  o.argv = {"/bin/sh", "-c", "echo \"$ASAN_OPTIONS|$LSAN_OPTIONS\" >&2"};
+  o.env = {{"ASAN_OPTIONS", "log_path=/nonexistent/asan"}};
+  const RecordedRun r = RunRecorded(o);
+  EXPECT_TRUE(ExitedWith(r, 0)) << r.err;
+  EXPECT_NE(r.err.find("log_path=/nonexistent/asan:detect_leaks=0|detect_leaks=0"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(PtraceRecorder, ProbeSucceedsSilently) {
   const CommandResult r = RunProgram({CRASHLAB_PTRACE, "--probe"});
   EXPECT_EQ(r.exit_code, 0) << r.err;

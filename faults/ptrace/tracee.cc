@@ -220,6 +220,17 @@ class Loop {
     ::close(null);
   }
   ::setenv("CRASHLAB_POINT_FD", std::to_string(Recorder::kPointFd).c_str(), 1);
+  // LeakSanitizer stops a process's threads with ptrace at its exit, which a
+  // traced process cannot allow: a sanitized engine would end in a fatal
+  // error, or hang while it writes one to its log_path. The last setting of
+  // a flag wins, so appending turns leak checks off and keeps the rest.
+  for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS"}) {
+    const char* options = std::getenv(name);
+    const std::string value = options != nullptr && *options != '\0'
+                                  ? std::string(options) + ":detect_leaks=0"
+                                  : "detect_leaks=0";
+    ::setenv(name, value.c_str(), 1);
+  }
   ::signal(SIGPIPE, SIG_DFL);  // the recorder ignores it; the program must not inherit that
   ::raise(SIGSTOP);            // the parent seizes us here
   if (const int err = InstallSeccompFilter(); err != 0) {
