@@ -169,6 +169,36 @@ TEST(PtraceRecorder, LeakChecksAreOffInTracedProcessesAndOtherOptionsKept) {
       << r.err;
 }
 
+// The CPUs a program run under the recorder may use, as the kernel lists them
+// ("0-1", "3"), with `env` added.
+std::string CpusOfATracedProgram(const TempDir& tmp,
+                                 std::vector<std::pair<std::string, std::string>> env) {
+  RecordOptions o;
+  o.case_dir = tmp / "data";
+  o.trace_path = tmp / "trace.bin";
+  o.argv = {"/bin/sh", "-c", "sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status >&2"};
+  o.env = std::move(env);
+  const RecordedRun r = RunRecorded(o);
+  EXPECT_TRUE(ExitedWith(r, 0)) << r.err;
+  std::string cpus = r.err;
+  while (!cpus.empty() && cpus.back() == '\n') cpus.pop_back();
+  return cpus;
+}
+
+TEST(PtraceRecorder, TheProgramRunsOnTheRecordersOneCpuUnlessToldOtherwise) {
+  // Each stop wakes the recorder and each resume the program: on one CPU
+  // that is a task switch, across two a wakeup of an idle CPU.
+  TempDir tmp;
+  const std::string pinned = CpusOfATracedProgram(tmp, {});
+  EXPECT_FALSE(pinned.empty());
+  EXPECT_EQ(pinned.find_first_of(",-"), std::string::npos) << "not one CPU: " << pinned;
+  const CommandResult mine = RunProgram(
+      {"/bin/sh", "-c", "sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status"});
+  std::string all = mine.out;
+  while (!all.empty() && all.back() == '\n') all.pop_back();
+  EXPECT_EQ(CpusOfATracedProgram(tmp, {{"CRASHLAB_PTRACE_ONE_CPU", "0"}}), all);
+}
+
 TEST(PtraceRecorder, ProbeSucceedsSilently) {
   const CommandResult r = RunProgram({CRASHLAB_PTRACE, "--probe"});
   EXPECT_EQ(r.exit_code, 0) << r.err;

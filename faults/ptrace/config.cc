@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "faults/ptrace/paths.h"
 
@@ -63,6 +64,9 @@ std::optional<Config> ConfigFromEnvironment() {
   }
   if (const char* list = std::getenv("CRASHLAB_UNTRACED_FILES"); list != nullptr) {
     c.untraced_globs = SplitColons(list);
+  }
+  if (const char* one = std::getenv("CRASHLAB_PTRACE_ONE_CPU"); one != nullptr) {
+    c.one_cpu = std::strcmp(one, "0") != 0;
   }
   return c;
 }

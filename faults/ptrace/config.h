@@ -1,6 +1,7 @@
 // What crashlab-ptrace is told to record, read once from the environment the
 // preload library reads too (docs/trace-format.md): the trace, the case
-// directory, the protocol pipe, the live kill and the untraced files.
+// directory, the protocol pipe, the live kill and the untraced files; and
+// one of its own, CRASHLAB_PTRACE_ONE_CPU.
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +21,9 @@ struct Config {
   ino_t reply_ino = 0;
   uint64_t kill_at_event = UINT64_MAX;      // CRASHLAB_KILL_AT_EVENT; UINT64_MAX: never
   std::vector<std::string> untraced_globs;  // CRASHLAB_UNTRACED_FILES, split at ':'
+  // The recorder and the program share one CPU, unless CRASHLAB_PTRACE_ONE_CPU=0
+  // (tracee.h says why).
+  bool one_cpu = true;
 };
 
 // The configuration, or nullopt when CRASHLAB_TRACE or an absolute

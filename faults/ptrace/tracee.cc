@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -32,6 +33,17 @@ pid_t TgidOf(pid_t tid) {
     if (line.rfind("Tgid:", 0) == 0) return static_cast<pid_t>(std::atoi(line.c_str() + 5));
   }
   return tid;
+}
+
+// Binds the calling thread, and so every process it forks, to the CPU it
+// runs on now. Best effort: where that is refused, nothing changes.
+void StayOnThisCpu() {
+  const int cpu = ::sched_getcpu();
+  if (cpu < 0) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  (void)::sched_setaffinity(0, sizeof(one), &one);
 }
 
 void Resume(pid_t tid, int request, int sig = 0) {
@@ -263,6 +275,7 @@ std::string PtraceRefusedMessage(int err) {
 }
 
 int RunTraced(Recorder& recorder, char* const argv[]) {
+  if (recorder.config().one_cpu) StayOnThisCpu();
   const pid_t pid = ::fork();
   if (pid < 0) {
     std::fprintf(stderr, "crashlab-ptrace: fork: %s\n", std::strerror(errno));

@@ -24,6 +24,14 @@ std::string PtraceRefusedMessage(int err);
 // descriptor Recorder::kPointFd is /dev/null and CRASHLAB_POINT_FD names it.
 // Records until the main program ends and returns its wait status; -1 when
 // the program could not be started under ptrace (said on stderr).
+//
+// Unless the configuration says otherwise (CRASHLAB_PTRACE_ONE_CPU=0), the
+// recorder first binds itself to the CPU it runs on, and the program and
+// all its threads inherit that: a stop and its resume then switch tasks on
+// one CPU, where across two a wakeup must rouse an idle one (on a VM, an
+// interrupt to a halted vCPU). pagejournal under the recorder ran 2-3x
+// faster so (docs/performance.md). The program's threads still interleave,
+// by preemption, and the trace records the order they took.
 int RunTraced(Recorder& recorder, char* const argv[]);
 
 }  // namespace crashlab::ptrace
