@@ -199,6 +199,32 @@ TEST(PtraceRecorder, TheProgramRunsOnTheRecordersOneCpuUnlessToldOtherwise) {
   EXPECT_EQ(CpusOfATracedProgram(tmp, {{"CRASHLAB_PTRACE_ONE_CPU", "0"}}), all);
 }
 
+TEST(PtraceRecorder, WriteTrackingRecordsTheTraceThatComparingEveryPageRecords) {
+  // The tracked run compares only the pages the kernel lists as stored to,
+  // and every page at each sync, which counts any store the listing missed.
+  TempDir tmp;
+  const std::string program = kPrograms + "/mapped_store";
+  const RecordedRun tracked = RunProgramTraced(tmp, program, {{"CRASHLAB_PTRACE_STATS", "1"}});
+  ASSERT_TRUE(ExitedWith(tracked, 0)) << tracked.err;
+  if (tracked.err.find(" 0 write-tracked mappings") != std::string::npos) {
+    GTEST_SKIP() << "no userfaultfd write protection in asynchronous mode here: " << tracked.err;
+  }
+  EXPECT_NE(tracked.err.find(" 1 write-tracked mappings"), std::string::npos) << tracked.err;
+  EXPECT_NE(tracked.err.find(" 0 changed pages write tracking missed"), std::string::npos)
+      << tracked.err;
+  TempDir other;
+  const RecordedRun compared =
+      RunProgramTraced(other, program, {{"CRASHLAB_PTRACE_WRITE_TRACKING", "0"}});
+  ASSERT_TRUE(ExitedWith(compared, 0)) << compared.err;
+  const std::vector<faults::Event>& a = tracked.trace.events;
+  const std::vector<faults::Event>& b = compared.trace.events;
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(Brief(a[i]), Brief(b[i])) << "event " << i;
+    EXPECT_EQ(a[i].data, b[i].data) << "event " << i;
+  }
+}
+
 TEST(PtraceRecorder, ProbeSucceedsSilently) {
   const CommandResult r = RunProgram({CRASHLAB_PTRACE, "--probe"});
   EXPECT_EQ(r.exit_code, 0) << r.err;

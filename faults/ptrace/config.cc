@@ -68,6 +68,12 @@ std::optional<Config> ConfigFromEnvironment() {
   if (const char* one = std::getenv("CRASHLAB_PTRACE_ONE_CPU"); one != nullptr) {
     c.one_cpu = std::strcmp(one, "0") != 0;
   }
+  if (const char* track = std::getenv("CRASHLAB_PTRACE_WRITE_TRACKING"); track != nullptr) {
+    c.track_writes = std::strcmp(track, "0") != 0;
+  }
+  if (const char* stats = std::getenv("CRASHLAB_PTRACE_STATS"); stats != nullptr) {
+    c.print_stats = std::strcmp(stats, "1") == 0;
+  }
   return c;
 }
 

@@ -1,7 +1,8 @@
 // What crashlab-ptrace is told to record, read once from the environment the
 // preload library reads too (docs/trace-format.md): the trace, the case
 // directory, the protocol pipe, the live kill and the untraced files; and
-// one of its own, CRASHLAB_PTRACE_ONE_CPU.
+// its own: CRASHLAB_PTRACE_ONE_CPU, CRASHLAB_PTRACE_WRITE_TRACKING and
+// CRASHLAB_PTRACE_STATS.
 #pragma once
 
 #include <sys/types.h>
@@ -24,6 +25,11 @@ struct Config {
   // The recorder and the program share one CPU, unless CRASHLAB_PTRACE_ONE_CPU=0
   // (tracee.h says why).
   bool one_cpu = true;
+  // Stores into shared mappings found through write tracking
+  // (write_tracker.h) where the kernel has it, unless
+  // CRASHLAB_PTRACE_WRITE_TRACKING=0: then every page is compared.
+  bool track_writes = true;
+  bool print_stats = false;  // CRASHLAB_PTRACE_STATS=1: the diffs' cost on stderr at the end
 };
 
 // The configuration, or nullopt when CRASHLAB_TRACE or an absolute

@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
   }
   Recorder recorder(*config, writer);
   const int status = RunTraced(recorder, program);
+  if (config->print_stats) recorder.PrintStats();
   if (status < 0) return 2;
   MirrorExit(status);
 }

@@ -27,40 +27,58 @@ std::size_t MappingSet::ReadInto(const Mapping& m, std::size_t at, char* out, st
   return tools.read(m.addr + at, out, len);
 }
 
-void MappingSet::FlushThroughView(Mapping& m, std::size_t readable, const Tools& tools) {
-  // In place: no copy of the pages, and a page past a truncation ends the
-  // diff as a short read would.
+std::size_t MappingSet::FlushRange(Mapping& m, std::size_t from, std::size_t to,
+                                   const Tools& tools) {
   const std::size_t page = PageSize();
-  std::string changed(page, '\0');
-  for (std::size_t at = 0; at < readable; at += page) {
-    const std::size_t n = std::min(page, readable - at);
-    const FileView::PageState state =
-        m.view->ComparePage(m.offset + at, m.shadow.data() + at, changed.data(), n);
-    if (state == FileView::PageState::kGone) return;
-    if (state == FileView::PageState::kSame) continue;
-    std::memcpy(m.shadow.data() + at, changed.data(), n);
-    tools.changed(m.file, m.offset + at, std::string_view(m.shadow.data() + at, n));
-  }
-}
-
-void MappingSet::FlushOne(Mapping& m, const Tools& tools) {
-  const std::size_t readable = Readable(m, tools);
-  if (readable == 0) return;
+  std::size_t changed_pages = 0;
   if (m.view) {
-    FlushThroughView(m, readable, tools);
-    return;
+    // In place: no copy of the pages, and a page past a truncation ends the
+    // diff as a short read would.
+    std::string changed(page, '\0');
+    for (std::size_t at = from; at < to; at += page) {
+      const std::size_t n = std::min(page, to - at);
+      if (tools.counts != nullptr) ++tools.counts->pages_compared;
+      const FileView::PageState state =
+          m.view->ComparePage(m.offset + at, m.shadow.data() + at, changed.data(), n);
+      if (state == FileView::PageState::kGone) break;
+      if (state == FileView::PageState::kSame) continue;
+      ++changed_pages;
+      std::memcpy(m.shadow.data() + at, changed.data(), n);
+      tools.changed(m.file, m.offset + at, std::string_view(m.shadow.data() + at, n));
+    }
+    return changed_pages;
   }
   // One read of the whole range, then a page-by-page compare: far fewer
   // system calls than a read per page.
-  std::string now(readable, '\0');
-  const std::size_t got = tools.read(m.addr, now.data(), readable);
-  const std::size_t page = PageSize();
+  std::string now(to - from, '\0');
+  const std::size_t got = tools.read(m.addr + from, now.data(), to - from);
   for (std::size_t at = 0; at < got; at += page) {
     const std::size_t n = std::min(page, got - at);
-    if (std::memcmp(now.data() + at, m.shadow.data() + at, n) == 0) continue;
-    std::memcpy(m.shadow.data() + at, now.data() + at, n);
-    tools.changed(m.file, m.offset + at, std::string_view(m.shadow.data() + at, n));
+    if (tools.counts != nullptr) ++tools.counts->pages_compared;
+    if (std::memcmp(now.data() + at, m.shadow.data() + from + at, n) == 0) continue;
+    ++changed_pages;
+    std::memcpy(m.shadow.data() + from + at, now.data() + at, n);
+    tools.changed(m.file, m.offset + from + at, std::string_view(m.shadow.data() + from + at, n));
   }
+  return changed_pages;
+}
+
+void MappingSet::FlushOne(Mapping& m, const Tools& tools, bool whole) {
+  const std::size_t readable = Readable(m, tools);
+  std::optional<std::vector<WriteTracker::Range>> written;
+  if (m.tracked && tools.written) written = tools.written(m.addr, m.len);
+  if (readable == 0) return;
+  if (written) {
+    for (const WriteTracker::Range& r : *written) {
+      const std::size_t from = static_cast<std::size_t>(std::max(r.addr, m.addr) - m.addr);
+      const std::size_t to = std::min<std::size_t>(
+          readable, static_cast<std::size_t>(std::min(r.addr + r.len, m.addr + m.len) - m.addr));
+      if (from < to) FlushRange(m, from, to, tools);
+    }
+    if (!whole) return;
+  }
+  const std::size_t missed = FlushRange(m, 0, readable, tools);
+  if (written && tools.counts != nullptr) tools.counts->missed_by_tracking += missed;
 }
 
 void MappingSet::Add(uint64_t addr, uint64_t len, uint64_t file, uint64_t offset,
@@ -74,11 +92,18 @@ void MappingSet::Add(uint64_t addr, uint64_t len, uint64_t file, uint64_t offset
   m.shadow.assign(len, '\0');
   const std::size_t readable = Readable(m, tools);
   if (readable > 0) ReadInto(m, 0, m.shadow.data(), readable, tools);
+  // After the shadow is read: from here on, every store is listed.
+  m.tracked = tools.track && tools.track(addr, len);
+  if (m.tracked && tools.counts != nullptr) ++tools.counts->tracked_mappings;
   all_.push_back(std::move(m));
 }
 
-void MappingSet::Flush(const Tools& tools) {
-  for (Mapping& m : all_) FlushOne(m, tools);
+void MappingSet::Flush(const Tools& tools, bool whole) {
+  for (Mapping& m : all_) FlushOne(m, tools, whole);
+}
+
+void MappingSet::Untrack() {
+  for (Mapping& m : all_) m.tracked = false;
 }
 
 void MappingSet::Remove(uint64_t addr, uint64_t len, const Tools& tools) {
@@ -106,6 +131,7 @@ void MappingSet::Remove(uint64_t addr, uint64_t len, const Tools& tools) {
       right.offset = m.offset + skip;
       right.shadow = m.shadow.substr(skip);
       right.view = m.view;
+      right.tracked = m.tracked;
       kept.push_back(std::move(right));
     }
   }
@@ -126,6 +152,9 @@ void MappingSet::Move(uint64_t old_addr, uint64_t old_len, uint64_t new_addr, ui
     // The grown tail, if any, is what the tracee's pages hold now.
     const std::size_t readable = Readable(m, tools);
     if (readable > kept) ReadInto(m, kept, m.shadow.data() + kept, readable - kept, tools);
+    // The moved mapping may have lost its registration (the kernel drops
+    // it unless the userfaultfd asked for remap events): track it anew.
+    m.tracked = tools.track && tools.track(new_addr, new_len);
     all_.push_back(std::move(m));
     return;
   }

@@ -12,6 +12,13 @@
 #include "faults/ptrace/tracee_memory.h"
 
 namespace crashlab::ptrace {
+namespace {
+
+// UFFD_USER_MODE_ONLY (Linux 5.11): faults from user space only, which lets
+// a process without privilege make a userfaultfd.
+constexpr uint64_t kUffdUserModeOnly = 1;
+
+}  // namespace
 
 Recorder::Recorder(Config config, TraceWriter& writer)
     : config_(std::move(config)),
@@ -32,15 +39,27 @@ void Recorder::Emit(pid_t tid, Rec rec) {
 void Recorder::Record(Thread& t, Rec rec) {
   // One scope over the flush and the event: a live kill due on a flushed
   // page waits for this event, whose call may already have taken effect.
+  // At a sync, every mapped page is compared, so that what a sync makes
+  // durable never rests on write tracking alone.
+  const bool sync =
+      rec.kind == faults::EventKind::kFsync || rec.kind == faults::EventKind::kFdatasync ||
+      rec.kind == faults::EventKind::kSyncRange || rec.kind == faults::EventKind::kSyncAll;
   ++flushing_;
-  FlushMappings(t.tid, *t.process);
+  FlushMappings(t.tid, *t.process, sync);
   Emit(t.tid, rec);
   --flushing_;
   KillIfDue();
 }
 
-MappingSet::Tools Recorder::ToolsFor(pid_t tid) {
+MappingSet::Tools Recorder::ToolsFor(pid_t tid, Process& p) {
   MappingSet::Tools tools;
+  tools.counts = &counts_;
+  if (std::shared_ptr<WriteTracker> tracker = p.tracker) {
+    tools.track = [tracker](uint64_t addr, uint64_t len) { return tracker->Track(addr, len); };
+    tools.written = [tracker](uint64_t addr, uint64_t len) {
+      return tracker->TakeWritten(addr, len);
+    };
+  }
   tools.read = [tid](uint64_t addr, char* out, std::size_t len) {
     return ReadMemory(tid, addr, out, len);
   };
@@ -57,16 +76,16 @@ MappingSet::Tools Recorder::ToolsFor(pid_t tid) {
   return tools;
 }
 
-void Recorder::FlushMappings(pid_t tid, Process& p) {
+void Recorder::FlushMappings(pid_t tid, Process& p, bool whole) {
   if (p.maps.empty()) return;
   ++flushing_;
-  p.maps.Flush(ToolsFor(tid));
+  p.maps.Flush(ToolsFor(tid, p), whole);
   --flushing_;
 }
 
 void Recorder::FlushAll(const std::vector<std::pair<pid_t, Process*>>& processes) {
   ++flushing_;
-  for (const auto& [tid, process] : processes) process->maps.Flush(ToolsFor(tid));
+  for (const auto& [tid, process] : processes) process->maps.Flush(ToolsFor(tid, *process), true);
   --flushing_;
   writer_.Flush();
 }
@@ -255,8 +274,35 @@ void Recorder::ExitCall(Thread& t, const PendingCall& c, int64_t rval, bool is_e
   }
 }
 
+void Recorder::EnsureTracker(Thread& t) {
+  Process& p = *t.process;
+  if (p.tracker || p.tracker_tried || !injector_ || !config_.track_writes) return;
+  p.tracker_tried = true;
+  // The userfaultfd must be the program's own (it tracks the memory of the
+  // process that makes it): made there, taken over, and closed there, so
+  // that the program's descriptors are as they were.
+  const std::optional<int64_t> fd =
+      injector_(t.tid, SYS_userfaultfd, {O_CLOEXEC | kUffdUserModeOnly, 0, 0, 0, 0, 0});
+  if (!fd || *fd < 0) return;
+  std::unique_ptr<WriteTracker> tracker = WriteTracker::Adopt(p.tgid, static_cast<int>(*fd));
+  (void)injector_(t.tid, SYS_close, {static_cast<uint64_t>(*fd), 0, 0, 0, 0, 0});
+  p.tracker = std::move(tracker);
+}
+
+void Recorder::PrintStats() const {
+  std::fprintf(stderr,
+               "crashlab-ptrace: %llu events, %llu write-tracked mappings, %llu pages compared, "
+               "%llu changed pages write tracking missed\n",
+               static_cast<unsigned long long>(emitted_),
+               static_cast<unsigned long long>(counts_.tracked_mappings),
+               static_cast<unsigned long long>(counts_.pages_compared),
+               static_cast<unsigned long long>(counts_.missed_by_tracking));
+}
+
 void Recorder::OnExec(Thread& t) {
   Process& p = *t.process;
+  p.tracker.reset();  // it tracked the memory the exec replaced
+  p.tracker_tried = false;
   // The kernel closed the CLOEXEC descriptors (fdinfo flags 02000000) before
   // reporting the exec: whatever is still open kept its identity.
   for (int fd : p.fds.Descriptors()) {

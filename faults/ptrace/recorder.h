@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,6 +38,10 @@ struct Process {
   FdTable fds;
   MappingSet maps;
   LineSplitter replies;
+  // Tracking of the stores into `maps` (write_tracker.h), set up at the
+  // first shared writable mapping; tried once per program image.
+  std::shared_ptr<WriteTracker> tracker;
+  bool tracker_tried = false;
 };
 
 // A name a call changes, looked at before the call.
@@ -83,6 +88,12 @@ class Recorder {
   // way (live mode): must stop the other tracees, FlushAll, and kill the
   // process group. Never returns.
   void SetKillHook(std::function<void()> hook) { kill_hook_ = std::move(hook); }
+  // Runs system call `nr` in thread `tid`, stopped at a call's exit, and
+  // returns its result (nullopt when it could not): how the recorder makes
+  // the userfaultfd of a process's write tracking.
+  using Injector =
+      std::function<std::optional<int64_t>(pid_t tid, long nr, const std::array<uint64_t, 6>&)>;
+  void SetInjector(Injector injector) { injector_ = std::move(injector); }
 
   // At the seccomp stop of call `nr`: records what is recorded before the
   // call and returns true when the exit stop is needed (OnExit).
@@ -98,6 +109,8 @@ class Recorder {
   void FlushAll(const std::vector<std::pair<pid_t, Process*>>& processes);
 
   const Config& config() const { return config_; }
+  // CRASHLAB_PTRACE_STATS: what the mapping diffs cost, on stderr.
+  void PrintStats() const;
   // The descriptor number CRASHLAB_POINT_FD names in the main program.
   static constexpr int kPointFd = 1000;
 
@@ -106,8 +119,11 @@ class Recorder {
   // date with the process's stores through shared mappings.
   void Emit(pid_t tid, Rec rec);
   void Record(Thread& t, Rec rec);
-  void FlushMappings(pid_t tid, Process& p);
-  MappingSet::Tools ToolsFor(pid_t tid);
+  // `whole`: every mapped page compared, tracked or not (at the syncs).
+  void FlushMappings(pid_t tid, Process& p, bool whole = false);
+  MappingSet::Tools ToolsFor(pid_t tid, Process& p);
+  // Sets up write tracking for t's process, once (write_tracker.h).
+  void EnsureTracker(Thread& t);
   void KillIfDue();
   // OnExit's work, by call.
   void ExitCall(Thread& t, const PendingCall& c, int64_t rval, bool is_error);
@@ -145,6 +161,8 @@ class Recorder {
   TraceWriter& writer_;
   CaseDir case_dir_;
   std::function<void()> kill_hook_;
+  Injector injector_;
+  MappingSet::Counts counts_;
   uint64_t emitted_ = 0;
   int flushing_ = 0;
   bool killing_ = false;

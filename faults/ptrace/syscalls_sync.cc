@@ -89,13 +89,13 @@ bool Recorder::EnterMap(Thread& t, PendingCall& c) {
     case SYS_munmap:  // munmap(addr, len): flushed while the pages are still there
       if (p.maps.Intersects(c.args[0], c.args[1])) {
         ++flushing_;
-        p.maps.Remove(c.args[0], c.args[1], ToolsFor(t.tid));
+        p.maps.Remove(c.args[0], c.args[1], ToolsFor(t.tid, p));
         --flushing_;
         KillIfDue();
       }
       return false;
     case SYS_msync:  // msync(addr, len, flags): the stores it is about come first
-      FlushMappings(t.tid, p);
+      FlushMappings(t.tid, p, /*whole=*/true);
       KillIfDue();
       return (c.args[2] & MS_SYNC) != 0 && !p.maps.empty();
     case SYS_mremap:  // mremap(old, old_len, new_len, flags, new)
@@ -113,17 +113,18 @@ void Recorder::ExitMap(Thread& t, const PendingCall& c, int64_t rval) {
   switch (c.nr) {
     case SYS_mmap: {
       FlushMappings(t.tid, p);
+      EnsureTracker(t);
       // The recorder's own view of the same file bytes, opened through the
       // descriptor the tracee mapped (still open: the call just returned).
       const std::string fd_path =
           "/proc/" + std::to_string(t.tid) + "/fd/" + std::to_string(static_cast<int>(c.args[4]));
-      p.maps.Add(static_cast<uint64_t>(rval), c.args[1], c.file, c.args[5], ToolsFor(t.tid),
+      p.maps.Add(static_cast<uint64_t>(rval), c.args[1], c.file, c.args[5], ToolsFor(t.tid, p),
                  FileView::Open(fd_path, c.args[5], c.args[1]));
       KillIfDue();
       return;
     }
     case SYS_msync:
-      FlushMappings(t.tid, p);
+      FlushMappings(t.tid, p, /*whole=*/true);
       for (const MappingSet::Range& range : p.maps.Covered(c.args[0], c.args[1])) {
         Rec r;
         r.kind = EventKind::kMsync;
@@ -134,7 +135,7 @@ void Recorder::ExitMap(Thread& t, const PendingCall& c, int64_t rval) {
       }
       return;
     case SYS_mremap:
-      p.maps.Move(c.args[0], c.args[1], static_cast<uint64_t>(rval), c.args[2], ToolsFor(t.tid));
+      p.maps.Move(c.args[0], c.args[1], static_cast<uint64_t>(rval), c.args[2], ToolsFor(t.tid, p));
       return;
     default:
       return;

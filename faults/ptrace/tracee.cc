@@ -5,14 +5,18 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -61,12 +65,23 @@ class Loop {
     threads_[main] = Thread{main, process, {}, {}};
     awaiting_start_.insert(main);
     recorder_.SetKillHook([this] { KillEverything(); });
+    recorder_.SetInjector([this](pid_t tid, long nr, const std::array<uint64_t, 6>& args) {
+      return Inject(tid, nr, args);
+    });
   }
 
   int Run() {
     for (;;) {
       int status = 0;
-      const pid_t tid = ::waitpid(-1, &status, __WALL);
+      pid_t tid = 0;
+      if (!died_.empty()) {
+        // Reaped while a call was injected: handled as if waited for now.
+        tid = died_.back().first;
+        status = died_.back().second;
+        died_.pop_back();
+      } else {
+        tid = ::waitpid(-1, &status, __WALL);
+      }
       if (tid < 0) {
         if (errno == EINTR) continue;
         return -1;  // ECHILD: nothing left, and the main program's end was missed
@@ -144,6 +159,59 @@ class Loop {
     }
   }
 
+  // Runs system call `nr` in `tid`, stopped at a call's exit: the thread
+  // goes back to its `syscall` instruction with the injected call's number
+  // and arguments, runs it, and gets its registers back, so that it leaves
+  // the original call as if nothing happened. A signal that arrives
+  // meanwhile is sent again afterwards; a death is kept for Run.
+  std::optional<int64_t> Inject(pid_t tid, long nr, const std::array<uint64_t, 6>& args) {
+    struct user_regs_struct saved {};
+    if (::ptrace(PTRACE_GETREGS, tid, nullptr, &saved) != 0) return std::nullopt;
+    errno = 0;
+    const long text =
+        ::ptrace(PTRACE_PEEKTEXT, tid, reinterpret_cast<void*>(saved.rip - 2), nullptr);
+    if (errno != 0 || (text & 0xffff) != 0x050f) return std::nullopt;  // not after a `syscall`
+    struct user_regs_struct regs = saved;
+    regs.rip = saved.rip - 2;
+    regs.rax = static_cast<unsigned long long>(nr);
+    regs.rdi = args[0];
+    regs.rsi = args[1];
+    regs.rdx = args[2];
+    regs.r10 = args[3];
+    regs.r8 = args[4];
+    regs.r9 = args[5];
+    if (::ptrace(PTRACE_SETREGS, tid, nullptr, &regs) != 0) return std::nullopt;
+    std::vector<int> signals;
+    std::optional<int64_t> result;
+    Resume(tid, PTRACE_SYSCALL);
+    for (;;) {
+      int status = 0;
+      if (::waitpid(tid, &status, __WALL) < 0) {
+        if (errno == EINTR) continue;
+        return std::nullopt;
+      }
+      if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        died_.emplace_back(tid, status);
+        return std::nullopt;
+      }
+      const int sig = WSTOPSIG(status);
+      if (sig == (SIGTRAP | 0x80)) {
+        struct __ptrace_syscall_info info {};
+        if (::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) > 0 &&
+            info.op == PTRACE_SYSCALL_INFO_EXIT) {
+          result = info.exit.rval;
+          break;
+        }
+      } else if ((status >> 16) == 0 && sig != SIGTRAP) {
+        signals.push_back(sig);  // held back now, sent again below
+      }
+      Resume(tid, PTRACE_SYSCALL);  // the entry, the filter's stop, a held signal
+    }
+    (void)::ptrace(PTRACE_SETREGS, tid, nullptr, &saved);
+    for (int sig : signals) (void)::syscall(SYS_tgkill, TgidOf(tid), tid, sig);
+    return result;
+  }
+
   void AddChild(Thread& parent, pid_t child, bool clone) {
     std::shared_ptr<Process> process;
     if (clone && TgidOf(child) == parent.process->tgid) {
@@ -153,6 +221,10 @@ class Loop {
       // CLONE_FILES (the recorder does not share tables between processes).
       process = std::make_shared<Process>(*parent.process);
       process->tgid = child;
+      // Its memory is a copy the parent's write tracking does not cover.
+      process->tracker.reset();
+      process->tracker_tried = false;
+      process->maps.Untrack();
     }
     threads_[child] = Thread{child, process, {}, {}};
     if (early_.erase(child) > 0) {
@@ -219,8 +291,9 @@ class Loop {
   const pid_t main_;
   pid_t current_ = 0;
   std::unordered_map<pid_t, Thread> threads_;
-  std::set<pid_t> early_;           // stopped, their parent's event not yet seen
-  std::set<pid_t> awaiting_start_;  // known, their first stop not yet seen
+  std::vector<std::pair<pid_t, int>> died_;  // reaped during an injected call
+  std::set<pid_t> early_;                    // stopped, their parent's event not yet seen
+  std::set<pid_t> awaiting_start_;           // known, their first stop not yet seen
 };
 
 [[noreturn]] void RunChild(char* const argv[]) {
