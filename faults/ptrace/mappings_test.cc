@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,46 @@ TEST(PtraceMappings, OnlyChangedPagesAreReportedOnce) {
   EXPECT_EQ(f.pages[0].data[1], 'x');
   m.Flush(f.Tools());
   EXPECT_EQ(f.pages.size(), 1u);  // the shadow took the store
+}
+
+TEST(PtraceMappings, ATrackedMappingComparesTheListedPagesAndAWholeFlushCountsTheRest) {
+  Fake f;
+  MappingSet::Counts counts;
+  std::vector<WriteTracker::Range> listed;  // what the "kernel" lists next
+  MappingSet::Tools tools = f.Tools();
+  tools.counts = &counts;
+  tools.track = [](uint64_t, uint64_t) { return true; };
+  tools.written = [&listed](uint64_t, uint64_t) {
+    std::vector<WriteTracker::Range> out;
+    out.swap(listed);
+    return std::optional<std::vector<WriteTracker::Range>>(out);
+  };
+  MappingSet m;
+  m.Add(kBase, 4 * 4096, 1, 0, tools);
+  EXPECT_EQ(counts.tracked_mappings, 1u);
+  f.memory[2 * 4096] = 'a';
+  listed = {{kBase + 2 * 4096, 4096}};
+  m.Flush(tools);
+  ASSERT_EQ(f.pages.size(), 1u);
+  EXPECT_EQ(f.pages[0].offset, 2u * 4096);
+  EXPECT_EQ(counts.pages_compared, 1u);  // the listed page only
+
+  // A store the listing left out: an ordinary flush trusts the list, a
+  // whole one (at a sync) compares every page and counts what it found.
+  f.memory[3 * 4096] = 'b';
+  m.Flush(tools);
+  EXPECT_EQ(f.pages.size(), 1u);
+  m.Flush(tools, /*whole=*/true);
+  ASSERT_EQ(f.pages.size(), 2u);
+  EXPECT_EQ(f.pages[1].offset, 3u * 4096);
+  EXPECT_EQ(counts.missed_by_tracking, 1u);
+
+  // Untracked (a forked copy), every page is compared at every flush.
+  m.Untrack();
+  f.memory[0] = 'c';
+  m.Flush(tools);
+  ASSERT_EQ(f.pages.size(), 3u);
+  EXPECT_EQ(counts.missed_by_tracking, 1u);
 }
 
 TEST(PtraceMappings, PagesPastTheEndOfTheFileAreClippedOrSkipped) {

@@ -79,7 +79,19 @@ MappingSet::Tools Recorder::ToolsFor(pid_t tid, Process& p) {
 void Recorder::FlushMappings(pid_t tid, Process& p, bool whole) {
   if (p.maps.empty()) return;
   ++flushing_;
+  const uint64_t missed = counts_.missed_by_tracking;
   p.maps.Flush(ToolsFor(tid, p), whole);
+  if (counts_.missed_by_tracking != missed && p.tracker) {
+    // A store the kernel's listing did not show (a page reclaimed or
+    // dropped between two events): from here on this process is compared
+    // page by page at every event, as without tracking.
+    std::fprintf(stderr,
+                 "crashlab-ptrace: write tracking of process %d missed a store; comparing every "
+                 "mapped page from now on\n",
+                 static_cast<int>(p.tgid));
+    p.tracker.reset();
+    p.maps.Untrack();
+  }
   --flushing_;
 }
 
