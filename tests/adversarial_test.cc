@@ -219,11 +219,12 @@ TEST(Adversarial, ResumedSoakWithoutWorkdir_GoesOnInTheDirectoryItsKilledPredece
   EXPECT_EQ(Query(dir / "soak.db", "SELECT status FROM soaks").at(0).at("status"), "finished");
   // Every case passed, so nothing is kept: neither this run's directory nor
   // its predecessor's remains.
+  // Everything left, to the files, so that a failure says what stayed.
   std::string left;
-  for (const auto& entry : std::filesystem::directory_iterator(dir / "tmp")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "tmp")) {
     left += entry.path().string() + " ";
   }
-  EXPECT_EQ(left, "");
+  EXPECT_EQ(left, "") << resumed.out;
 }
 
 TEST(Adversarial, PrintedReproLineWithSpacesAndQuotesInItsPaths_PastesIntoAShellAndRuns) {

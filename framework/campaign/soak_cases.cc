@@ -87,6 +87,15 @@ Status SoakCaseLoop::RecordCase(std::size_t s, CaseOutcome& outcome, const std::
     record.failure->trace.clear();
     record.failure->crash_files.clear();
   }
+  if (!record.violation) {
+    // A passing case's directory goes before its row is written: a
+    // controller killed between the two would otherwise leave the
+    // directory of a recorded case, which no resume removes (it removes
+    // only what no run recorded). Killed after this, the case is simply
+    // unrecorded and runs again.
+    std::error_code ec;
+    fs::remove_all(case_dir, ec);
+  }
   if (Status st = run_.store.RecordCase(record); !st.ok()) return st;
   rotation_.CountCase(s);
   slot.next_index += run_.options.base.shard_count;
@@ -98,9 +107,6 @@ Status SoakCaseLoop::RecordCase(std::size_t s, CaseOutcome& outcome, const std::
     ++tally.violations;
     ++run_.summary.violations;
     ReportViolation(campaign, slot, i, record, case_dir);
-  } else {
-    std::error_code ec;
-    fs::remove_all(case_dir, ec);
   }
   return Status::Ok();
 }
