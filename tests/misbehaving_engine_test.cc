@@ -66,6 +66,33 @@ TEST(MisbehavingEngine, FloodingStdout_IsAProtocolErrorAndTheFloodIsStopped) {
   EXPECT_EQ(c.LeftRunning(), 0);
 }
 
+TEST(MisbehavingEngine, ALineWrittenAfterAReply_IsAProtocolErrorThatQuotesIt) {
+  // The reply to open and one more line in one write: the extra line is
+  // waiting when the first transaction goes out. The verdict said only
+  // "a reply line nobody asked for", and the flood test failed on a slow
+  // machine whenever its engine's "ok" won the race against its flood.
+  TempDir dir;
+  std::ofstream(dir / "engine.sh") << "while read -r line; do\n"
+                                      "  case \"$line\" in\n"
+                                      "    hello*) echo 'ok crashlab-engine 1 stray' ;;\n"
+                                      "    open*) printf 'ok\\nlog: an extra line\\n' ;;\n"
+                                      "    *) echo ok ;;\n"
+                                      "  esac\n"
+                                      "done\n";
+  std::ofstream(dir / "variants.ini")
+      << "[engine]\nname = stray\ncommand = /bin/sh\n\n"
+         "[variant v]\nargs = "
+      << (dir / "engine.sh") << "\nkill = durable\npower-loss = none\n";
+  const auto r = RunCrashlab({"run", "--engine", dir / "variants.ini", "--seed", "1", "--cases",
+                              "1", "--crash", "kill", "--db", dir / "db"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto cases = Query(dir / "db", "SELECT verdict, details FROM cases");
+  ASSERT_EQ(cases.size(), 1u) << r.out << r.err;
+  EXPECT_EQ(cases[0].at("verdict"), "protocol-error");
+  EXPECT_NE(cases[0].at("details").find("'log: an extra line'"), std::string::npos)
+      << cases[0].at("details");
+}
+
 TEST(MisbehavingEngine, HundredMegabyteLine_IsAProtocolErrorReadOnlyUpToTheLimit) {
   MisbehavingRun c;
   c.Run("long-line", 2);

@@ -37,7 +37,9 @@ Exchange EngineClient::Send(const std::string& text) {
   }
   // A line nobody asked for would be taken as the reply to this request.
   if (process_.HasBufferedLine()) {
-    return Failure(Exchange::kProtocolError, "the engine wrote a reply line nobody asked for");
+    return Failure(Exchange::kProtocolError,
+                   fmt::format("the engine wrote a reply line nobody asked for: '{}'",
+                               protocol::Readable(process_.BufferedLine(), 120)));
   }
   switch (process_.Write(text, deadline_)) {
     case EngineProcess::Io::kOk:

@@ -48,6 +48,11 @@ class EngineProcess {
   const std::vector<std::string>& lines() const { return lines_; }
   // Whether a line the engine wrote is waiting, unread, in crashlab's buffer.
   bool HasBufferedLine() const { return buffer_.find('\n') != std::string::npos; }
+  // The first whole line read and not yet taken (without its newline), or "".
+  std::string BufferedLine() const {
+    const std::size_t nl = buffer_.find('\n');
+    return nl == std::string::npos ? std::string() : buffer_.substr(0, nl);
+  }
 
   // SIGKILLs the whole process group and reaps the engine; idempotent.
   void KillGroup();
