@@ -199,59 +199,66 @@ TEST(PtraceRecorder, TheProgramRunsOnTheRecordersOneCpuUnlessToldOtherwise) {
   EXPECT_EQ(CpusOfATracedProgram(tmp, {{"CRASHLAB_PTRACE_ONE_CPU", "0"}}), all);
 }
 
+// mapped_store run twice: with write tracking (its counts on stderr), and
+// comparing every page at every event.
+struct WithAndWithoutTracking {
+  TempDir tracked_dir, compared_dir;
+  RecordedRun tracked, compared;
+  bool kernel_tracks = false;  // false: this kernel cannot track writes
+
+  explicit WithAndWithoutTracking(std::vector<std::string> extra_args) {
+    auto run = [&](const TempDir& tmp, std::vector<std::pair<std::string, std::string>> env) {
+      RecordOptions o;
+      o.case_dir = tmp / "data";
+      o.trace_path = tmp / "trace.bin";
+      o.argv = {kPrograms + "/mapped_store", o.case_dir};
+      o.argv.insert(o.argv.end(), extra_args.begin(), extra_args.end());
+      o.env = std::move(env);
+      return RunRecorded(o);
+    };
+    tracked = run(tracked_dir, {{"CRASHLAB_PTRACE_STATS", "1"}});
+    compared = run(compared_dir, {{"CRASHLAB_PTRACE_WRITE_TRACKING", "0"}});
+    kernel_tracks = tracked.err.find(" 0 write-tracked mappings") == std::string::npos;
+  }
+
+  void ExpectTheSameTraceAndNothingMissed() const {
+    ASSERT_TRUE(ExitedWith(tracked, 0)) << tracked.err;
+    ASSERT_TRUE(ExitedWith(compared, 0)) << compared.err;
+    EXPECT_NE(tracked.err.find(" 1 write-tracked mappings"), std::string::npos) << tracked.err;
+    EXPECT_NE(tracked.err.find(" 0 changed pages write tracking missed"), std::string::npos)
+        << tracked.err;
+    const std::vector<faults::Event>& a = tracked.trace.events;
+    const std::vector<faults::Event>& b = compared.trace.events;
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(Brief(a[i]), Brief(b[i])) << "event " << i;
+      EXPECT_EQ(a[i].data, b[i].data) << "event " << i;
+    }
+  }
+};
+
+constexpr const char* kNoWriteTracking =
+    "no userfaultfd write protection in asynchronous mode here (Linux 6.7 has it)";
+
 TEST(PtraceRecorder, WriteTrackingRecordsTheTraceThatComparingEveryPageRecords) {
   // The tracked run compares only the pages the kernel lists as stored to,
   // and every page at each sync, which counts any store the listing missed.
-  TempDir tmp;
-  const std::string program = kPrograms + "/mapped_store";
-  const RecordedRun tracked = RunProgramTraced(tmp, program, {{"CRASHLAB_PTRACE_STATS", "1"}});
-  ASSERT_TRUE(ExitedWith(tracked, 0)) << tracked.err;
-  if (tracked.err.find(" 0 write-tracked mappings") != std::string::npos) {
-    GTEST_SKIP() << "no userfaultfd write protection in asynchronous mode here: " << tracked.err;
-  }
-  EXPECT_NE(tracked.err.find(" 1 write-tracked mappings"), std::string::npos) << tracked.err;
-  EXPECT_NE(tracked.err.find(" 0 changed pages write tracking missed"), std::string::npos)
-      << tracked.err;
-  TempDir other;
-  const RecordedRun compared =
-      RunProgramTraced(other, program, {{"CRASHLAB_PTRACE_WRITE_TRACKING", "0"}});
-  ASSERT_TRUE(ExitedWith(compared, 0)) << compared.err;
-  const std::vector<faults::Event>& a = tracked.trace.events;
-  const std::vector<faults::Event>& b = compared.trace.events;
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(Brief(a[i]), Brief(b[i])) << "event " << i;
-    EXPECT_EQ(a[i].data, b[i].data) << "event " << i;
-  }
+  const WithAndWithoutTracking runs({});
+  if (!runs.kernel_tracks) GTEST_SKIP() << kNoWriteTracking << ": " << runs.tracked.err;
+  runs.ExpectTheSameTraceAndNothingMissed();
 }
 
 TEST(PtraceRecorder, AStoreToAPageTheProgramDroppedIsStillListedByWriteTracking) {
   // The kernel lists a written page whose table entry is gone (dropped by
   // madvise, or reclaimed) as written, not as untouched.
-  TempDir tmp;
-  const std::string program = kPrograms + "/mapped_dropped";
-  const RecordedRun tracked = RunProgramTraced(tmp, program, {{"CRASHLAB_PTRACE_STATS", "1"}});
-  ASSERT_TRUE(ExitedWith(tracked, 0)) << tracked.err;
-  if (tracked.err.find(" 0 write-tracked mappings") != std::string::npos) {
-    GTEST_SKIP() << "no userfaultfd write protection in asynchronous mode here: " << tracked.err;
-  }
-  EXPECT_NE(tracked.err.find(" 0 changed pages write tracking missed"), std::string::npos)
-      << tracked.err;
-  TempDir other;
-  const RecordedRun compared =
-      RunProgramTraced(other, program, {{"CRASHLAB_PTRACE_WRITE_TRACKING", "0"}});
-  ASSERT_TRUE(ExitedWith(compared, 0)) << compared.err;
-  // Both stores in the trace, each before the event that first saw it.
-  const std::vector<faults::Event>& a = tracked.trace.events;
-  const std::vector<faults::Event>& b = compared.trace.events;
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(Brief(a[i]), Brief(b[i])) << "event " << i;
-    EXPECT_EQ(a[i].data, b[i].data) << "event " << i;
-  }
+  const WithAndWithoutTracking runs({"drop"});
+  if (!runs.kernel_tracks) GTEST_SKIP() << kNoWriteTracking << ": " << runs.tracked.err;
+  runs.ExpectTheSameTraceAndNothingMissed();
   int map_writes = 0;
-  for (const faults::Event& e : a) map_writes += e.kind == EventKind::kMapWrite ? 1 : 0;
-  EXPECT_EQ(map_writes, 2);
+  for (const faults::Event& e : runs.tracked.trace.events) {
+    map_writes += e.kind == EventKind::kMapWrite ? 1 : 0;
+  }
+  EXPECT_EQ(map_writes, 2);  // both stores, each before the event that first saw it
 }
 
 TEST(PtraceRecorder, ProbeSucceedsSilently) {
