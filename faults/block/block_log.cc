@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -115,6 +116,29 @@ Status BlockLogWriter::Finish() {
 
 BlockLogWriter::~BlockLogWriter() {
   if (fd_ >= 0) close(fd_);
+}
+
+std::string DescribeBlockRecord(const BlockRecord& r, uint32_t sector) {
+  const auto span = [&](const char* what) {
+    const uint64_t first = r.offset / sector,
+                   last = (r.offset + std::max<uint64_t>(r.length, 1) - 1) / sector;
+    return std::string(what) + " " + std::to_string(r.length) + " bytes at " +
+           std::to_string(r.offset) + " (sector" +
+           (first == last ? " " + std::to_string(first)
+                          : "s " + std::to_string(first) + "-" + std::to_string(last)) +
+           ")";
+  };
+  switch (r.kind) {
+    case BlockRecordKind::kWrite:
+      return span("write");
+    case BlockRecordKind::kZero:
+      return span("zero");
+    case BlockRecordKind::kFlush:
+      return "flush";
+    case BlockRecordKind::kMark:
+      return "mark: reply '" + r.data + "' read";
+  }
+  return "?";
 }
 
 Result<BlockLog> ParseBlockLog(std::string_view bytes, const std::string& what) {

@@ -68,6 +68,10 @@ class BlockLogWriter {
   std::string path_;
 };
 
+// One line for a record: "write 8192 bytes at 1052672 (sectors 257-258)",
+// "zero 4096 bytes at 0", "flush", "mark: ok".
+std::string DescribeBlockRecord(const BlockRecord& r, uint32_t sector);
+
 // Reads the block log at `path` (or its bytes); an error names a damaged or
 // truncated file.
 [[nodiscard]] Result<BlockLog> ReadBlockLog(const std::string& path);

@@ -41,7 +41,8 @@ Result<std::unique_ptr<RecordingDisk>> RecordingDisk::Start(const RecordingDiskS
   const pid_t pid = fork();
   if (pid < 0) return Status::Error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
-    setpgid(0, 0);
+    // In the controller's process group: its sweep of orphans
+    // (framework/engine/orphans.h) spares that group alone.
     const int log = open(spec.daemon_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(ready[1], 1);
     if (log >= 0) dup2(log, 2);
@@ -92,12 +93,12 @@ Status RecordingDisk::Mark(const std::string& line) {
 
 Status RecordingDisk::AwaitDaemon(bool killed) {
   if (daemon_ < 0) return Status::Ok();
-  if (killed) kill(-daemon_, SIGKILL);
+  if (killed) kill(daemon_, SIGKILL);
   int status = 0;
   for (int waited = 0;; waited += 10) {
     const pid_t r = waitpid(daemon_, &status, WNOHANG);
     if (r == daemon_ || (r < 0 && errno != EINTR)) break;
-    if (waited == 10000) kill(-daemon_, SIGKILL);
+    if (waited == 10000) kill(daemon_, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   daemon_ = -1;

@@ -123,7 +123,9 @@ std::string ReproCommand(const CampaignOptions& o, const std::string& variant, i
   const CrashKind crash = o.CrashOfCase(case_index);
   std::string extra = fmt::format(" --crash {}", Name(crash));
   if (o.live) extra += " --live";
-  if (crash == CrashKind::kPowerLoss) {
+  if (crash == CrashKind::kPowerLoss && o.recorder.kind == RecorderKind::kBlock) {
+    extra += fmt::format(" --recorder block --fs {}", faults::FileSystemName(o.recorder.fs));
+  } else if (crash == CrashKind::kPowerLoss) {
     extra += fmt::format(" --profile {} --atomic-unit {}", faults::ProfileName(o.profile),
                          o.atomic_unit);
   }

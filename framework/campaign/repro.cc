@@ -6,6 +6,7 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
+#include "framework/case/block_case.h"
 #include "framework/case/case_steps.h"
 #include "framework/case/crash_files.h"
 #include "framework/case/kill_case.h"
@@ -135,11 +136,13 @@ Result<CaseOutcome> RunRepro(const ReproCase& c, const ReproChoice& choice) {
 }
 
 Result<faults::DirTree> TracedCrashState(const std::string& trace_bytes,
-                                         const std::string& plan_text, CrashKind crash) {
-  Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the case's trace");
-  if (!trace.ok()) return trace.status();
+                                         const std::string& plan_text, CrashKind crash,
+                                         const std::string& scratch_dir) {
   Result<TracedPlan> plan = ParseTracedPlan(plan_text, crash);
   if (!plan.ok()) return plan.status();
+  if (plan->block_fs) return BlockCrashState(trace_bytes, *plan, scratch_dir);
+  Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the case's trace");
+  if (!trace.ok()) return trace.status();
   return crash == CrashKind::kKill ? faults::ModelKill(*trace, plan->plan.event, {})
                                    : faults::ModelPowerLoss(*trace, plan->plan, {}, nullptr);
 }
@@ -150,16 +153,17 @@ Result<std::optional<faults::DirTree>> StateToKeep(std::optional<faults::DirTree
   if (stored) return stored;
   if (trace.empty()) {
     std::error_code ec;
-    const std::string live = case_dir + "/live/trace.bin";
-    Result<std::string> bytes =
-        ReadWholeFile(fs::exists(live, ec) ? live : case_dir + "/trace.bin");
+    const std::string live = case_dir + "/live/trace.bin", block = case_dir + "/block.log";
+    Result<std::string> bytes = ReadWholeFile(fs::exists(live, ec)    ? live
+                                              : fs::exists(block, ec) ? block
+                                                                      : case_dir + "/trace.bin");
     if (bytes.ok()) trace = std::move(*bytes);
   }
   if (trace.empty() && !(r.failure && !r.failure->crash_files.empty())) {
     return std::optional<faults::DirTree>();
   }
   Result<faults::DirTree> tree =
-      !trace.empty() ? TracedCrashState(trace, r.crash_plan, crash)
+      !trace.empty() ? TracedCrashState(trace, r.crash_plan, crash, case_dir)
                      : UnpackDirTree(r.failure->crash_files, "the crash files of this rerun");
   if (!tree.ok()) return tree.status();
   return std::optional<faults::DirTree>(std::move(*tree));

@@ -92,10 +92,12 @@ struct ReproCase {
 // state that cannot be replayed, never verdicts.
 [[nodiscard]] Result<CaseOutcome> RunRepro(const ReproCase& c, const ReproChoice& choice);
 
-// The crash state a traced case's trace and plan rebuild.
+// The crash state a traced case's trace (or block log) and plan rebuild; a
+// block-level state is mounted in `scratch_dir`, an existing directory.
 [[nodiscard]] Result<faults::DirTree> TracedCrashState(const std::string& trace_bytes,
                                                        const std::string& plan_text,
-                                                       CrashKind crash);
+                                                       CrashKind crash,
+                                                       const std::string& scratch_dir);
 
 // The crash state as the crash left it (before any recovery touched it), for
 // `repro --keep`: the `stored` files a replay recovered, the state a trace

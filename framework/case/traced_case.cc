@@ -10,20 +10,22 @@
 
 #include "faults/crash_state.h"
 #include "faults/trace_file.h"
+#include "framework/case/block_case.h"
 #include "framework/case/case_steps.h"
 #include "framework/case/trace_cost.h"
+#include "framework/case/traced_case_steps.h"
 #include "framework/case/traced_run.h"
 #include "framework/plan/plan_draws.h"
 #include "framework/protocol/protocol.h"
 
 namespace crashlab {
-namespace {
-
-Status MakeDir(const std::string& dir) {
+Status MakeTracedCaseDir(const std::string& dir) {
   if (mkdir(dir.c_str(), 0755) == 0) return Status::Ok();
   return Status::Error("cannot create case directory " + dir + ": " + std::strerror(errno) +
                        "; choose a new, writable --workdir");
 }
+
+namespace {
 
 // A traced run that met a full file system (the tracer listed a write that
 // failed with ENOSPC or EDQUOT, or the engine died of SIGBUS with no room
@@ -47,8 +49,15 @@ Status CheckTracedRun(const TracedRunSpec& run, const TracedCaseSpec& spec,
     return FullDiskError(spec.case_dir, how, bytes);
   }
   if (Status s = SigbusOnFullDisk(fault, spec.case_dir, "the traced run"); !s.ok()) return s;
+  return FailedOnItsOwn(fault, run.log, spec);
+}
+
+}  // namespace
+
+Status FailedOnItsOwn(const std::optional<EngineFault>& fault, const std::string& log,
+                      const TracedCaseSpec& spec) {
   if (!fault || fault->verdict != Verdict::kRecoveryFailed) return Status::Ok();
-  std::string tail = FileTail(run.log, 400);
+  std::string tail = FileTail(log, 400);
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   return Status::Error(fmt::format(
       "variant {} ({}) failed on its own in {}, before any crash point: {}. No crash happened, "
@@ -58,8 +67,10 @@ Status CheckTracedRun(const TracedRunSpec& run, const TracedCaseSpec& spec,
       fault->what,
       tail.empty()
           ? "it wrote nothing to stderr"
-          : fmt::format("its stderr ({}) ends: '{}'", run.log, protocol::Readable(tail, 400))));
+          : fmt::format("its stderr ({}) ends: '{}'", log, protocol::Readable(tail, 400))));
 }
+
+namespace {
 
 // The trace a case is judged on, with the requests its run sent.
 struct JudgedRun {
@@ -77,7 +88,7 @@ struct JudgedRun {
 Result<JudgedRun> RunLive(const TracedRunSpec& base, const TracedCaseSpec& spec, uint64_t c,
                           TracedCaseResult& r) {
   const std::string live_dir = spec.case_dir + "/live";
-  if (Status s = MakeDir(live_dir); !s.ok()) return s;
+  if (Status s = MakeTracedCaseDir(live_dir); !s.ok()) return s;
   TracedRunSpec live = base;
   live.data_dir = live_dir + "/data";
   live.trace_path = live_dir + "/trace.bin";
@@ -138,12 +149,20 @@ Result<OracleInput> RecoverCrash(const TracedCaseSpec& spec, const JudgedRun& ru
   r.syncs = cost.syncs;
   r.bytes_written = cost.bytes_written;
   SentAndAcked known = AckedBefore(run.trace, r.plan.event, run.requests, r.workload);
-  r.sent = known.sent.size();
-  r.acked = known.acked;
   const std::string crash_dir = spec.case_dir + "/crash";
   Result<std::string> digest = BuildCrashState(run, r, crash_dir);
   if (!digest.ok()) return digest.status();
   r.crash_state = *digest;
+  return RecoverCrashDir(spec, std::move(known), crash_dir, log, r);
+}
+
+}  // namespace
+
+Result<OracleInput> RecoverCrashDir(const TracedCaseSpec& spec, SentAndAcked known,
+                                    const std::string& crash_dir, const std::string& log,
+                                    TracedCaseResult& r) {
+  r.sent = known.sent.size();
+  r.acked = known.acked;
   const auto restart = CaseClock::now();
   Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(spec.variant->argv, log);
   if (!engine.ok()) return engine.status();
@@ -159,9 +178,9 @@ Result<OracleInput> RecoverCrash(const TracedCaseSpec& spec, const JudgedRun& ru
                      .fault = std::move(found.fault)};
 }
 
-// The verdict, and the trace a failure keeps.
-Status Conclude(const std::string& trace_path, const std::string& log, CaseClock::time_point start,
-                TracedCaseResult& r, const OracleInput& input) {
+Status ConcludeTracedCase(const std::string& trace_path, const std::string& log,
+                          CaseClock::time_point start, TracedCaseResult& r,
+                          const OracleInput& input) {
   r.judgement = Judge(input);
   if (!r.notes.empty()) r.judgement.details += " [" + r.notes + "]";
   r.violation = Violates(r.judgement.verdict, r.contract);
@@ -175,7 +194,7 @@ Status Conclude(const std::string& trace_path, const std::string& log, CaseClock
   return Status::Ok();
 }
 
-TracedCaseResult NewResult(const TracedCaseSpec& spec) {
+TracedCaseResult NewTracedResult(const TracedCaseSpec& spec) {
   TracedCaseResult r;
   r.workload = spec.workload != nullptr ? *spec.workload
                                         : GenerateWorkload(spec.seed, spec.case_index, spec.txns);
@@ -187,14 +206,13 @@ TracedCaseResult NewResult(const TracedCaseSpec& spec) {
   return r;
 }
 
-}  // namespace
-
 Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
+  if (spec.recorder.kind == RecorderKind::kBlock) return RunBlockCase(spec);
   const auto start = CaseClock::now();
   if (spec.crash == CrashKind::kKill && !spec.live) {
     return Status::Error("a traced kill case needs live mode: an offline kill is a real kill");
   }
-  if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
+  if (Status s = MakeTracedCaseDir(spec.case_dir); !s.ok()) return s;
   TracedRunSpec base;
   base.variant = spec.variant;
   base.recorder = spec.recorder;
@@ -203,7 +221,7 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
   base.log = spec.case_dir + "/engine.stderr";
   base.deadline = spec.deadline;
 
-  TracedCaseResult r = NewResult(spec);
+  TracedCaseResult r = NewTracedResult(spec);
   Result<TracedRun> first = RunTraced(base, r.workload);
   if (!first.ok()) return first.status();
   if (Status s = CheckTracedRun(base, spec, first->fault); !s.ok()) return s;
@@ -248,7 +266,8 @@ Result<TracedCaseResult> RunTracedCase(const TracedCaseSpec& spec) {
     input = std::move(*recovered);
     if (Status s = SigbusOnFullDisk(input.fault, spec.case_dir, "recovery"); !s.ok()) return s;
   }
-  if (Status s = Conclude(crashed ? judged.trace_path : "", base.log, start, r, input); !s.ok()) {
+  if (Status s = ConcludeTracedCase(crashed ? judged.trace_path : "", base.log, start, r, input);
+      !s.ok()) {
     return s;
   }
   return r;
@@ -258,13 +277,14 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
                                           const std::string& trace_bytes,
                                           const std::string& plan_text) {
   const auto start = CaseClock::now();
-  if (Status s = MakeDir(spec.case_dir); !s.ok()) return s;
-  TracedCaseResult r = NewResult(spec);
+  if (Status s = MakeTracedCaseDir(spec.case_dir); !s.ok()) return s;
+  TracedCaseResult r = NewTracedResult(spec);
   Result<TracedPlan> stored = ParseTracedPlan(plan_text, spec.crash);
   if (!stored.ok()) return stored.status();
   // A kill's text names no profile or unit: those stay the spec's. The
   // state is rebuilt by this build's rules, so the replay's plan is of the
   // current model whatever the stored one says (repro tells the difference).
+  if (stored->block_fs) return ReplayBlockCase(spec, trace_bytes, std::move(*stored));
   if (stored->crash == CrashKind::kKill) {
     stored->plan.profile = r.plan.profile;
     stored->plan.atomic_unit = r.plan.atomic_unit;
@@ -295,7 +315,7 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
   const std::string log = spec.case_dir + "/engine.stderr";
   Result<OracleInput> input = RecoverCrash(spec, judged, log, r);
   if (!input.ok()) return input.status();
-  if (Status s = Conclude(judged.trace_path, log, start, r, *input); !s.ok()) return s;
+  if (Status s = ConcludeTracedCase(judged.trace_path, log, start, r, *input); !s.ok()) return s;
   return r;
 }
 

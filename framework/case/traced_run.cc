@@ -20,6 +20,7 @@ namespace crashlab {
 Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload) {
   const VariantSpec& variant = *spec.variant;
   const RecorderChoice recorder = ChooseRecorder(spec.recorder.kind, variant.argv);
+  const bool block = recorder.kind == RecorderKind::kBlock;
   if (Status s = CheckRecorderRuns(spec.recorder, recorder.kind); !s.ok()) return s;
   if (recorder.kind == RecorderKind::kPreload) {
     if (Status s = CheckTraceable(variant.argv, variant.name); !s.ok()) return s;
@@ -58,17 +59,25 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
     }
     return run;
   };
+  // The reply just read, to the block log's marks.
+  auto heard = [&]() {
+    return spec.on_reply ? spec.on_reply(engine.lines().back()) : Status::Ok();
+  };
   HelloReply hello;
   if (Exchange e = client.Hello(hello); !e.ok()) return stopped(e, "hello");
-  if (Status s = CheckTracerSawHello(spec.trace_path, engine.lines().back(), variant.argv,
-                                     variant.name, recorder.kind);
-      !s.ok()) {
-    return s;
+  if (!block) {
+    if (Status s = CheckTracerSawHello(spec.trace_path, engine.lines().back(), variant.argv,
+                                       variant.name, recorder.kind);
+        !s.ok()) {
+      return s;
+    }
   }
+  if (Status s = heard(); !s.ok()) return s;
   run.requests.push_back({});
   if (Exchange e = client.Open(spec.data_dir); !e.ok()) {
     return stopped(e, "open of the new database");
   }
+  if (Status s = heard(); !s.ok()) return s;
   run.requests.push_back({});
   for (std::size_t t = 0; t < workload.txns.size(); ++t) {
     const Txn& txn = workload.txns[t];
@@ -76,6 +85,7 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
       bool supported = true;
       Exchange e = client.Checkpoint(supported);
       if (!e.ok() && e.kind != Exchange::kErr) return stopped(e, "checkpoint");
+      if (Status s = heard(); !s.ok()) return s;
       run.requests.push_back({});
     }
     if (Exchange e = client.SendTxn(txn); !e.ok()) {
@@ -84,8 +94,10 @@ Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload)
     run.requests.push_back({true, t});
     Exchange e = client.AwaitTxnReply();
     if (!e.ok() && e.kind != Exchange::kErr) return stopped(e, fmt::format("transaction {}", t));
+    if (Status s = heard(); !s.ok()) return s;
   }
   if (Exchange e = client.Close(); !e.ok()) return stopped(e, "close");
+  if (Status s = heard(); !s.ok()) return s;
   engine.FinishGracefully(spec.deadline);
   (void)engine.DrainLines();
   run.lines = engine.lines();
@@ -166,16 +178,22 @@ Status CheckTraceExplainsDirectory(const faults::Trace& trace, uint64_t events,
 
 SentAndAcked AckedBefore(const faults::Trace& trace, uint64_t upto,
                          const std::vector<TracedRequest>& requests, const Workload& workload) {
-  std::size_t reply = 0;
+  std::vector<std::string> replies;
+  for (uint64_t i = 0; i < upto && i < trace.events.size(); ++i) {
+    if (trace.events[i].kind == faults::EventKind::kReply) replies.push_back(trace.events[i].name);
+  }
+  return AckedByReplies(replies, requests, workload);
+}
+
+SentAndAcked AckedByReplies(const std::vector<std::string>& replies,
+                            const std::vector<TracedRequest>& requests, const Workload& workload) {
   SentAndAcked known;
   std::vector<bool> refused(workload.txns.size(), false);
-  for (uint64_t i = 0; i < upto && i < trace.events.size(); ++i) {
-    const faults::Event& e = trace.events[i];
-    if (e.kind != faults::EventKind::kReply || reply >= requests.size()) continue;
-    const TracedRequest& req = requests[reply++];
+  for (std::size_t reply = 0; reply < replies.size() && reply < requests.size(); ++reply) {
+    const TracedRequest& req = requests[reply];
     if (!req.is_txn) continue;
     known.acked = req.txn + 1;
-    if (e.name != "ok") refused[req.txn] = true;
+    if (replies[reply] != "ok") refused[req.txn] = true;
   }
   // The controller sends a transaction only after the previous reply, so at
   // most one more was in flight.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct TracedRunSpec {
   // event (CRASHLAB_KILL_AT_EVENT). The run may end first: thread timing
   // can make the live run shorter than the one the event was chosen from.
   std::optional<uint64_t> kill_at_event;
+  // The block-level recorder (recorder.kind kBlock) writes no trace: this
+  // is called with each reply line right after it is read, before the next
+  // request, and marks the disk's log. An error ends the run with it.
+  std::function<Status(const std::string& reply)> on_reply;
 };
 
 // One request the controller sent, in order: the reply at the same position
@@ -56,7 +61,9 @@ struct TracedRun {
 };
 
 // Runs the workload traced: hello, open, every transaction (and checkpoint)
-// with its reply awaited, close. Errors are setup failures, never verdicts:
+// with its reply awaited, close. Under the block-level recorder the engine
+// runs untraced and spec.on_reply hears every reply. Errors are setup
+// failures, never verdicts:
 // the program or the library cannot be started, or the tracer cannot see the
 // engine (CheckTraceable before the start, CheckTracerSawHello after hello).
 [[nodiscard]] Result<TracedRun> RunTraced(const TracedRunSpec& spec, const Workload& workload);
@@ -99,5 +106,10 @@ struct SentAndAcked {
 // flight, if any.
 SentAndAcked AckedBefore(const faults::Trace& trace, uint64_t upto,
                          const std::vector<TracedRequest>& requests, const Workload& workload);
+
+// The same from the reply lines the controller had read by the crash, in
+// order (the marks of a block log before its crash point).
+SentAndAcked AckedByReplies(const std::vector<std::string>& replies,
+                            const std::vector<TracedRequest>& requests, const Workload& workload);
 
 }  // namespace crashlab

@@ -54,13 +54,29 @@ std::string DefaultPtracePath() {
   return (self.parent_path() / "faults" / "crashlab-ptrace").string();
 }
 
+std::string DefaultBlockdevPath() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "faults/crashlab-blockdev";
+  return (self.parent_path() / "faults" / "crashlab-blockdev").string();
+}
+
 void AddRecorderOptions(CLI::App& cmd, RecorderArgs& recorder) {
   cmd.add_option("--recorder", recorder.kind,
                  "How traced runs record the engine's I/O: preload (libcrashlab_preload.so, "
-                 "cheapest), ptrace (any Linux binary: static, Go, stdio), or auto, which picks "
-                 "ptrace for static and Go programs (docs/recorders.md)")
+                 "cheapest), ptrace (any Linux binary: static, Go, stdio), auto, which picks "
+                 "ptrace for static and Go programs, or block: power losses of the disk under a "
+                 "real file system (--fs; root, FUSE and loop devices) (docs/recorders.md)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "preload", "ptrace"}));
+      ->check(CLI::IsMember({"auto", "preload", "ptrace", "block"}));
+  cmd.add_option("--fs", recorder.fs,
+                 "The block recorder's file system: ext4, xfs or btrfs, made by mkfs and mounted "
+                 "from a loop device")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ext4", "xfs", "btrfs"}));
+  cmd.add_option("--blockdev", recorder.blockdev,
+                 "Path to crashlab-blockdev (the block recorder's disk); default the build's "
+                 "faults/");
   cmd.add_option("--preload", recorder.preload,
                  "Path to libcrashlab_preload.so (the preload recorder); default the build's "
                  "faults/");
@@ -73,12 +89,16 @@ Recorder RecorderOf(const RecorderArgs& args) {
   r.kind = RecorderFromName(args.kind).value_or(RecorderKind::kAuto);
   r.preload_path = args.preload.empty() ? DefaultPreloadPath() : args.preload;
   r.ptrace_path = args.ptrace.empty() ? DefaultPtracePath() : args.ptrace;
+  r.blockdev_path = args.blockdev.empty() ? DefaultBlockdevPath() : args.blockdev;
+  r.fs = faults::FileSystemFromName(args.fs).value_or(faults::FileSystemKind::kExt4);
   return r;
 }
 
 void TakeStoredRecorder(const std::string& command_line, RecorderArgs& args) {
   const std::string stored = FlagValue(command_line, "--recorder");
   if (args.kind == "auto" && RecorderFromName(stored)) args.kind = stored;
+  const std::string fs = FlagValue(command_line, "--fs");
+  if (args.fs == "ext4" && faults::FileSystemFromName(fs)) args.fs = fs;
 }
 
 bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
@@ -96,7 +116,7 @@ bool SetPowerLossOptions(const std::string& profile, uint32_t atomic_unit,
   // whether auto's choice for a variant is built, the first case that needs
   // it finds out.
   const RecorderKind needed =
-      o.recorder.kind == RecorderKind::kPtrace ? RecorderKind::kPtrace : RecorderKind::kPreload;
+      o.recorder.kind == RecorderKind::kAuto ? RecorderKind::kPreload : o.recorder.kind;
   if (Status s = CheckRecorderBuilt(o.recorder, needed); !s.ok()) {
     fmt::print(stderr, "crashlab: {}\n", s.message());
     return false;

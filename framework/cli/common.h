@@ -27,12 +27,17 @@ std::string DefaultPreloadPath();
 // <directory of the crashlab executable>/faults/crashlab-ptrace.
 std::string DefaultPtracePath();
 
+// <directory of the crashlab executable>/faults/crashlab-blockdev.
+std::string DefaultBlockdevPath();
+
 // The recorder options of the commands that trace (--recorder, --preload,
-// --ptrace), as given.
+// --ptrace, --blockdev, --fs), as given.
 struct RecorderArgs {
   std::string kind = "auto";
-  std::string preload;  // "": DefaultPreloadPath()
-  std::string ptrace;   // "": DefaultPtracePath()
+  std::string preload;      // "": DefaultPreloadPath()
+  std::string ptrace;       // "": DefaultPtracePath()
+  std::string blockdev;     // "": DefaultBlockdevPath()
+  std::string fs = "ext4";  // the block recorder's file system
 };
 void AddRecorderOptions(CLI::App& cmd, RecorderArgs& recorder);
 // The recorder `args` ask for, paths filled in with the defaults.

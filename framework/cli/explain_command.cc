@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/block/block_crash.h"
 #include "faults/crash_state.h"
 #include "faults/event_text.h"
 #include "faults/trace_file.h"
@@ -53,6 +54,38 @@ void PrintEvents(const faults::Trace& trace, uint64_t c, int window) {
   }
 }
 
+// A block-level failure: the records around its crash point, and the fate
+// of each write pending there.
+void PrintBlockCrash(const faults::BlockLog& log, const TracedPlan& plan, int window) {
+  const uint64_t c = plan.plan.event;
+  const uint64_t from = c > static_cast<uint64_t>(window) ? c - window : 0;
+  const uint64_t to = std::min<uint64_t>(log.records.size(), c + window);
+  fmt::print("block log records around the crash point {} (those before it completed):\n", c);
+  for (uint64_t i = from; i < to; ++i) {
+    if (i == c) fmt::print("  --- power loss ---\n");
+    fmt::print("  {:>6} {}\n", i, faults::DescribeBlockRecord(log.records[i], log.sector));
+  }
+  if (to == c) fmt::print("  --- power loss ---\n");
+  const faults::BlockPending pending = faults::PendingAt(log, c);
+  if (pending.records.empty()) {
+    fmt::print(
+        "no write was pending: the disk held every write before the crash, and the "
+        "kernel mounted what the file system had made durable\n");
+    return;
+  }
+  fmt::print(
+      "writes since the last flush (record {}), as the crash left them:\n",
+      pending.durable_end == 0 ? std::string("none") : std::to_string(pending.durable_end - 1));
+  for (std::size_t j = 0; j < pending.records.size() && j < plan.block_fates.fates.size(); ++j) {
+    const std::string& fate = plan.block_fates.fates[j];
+    fmt::print("  {:>6} {}: {}\n", pending.records[j],
+               faults::DescribeBlockRecord(log.records[pending.records[j]], log.sector),
+               fate == "*"   ? "on the disk"
+               : fate == "-" ? "lost"
+                             : "torn, sectors " + fate);
+  }
+}
+
 // Why a failure has no trace, said truthfully: every traced failure among
 // the first of its variant and crash kind in its campaign keeps one.
 std::string WhyNoTrace(const CaseRecord& c, int64_t failure, const std::string& db) {
@@ -96,6 +129,15 @@ int Explain(const ExplainArgs& a) {
     fmt::print(stderr, "crashlab: {}; the rest of the failure follows\n", c.failure->damaged);
   } else if (!c.failure || c.failure->trace.empty()) {
     fmt::print("({})\n", WhyNoTrace(c, a.failure, a.db));
+  } else if (std::string_view(c.failure->trace).starts_with(faults::kBlockLogMagic)) {
+    Result<faults::BlockLog> log = faults::ParseBlockLog(c.failure->trace, "the stored block log");
+    const Result<TracedPlan> plan =
+        log.ok() ? ParseTracedPlan(c.crash_plan, c.crash_kind) : log.status();
+    if (!plan.ok()) {
+      fmt::print(stderr, "crashlab: {}\n", plan.status().message());
+      return kExitUsage;
+    }
+    PrintBlockCrash(*log, *plan, a.window);
   } else {
     Result<faults::Trace> trace = faults::ParseTrace(c.failure->trace, "the stored trace");
     const Result<TracedPlan> plan =

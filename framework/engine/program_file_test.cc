@@ -112,7 +112,9 @@ TEST(Recorder, AutoPicksPtraceForWhatLdPreloadCannotReach) {
 }
 
 TEST(Recorder, UnderEachRecorderTheEngineGetsTheTraceVariables) {
-  const Recorder r{RecorderKind::kAuto, "/lib/pre.so", "/bin/crashlab-ptrace"};
+  Recorder r;
+  r.preload_path = "/lib/pre.so";
+  r.ptrace_path = "/bin/crashlab-ptrace";
   const RecordedCommand preload =
       UnderRecorder(r, RecorderKind::kPreload, {"engine", "-x"}, {"CRASHLAB_TRACE=/t"});
   EXPECT_EQ(preload.argv, (std::vector<std::string>{"engine", "-x"}));
@@ -126,7 +128,10 @@ TEST(Recorder, UnderEachRecorderTheEngineGetsTheTraceVariables) {
 }
 
 TEST(Recorder, AMissingRecorderSaysHowToBuildIt) {
-  const Recorder r{RecorderKind::kPtrace, "/nonexistent/pre.so", "/nonexistent/crashlab-ptrace"};
+  Recorder r;
+  r.kind = RecorderKind::kPtrace;
+  r.preload_path = "/nonexistent/pre.so";
+  r.ptrace_path = "/nonexistent/crashlab-ptrace";
   const Status s = CheckRecorderRuns(r, RecorderKind::kPtrace);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("--target crashlab_ptrace"), std::string::npos) << s.message();

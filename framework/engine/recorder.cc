@@ -73,12 +73,15 @@ std::string_view RecorderName(RecorderKind kind) {
       return "preload";
     case RecorderKind::kPtrace:
       return "ptrace";
+    case RecorderKind::kBlock:
+      return "block";
   }
   return "auto";
 }
 
 std::optional<RecorderKind> RecorderFromName(std::string_view name) {
-  for (RecorderKind k : {RecorderKind::kAuto, RecorderKind::kPreload, RecorderKind::kPtrace}) {
+  for (RecorderKind k :
+       {RecorderKind::kAuto, RecorderKind::kPreload, RecorderKind::kPtrace, RecorderKind::kBlock}) {
     if (RecorderName(k) == name) return k;
   }
   return std::nullopt;
@@ -106,7 +109,10 @@ RecordedCommand UnderRecorder(const Recorder& recorder, RecorderKind kind,
                               std::vector<std::string> trace_env) {
   RecordedCommand command;
   command.env = std::move(trace_env);
-  if (kind == RecorderKind::kPtrace) {
+  if (kind == RecorderKind::kBlock) {
+    command.argv = argv;  // untraced: the disk records
+    command.env.clear();
+  } else if (kind == RecorderKind::kPtrace) {
     command.argv = {recorder.ptrace_path, "--"};
     command.argv.insert(command.argv.end(), argv.begin(), argv.end());
   } else {
@@ -117,6 +123,13 @@ RecordedCommand UnderRecorder(const Recorder& recorder, RecorderKind kind,
 }
 
 Status CheckRecorderBuilt(const Recorder& recorder, RecorderKind kind) {
+  if (kind == RecorderKind::kBlock) {
+    if (access(recorder.blockdev_path.c_str(), X_OK) == 0) return Status::Ok();
+    return Status::Error(fmt::format(
+        "the block recorder's daemon {} is missing; build it (cmake --build ... --target "
+        "crashlab_blockdev) or pass --blockdev",
+        recorder.blockdev_path));
+  }
   const bool ptrace = kind == RecorderKind::kPtrace;
   const std::string& path = ptrace ? recorder.ptrace_path : recorder.preload_path;
   if (access(path.c_str(), ptrace ? X_OK : R_OK) == 0) return Status::Ok();
@@ -128,6 +141,8 @@ Status CheckRecorderBuilt(const Recorder& recorder, RecorderKind kind) {
 
 Status CheckRecorderRuns(const Recorder& recorder, RecorderKind kind) {
   if (Status s = CheckRecorderBuilt(recorder, kind); !s.ok()) return s;
+  if (kind == RecorderKind::kBlock)
+    return faults::CheckBlockRecorderRuns(recorder.fs, recorder.blockdev_path);
   if (kind != RecorderKind::kPtrace) return Status::Ok();
   const std::string& path = recorder.ptrace_path;
   // Whether ptrace works is the machine's property: probe once per process.

@@ -22,9 +22,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "faults/block/block_crash.h"
+#include "faults/block/file_system.h"
 #include "faults/persistence_model.h"
 #include "framework/base/status.h"
 #include "framework/base/vocabulary.h"
@@ -62,6 +65,13 @@ struct TracedPlan {
   uint64_t trace_events = 0;  // events in the judged trace (power loss)
   uint64_t kill_at = 0;       // live: the event the library was told to kill after
   bool killed = false;        // live: the kill happened (else the run ended first)
+  // A power loss of the block-level recorder (framework/case/block_case.h):
+  // the disk's file system. plan.event is then the crash point in a block
+  // log of trace_events records, plan.atomic_unit the disk's sector, and
+  // block_fates what happened to each pending write there (drawn from
+  // plan.seed); plan.profile means nothing.
+  std::optional<faults::FileSystemKind> block_fs;
+  faults::BlockCrashChoices block_fates;
   int model = kModelVersion;
 
   // Stored per case: "power-loss event=57/212 profile=posix unit=512
@@ -70,6 +80,8 @@ struct TracedPlan {
   // kill). A state of `crashlab explore` reads "explore workload=0 txns=100
   // power-loss ... seed=9 keep=0x2f tear=NO@41 model=2" (explore_states.h);
   // its kill states "explore workload=stored txns=8 kill event=57 model=2".
+  // A block-level power loss reads "power-loss block=ext4 point=57/212
+  // sector=4096 seed=9 fates=*,-,NO model=2" (fates=none: none pending).
   std::string PlanText() const;
 };
 

@@ -74,9 +74,30 @@ Status Unreadable(std::string_view text, std::string_view why) {
       text, why));
 }
 
+// The block-level part after "power-loss block=": FS point=C/N sector=U
+// seed=S fates=F.
+Status ReadBlockPowerLoss(PlanReader& in, std::string_view text, TracedPlan& p) {
+  std::string_view fs_name, fates;
+  if (!in.Word(fs_name) || !(p.block_fs = faults::FileSystemFromName(fs_name))) {
+    return Unreadable(text, "expected 'block=ext4', 'block=xfs' or 'block=btrfs'");
+  }
+  if (!in.Literal(" point=") || !in.Number(p.plan.event) || !in.Literal("/") ||
+      !in.Number(p.trace_events) || !in.Literal(" sector=") || !in.Number(p.plan.atomic_unit) ||
+      p.plan.atomic_unit == 0 || !in.Literal(" seed=") || !in.Number(p.plan.seed) ||
+      !in.Literal(" fates=") || !in.Word(fates)) {
+    return Unreadable(text, "expected ' point=C/N sector=U seed=S fates=F' after the file system");
+  }
+  Result<faults::BlockCrashChoices> choices =
+      faults::BlockCrashChoices::Parse(fates == "none" ? "" : std::string(fates));
+  if (!choices.ok()) return Unreadable(text, choices.status().message());
+  p.block_fates = std::move(*choices);
+  return Status::Ok();
+}
+
 // The power-loss part after "power-loss ": event=C/N profile=P unit=U
 // seed=S [keep=0xK [tear=UNITS][@E]].
 Status ReadPowerLoss(PlanReader& in, std::string_view text, TracedPlan& p) {
+  if (in.Literal("block=")) return ReadBlockPowerLoss(in, text, p);
   std::string_view profile_name;
   if (!in.Literal("event=") || !in.Number(p.plan.event) || !in.Literal("/") ||
       !in.Number(p.trace_events) || !in.Literal(" profile=") || !in.Word(profile_name)) {
@@ -159,6 +180,11 @@ std::string TracedPlan::PlanText() const {
   }
   if (crash == CrashKind::kKill) {
     text += fmt::format("kill event={}", plan.event);
+  } else if (block_fs) {
+    const std::string fates = block_fates.ToString();
+    text += fmt::format("power-loss block={} point={}/{} sector={} seed={} fates={}",
+                        faults::FileSystemName(*block_fs), plan.event, trace_events,
+                        plan.atomic_unit, plan.seed, fates.empty() ? "none" : fates);
   } else {
     text +=
         fmt::format("power-loss event={}/{} profile={} unit={} seed={}", plan.event, trace_events,
@@ -179,7 +205,8 @@ bool operator==(const TracedPlan& a, const TracedPlan& b) {
          a.explore_workload == b.explore_workload && a.explore_txns == b.explore_txns &&
          a.trace_events == b.trace_events && a.kill_at == b.kill_at && a.killed == b.killed &&
          a.model == b.model && x.event == y.event && x.seed == y.seed &&
-         x.atomic_unit == y.atomic_unit && x.profile == y.profile && x.choices == y.choices;
+         x.atomic_unit == y.atomic_unit && x.profile == y.profile && x.choices == y.choices &&
+         a.block_fs == b.block_fs && a.block_fates == b.block_fates;
 }
 
 Result<TracedPlan> ParseTracedPlan(std::string_view text, CrashKind crash) {

@@ -28,9 +28,19 @@ TracedPlan RandomTracedPlan(Prng& prng) {
   p.plan.event = prng.Next();
   if (p.crash == CrashKind::kKill) return p;
   p.trace_events = prng.Next();
-  p.plan.profile = prng.Chance(1, 2) ? faults::Profile::kPosix : faults::Profile::kExt4Ordered;
   p.plan.atomic_unit = static_cast<uint32_t>(prng.Range(1, 0xffffffff));
   p.plan.seed = prng.Next();
+  if (!p.live && prng.Chance(1, 4)) {  // block-level: no live mode
+    p.block_fs = static_cast<faults::FileSystemKind>(prng.Below(3));
+    const uint64_t pending = prng.Below(6);
+    for (uint64_t i = 0; i < pending; ++i) {
+      std::string fate = prng.Chance(1, 2) ? "-" : "*";
+      if (prng.Chance(1, 3)) fate = prng.Bytes(prng.Range(1, 8), "NO");
+      p.block_fates.fates.push_back(fate);
+    }
+    return p;
+  }
+  p.plan.profile = prng.Chance(1, 2) ? faults::Profile::kPosix : faults::Profile::kExt4Ordered;
   if (prng.Chance(1, 2)) {
     faults::PowerLossChoices choices{prng.Next()};
     if (prng.Chance(2, 3)) {
@@ -226,7 +236,14 @@ TEST(PlanText, MalformedTracedPlansAreErrorsNamingTheText) {
            ok + " keep=0x1 tear=NO@", ok + " keep=0x1 tear=NO@5x", ok + " keep=0x1 tear=@5",
            ok + " model=0", ok + " model=-1", ok + " model=",
            "explore workload=x txns=3 kill event=1", "explore workload=1 txns=3kill event=1",
-           "live kill-at=5kill event=1", "live kill-at=5 (run ended first)kill event=1"}) {
+           "live kill-at=5kill event=1", "live kill-at=5 (run ended first)kill event=1",
+           // block-level
+           "power-loss block=zfs point=1/2 sector=4096 seed=3 fates=none",
+           "power-loss block=ext4 point=1/2 sector=0 seed=3 fates=none",
+           "power-loss block=ext4 point=1/2 sector=4096 seed=3",
+           "power-loss block=ext4 point=1/2 sector=4096 seed=3 fates=",
+           "power-loss block=ext4 point=1/2 sector=4096 seed=3 fates=*,X",
+           "power-loss block=ext4 point=1/2 sector=4096 seed=3 fates=*,,-"}) {
     Result<TracedPlan> p{Status::Ok()};
     EXPECT_NO_THROW(p = ParseTracedPlan(bad, CrashKind::kPowerLoss)) << bad;
     if (p.ok() && bad.find("kill event") != std::string::npos) {

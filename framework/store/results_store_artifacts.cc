@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/block/block_log.h"
 #include "faults/fast_digest.h"
 #include "faults/trace_encoding.h"
 #include "framework/store/compression.h"
@@ -101,10 +102,12 @@ Status ResultsStore::LoadArtifacts(FailureRecord& failure) {
   failure.trace.clear();
   if (Result<std::string> trace = Decompress(ColumnBlob(raw, 0)); !trace.ok()) {
     damaged("trace", trace_row, trace.status());
-  } else if (!trace->empty() && trace->compare(0, sizeof faults::encoding::kMagic,
-                                               std::string(faults::encoding::kMagic,
-                                                           sizeof faults::encoding::kMagic)) != 0) {
-    damaged("trace", trace_row, Status::Error("it does not start with a trace's magic"));
+  } else if (!trace->empty() &&
+             !std::string_view(*trace).starts_with(
+                 std::string_view(faults::encoding::kMagic, sizeof faults::encoding::kMagic)) &&
+             !std::string_view(*trace).starts_with(faults::kBlockLogMagic)) {
+    damaged("trace", trace_row,
+            Status::Error("it does not start with the magic of a trace or of a block log"));
   } else {
     failure.trace = std::move(*trace);
   }
