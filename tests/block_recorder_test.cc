@@ -66,6 +66,47 @@ TEST_P(BlockRecorder, CorrectHoldsAndTwoPlantedBugsAreCaught) {
   EXPECT_NE(explain.out.find("mark: reply 'ok' read"), std::string::npos) << explain.out;
 }
 
+TEST_P(BlockRecorder, ExploreHoldsOnCorrectAndFindsAnUnsyncedJournal) {
+  CRASHLAB_REQUIRE_BLOCK_RECORDER(GetParam(), CRASHLAB_BLOCKDEV);
+  TempDir dir;
+  const std::string db = dir / "results.db";
+  auto explore = [&](const std::string& variant, std::vector<std::string> extra) {
+    std::vector<std::string> args{"explore",    "--engine", "pagejournal", "--variant", variant,
+                                  "--recorder", "block",    "--fs",        fs(),        "--seed",
+                                  "1",          "--txns",   "5",           "--subsets", "3",
+                                  "--samples",  "3",        "--db",        db};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunCrashlab(args);
+  };
+  CommandResult correct = explore("correct", {});
+  ASSERT_EQ(correct.exit_code, 0) << correct.out << correct.err;
+  EXPECT_NE(correct.out.find("0 violation(s)"), std::string::npos) << correct.out;
+  // Block states only, each recorded with its block plan.
+  EXPECT_GT(CountCasesWhere(db, "crash_plan LIKE 'explore workload=0 txns=5 power-loss block=" +
+                                    fs() + " point=%'"),
+            5);
+  EXPECT_EQ(CountCasesWhere(db, "crash_plan NOT LIKE '%block=%'"), 0);
+
+  CommandResult bug = explore("journal-no-sync", {"--first"});
+  ASSERT_EQ(bug.exit_code, 1) << bug.out << bug.err;
+  EXPECT_GT(CountCasesWhere(db, "variant = 'journal-no-sync' AND verdict = 'lost-acked'"), 0)
+      << bug.out;
+  const std::vector<Row> failure = Query(db, "SELECT max(id) AS id FROM failures");
+  ASSERT_EQ(failure.size(), 1u);
+  CommandResult repro = RunCrashlab({"repro", failure[0].at("id"), "--db", db});
+  EXPECT_NE(repro.out.find("rebuilt byte for byte"), std::string::npos) << repro.out << repro.err;
+  EXPECT_NE(repro.out.find("lost-acked"), std::string::npos) << repro.out;
+}
+
+TEST(BlockRecorderErrors, ExploringKillsAloneIsRefusedWithTheReason) {
+  TempDir dir;
+  CommandResult r =
+      RunCrashlab({"explore", "--engine", "pagejournal", "--variant", "correct", "--recorder",
+                   "block", "--crash", "kill", "--seed", "1", "--db", dir / "results.db"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("power losses only"), std::string::npos) << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(FileSystems, BlockRecorder,
                          ::testing::Values(faults::FileSystemKind::kExt4,
                                            faults::FileSystemKind::kXfs,

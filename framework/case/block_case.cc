@@ -63,13 +63,7 @@ BaseImages& Images() {
   return images;
 }
 
-// The recorded run: the block log (the file at log_path) and what the
-// controller sent, or the engine's own fault.
-struct BlockRun {
-  std::string log_path;
-  std::vector<TracedRequest> requests;
-  std::optional<EngineFault> fault;
-};
+}  // namespace
 
 Result<BlockRun> RecordBlockRun(const TracedCaseSpec& spec, const Workload& workload,
                                 const std::string& log) {
@@ -116,8 +110,6 @@ Result<BlockRun> RecordBlockRun(const TracedCaseSpec& spec, const Workload& work
   return BlockRun{disk_spec.log_file, std::move(ran->requests), ran->fault};
 }
 
-// The files under the engine's directory on the disk a power loss at
-// `point` with `fates` leaves, as the kernel mounts it.
 Result<faults::DirTree> BlockCrashTree(FileSystemKind fs, const faults::BlockLog& log,
                                        uint64_t point, const faults::BlockCrashChoices& fates,
                                        const std::string& case_dir) {
@@ -145,6 +137,8 @@ Result<faults::DirTree> BlockCrashTree(FileSystemKind fs, const faults::BlockLog
   if (!unmounted.ok()) return unmounted;
   return tree;
 }
+
+namespace {
 
 // "ext4: record 57 of 212, after reply 6; 4 writes pending since the last
 // flush: 2 kept, 1 lost, 1 torn": what the plan did, for the details.
@@ -228,16 +222,12 @@ Result<TracedCaseResult> RunBlockCase(const TracedCaseSpec& spec) {
 }
 
 Result<TracedCaseResult> ReplayBlockCase(const TracedCaseSpec& spec, const std::string& log_bytes,
-                                         TracedPlan stored) {
-  const auto start = CaseClock::now();
+                                         CaseClock::time_point start, TracedCaseResult r) {
   if (geteuid() != 0) {
     return Status::Error(
         "replaying a block-level case mounts its disk image from a loop device, which needs "
         "root: run crashlab as root");
   }
-  TracedCaseResult r = NewTracedResult(spec);
-  stored.model = kModelVersion;
-  static_cast<TracedPlan&>(r) = std::move(stored);
   Result<faults::BlockLog> log = faults::ParseBlockLog(log_bytes, "the stored block log");
   if (!log.ok()) return log.status();
   if (r.plan.event > log->records.size()) {

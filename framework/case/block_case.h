@@ -10,7 +10,11 @@
 
 #include <string>
 
+#include "faults/block/block_crash.h"
+#include "faults/crash_state.h"
+#include "framework/case/case_steps.h"
 #include "framework/case/traced_case.h"
+#include "framework/case/traced_run.h"
 
 namespace crashlab {
 
@@ -19,12 +23,39 @@ namespace crashlab {
 // FUSE or loop devices, a file system the kernel could not mount.
 [[nodiscard]] Result<TracedCaseResult> RunBlockCase(const TracedCaseSpec& spec);
 
-// Replays a recorded block-level case from its stored block log and plan:
-// the same disk image, mounted, recovered and judged again. spec.case_dir
-// exists (ReplayTracedCase made it).
+// Replays a recorded block-level case from its stored block log: the same
+// disk image, mounted, recovered and judged again. ReplayTracedCase calls
+// it with the case's directory made and `r` holding its stored plan and
+// workload.
 [[nodiscard]] Result<TracedCaseResult> ReplayBlockCase(const TracedCaseSpec& spec,
                                                        const std::string& log_bytes,
-                                                       TracedPlan stored);
+                                                       CaseClock::time_point start,
+                                                       TracedCaseResult r);
+
+// A recorded run of the block-level recorder: its block log (the file at
+// log_path) and what the controller sent, or the engine's own fault (a hang,
+// a protocol error: a verdict with no crash to judge).
+struct BlockRun {
+  std::string log_path;
+  std::vector<TracedRequest> requests;
+  std::optional<EngineFault> fault;
+};
+
+// Runs `workload` on the recorder's disk (spec.recorder.fs), in
+// spec.case_dir, an existing directory: dev/ and mnt/ (the mount points),
+// block.log, blockdev.stderr. Errors: the disk cannot be set up, the file
+// system filled up, or the engine failed on its own before any crash point.
+[[nodiscard]] Result<BlockRun> RecordBlockRun(const TracedCaseSpec& spec, const Workload& workload,
+                                              const std::string& engine_log);
+
+// The files under the engine's directory on the disk a power loss at `point`
+// with `fates` leaves, as the kernel mounts it (in `scratch_dir`, an
+// existing directory: crash.img and crash-mnt/, removed after). A kernel
+// that cannot mount the image is an error, never a verdict.
+[[nodiscard]] Result<faults::DirTree> BlockCrashTree(faults::FileSystemKind fs,
+                                                     const faults::BlockLog& log, uint64_t point,
+                                                     const faults::BlockCrashChoices& fates,
+                                                     const std::string& scratch_dir);
 
 // The files a block-level plan's crash leaves under the engine's
 // directory, from the block log's bytes: the disk image is built and

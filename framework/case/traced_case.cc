@@ -284,7 +284,6 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
   // A kill's text names no profile or unit: those stay the spec's. The
   // state is rebuilt by this build's rules, so the replay's plan is of the
   // current model whatever the stored one says (repro tells the difference).
-  if (stored->block_fs) return ReplayBlockCase(spec, trace_bytes, std::move(*stored));
   if (stored->crash == CrashKind::kKill) {
     stored->plan.profile = r.plan.profile;
     stored->plan.atomic_unit = r.plan.atomic_unit;
@@ -299,6 +298,7 @@ Result<TracedCaseResult> ReplayTracedCase(const TracedCaseSpec& spec,
         "the case ran its campaign's stored workload, and none was given: replay it by its "
         "failure id (crashlab repro ID --db FILE)");
   }
+  if (r.block_fs) return ReplayBlockCase(spec, trace_bytes, start, std::move(r));
   JudgedRun judged;
   judged.trace_path = spec.case_dir + "/trace.bin";
   Result<faults::Trace> trace = faults::ParseTrace(trace_bytes, "the stored trace");

@@ -81,6 +81,17 @@ int Explore(const ExploreArgs& a, const std::string& command_line) {
   const std::optional<std::vector<CrashKind>> crashes = CrashKindsArg(a.crash);
   if (!crashes) return kExitUsage;
   o.crashes = *crashes;
+  if (traced.recorder.kind == RecorderKind::kBlock) {
+    // A process kill leaves the page cache, which the disk never sees.
+    std::erase(o.crashes, CrashKind::kKill);
+    if (o.crashes.empty()) {
+      fmt::print(stderr,
+                 "crashlab: the block-level recorder explores power losses only: a kill leaves "
+                 "the page cache, which the disk never sees; pass --crash power-loss, or record "
+                 "at the file level (--recorder preload or ptrace) to explore kills\n");
+      return kExitUsage;
+    }
+  }
   o.subset_limit = a.subsets;
   o.samples = a.samples;
   o.atomic_unit = a.atomic_unit;

@@ -47,7 +47,7 @@ struct ExploreOptions {
   int jobs = 1;  // verifier processes
   std::string db_path = "crashlab.db";
   std::string workdir;  // default: a new directory under /dev/shm (else TMPDIR)
-  Recorder recorder;  // how traced runs record (engine/recorder.h)
+  Recorder recorder;    // how traced runs record (engine/recorder.h)
   std::string command_line;
   Millis deadline{10000};
   int64_t shard_index = 0, shard_count = 1;  // crash points c with c % count == index

@@ -47,6 +47,12 @@ TracedPlan ExplorePlan(const Candidate& c, const ExploreOptions& o, uint64_t tra
   p.plan.event = c.event;
   if (c.crash == CrashKind::kKill) return p;
   p.trace_events = trace_events;
+  if (c.block_fates) {
+    p.block_fs = o.recorder.fs;
+    p.block_fates = *c.block_fates;
+    p.plan.atomic_unit = faults::kBlockSector;
+    return p;
+  }
   p.plan.profile = faults::Profile::kPosix;
   p.plan.atomic_unit = o.atomic_unit;
   p.plan.seed = c.seed;

@@ -26,12 +26,18 @@ struct Candidate {
   // Power loss: what survives, and the seed of garbage units' bytes.
   faults::PowerLossChoices choices;
   uint64_t seed = 0;
+  // A block-level power loss (block_states.h): event is the crash point in
+  // the block log, and these the fates of the writes pending there.
+  std::optional<faults::BlockCrashChoices> block_fates;
 };
 
 // The plan a candidate is recorded with: its text (TracedPlan::PlanText) reads
 // "explore workload=3 txns=100 kill event=57 model=2", or for a power loss
 // "explore workload=3 txns=100 power-loss event=57/1963 profile=posix
-// unit=512 seed=9 keep=0x2f tear=NO model=2".
+// unit=512 seed=9 keep=0x2f tear=NO model=2", or at the block level
+// "explore workload=3 txns=100 power-loss block=ext4 point=57/212
+// sector=4096 seed=0 fates=*,- model=2". `trace_events` counts the trace's
+// events (the block log's records).
 TracedPlan ExplorePlan(const Candidate& candidate, const ExploreOptions& o, uint64_t trace_events);
 // Its text, as the results store keeps it.
 std::string PlanText(const Candidate& candidate, const ExploreOptions& o, uint64_t trace_events);
