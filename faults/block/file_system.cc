@@ -6,7 +6,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +13,8 @@
 #include <cstring>
 #include <fstream>
 #include <thread>
+
+#include "framework/base/run_program.h"
 
 namespace crashlab::faults {
 namespace {
@@ -183,41 +184,14 @@ Status CheckBlockRecorderRuns(FileSystemKind fs, const std::string& blockdev_pat
 }
 
 Status RunProgram(const std::vector<std::string>& argv) {
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return Status::Error("pipe: " + Errno());
-  const pid_t pid = fork();
-  if (pid < 0) return Status::Error("fork: " + Errno());
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(out[1], 2);
-    const std::string path = std::string(getenv("PATH") ? getenv("PATH") : "") + ":" + kSbinPath;
-    setenv("PATH", path.c_str(), 1);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  close(out[1]);
-  std::string output;
-  char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    output.append(buf, static_cast<std::size_t>(n));
-  }
-  close(out[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  if (output.size() > 600) output = "..." + output.substr(output.size() - 600);
+  Result<ProgramOutput> ran = RunCapturing(argv, kSbinPath);
+  if (!ran.ok()) return ran.status();
+  if (ran->exit_code == 0) return Status::Ok();
   std::string command;
   for (const std::string& a : argv) command += (command.empty() ? "" : " ") + a;
-  return Status::Error(command + " failed (" +
-                       (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
-                                          : "signal " + std::to_string(WTERMSIG(status))) +
+  std::string output = ran->output;
+  if (output.size() > 600) output = "..." + output.substr(output.size() - 600);
+  return Status::Error(command + " failed (exit " + std::to_string(ran->exit_code) +
                        "): " + (output.empty() ? "no output" : output));
 }
 

@@ -1,16 +1,13 @@
 #include "framework/engine/recorder.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <mutex>
 
 #include <fmt/format.h>
 
+#include "framework/base/run_program.h"
 #include "framework/engine/program_file.h"
 
 namespace crashlab {
@@ -22,43 +19,6 @@ std::string WhyPtrace(const std::string& program) {
   if (IsGoElf(program)) return "a Go program: its runtime makes system calls without libc";
   if (IsStaticElf(program)) return "statically linked: LD_PRELOAD cannot reach it";
   return "";
-}
-
-// Runs `argv` with stdout and stderr into one pipe; its exit status and what
-// it printed (at most 4 KiB), or an error when it cannot be started.
-Result<std::pair<int, std::string>> RunCapturing(const std::vector<std::string>& argv) {
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return Status::Error(std::string("pipe: ") + strerror(errno));
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(out[0]);
-    close(out[1]);
-    return Status::Error(std::string("fork: ") + strerror(errno));
-  }
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    dup2(out[1], STDERR_FILENO);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(out[1]);
-  std::string text;
-  char buf[512];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    if (text.size() < 4096) text.append(buf, static_cast<std::size_t>(n));
-  }
-  close(out[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return std::make_pair(code, text);
 }
 
 Status Probe(const std::string& path);
@@ -156,13 +116,13 @@ Status CheckRecorderRuns(const Recorder& recorder, RecorderKind kind) {
 namespace {
 
 Status Probe(const std::string& path) {
-  Result<std::pair<int, std::string>> probe = RunCapturing({path, "--probe"});
+  Result<ProgramOutput> probe = RunCapturing({path, "--probe"});
   if (!probe.ok()) return probe.status();
-  if (probe->first == 0) return Status::Ok();
+  if (probe->exit_code == 0) return Status::Ok();
   return Status::Error(fmt::format(
       "the ptrace recorder cannot trace here: {} (`{} --probe` exited {}); use --recorder "
       "preload for a dynamically linked engine, or --crash kill, which needs no trace",
-      probe->second.empty() ? "it printed nothing" : probe->second, path, probe->first));
+      probe->output.empty() ? "it printed nothing" : probe->output, path, probe->exit_code));
 }
 
 }  // namespace
