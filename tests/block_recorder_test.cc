@@ -5,6 +5,8 @@
 // explain shows the block records around its crash point.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "faults/block/block_devices_for_tests.h"
 #include "tests/e2e_support.h"
 
@@ -114,6 +116,41 @@ INSTANTIATE_TEST_SUITE_P(FileSystems, BlockRecorder,
                          [](const auto& p) {
                            return std::string(faults::FileSystemName(p.param));
                          });
+
+// The mount points under `dir` in /proc/self/mountinfo.
+int MountsUnder(const std::string& dir) {
+  int n = 0;
+  std::istringstream mounts(ReadFile("/proc/self/mountinfo"));
+  for (std::string line; std::getline(mounts, line);) {
+    if (line.find(" " + dir + "/") != std::string::npos) ++n;
+  }
+  return n;
+}
+
+TEST(BlockRecorderSoak, AControllerKilledMidCaseLeavesMountsThatTheResumeTakesDown) {
+  CRASHLAB_REQUIRE_BLOCK_RECORDER(faults::FileSystemKind::kExt4, CRASHLAB_BLOCKDEV);
+  TempDir dir;
+  const std::string db = dir / "results.db", work = dir / "cases";
+  const std::vector<std::string> args{
+      "soak",       "--engine",  "pagejournal", "--variant", "correct", "--crash", "power-loss",
+      "--recorder", "block",     "--duration",  "8s",        "--seed",  "5",       "--db",
+      db,           "--workdir", work};
+  // Killed many times at different moments, some of them with the case's
+  // file systems mounted; each resume unmounts what its predecessor left.
+  int left_mounted = 0;
+  for (int kill = 0; kill < 10; ++kill) {
+    std::vector<std::string> again = args;
+    if (kill > 0) again.push_back("--resume");
+    (void)RunCrashlabKilledAfter(again, 700 + 97 * kill);
+    if (MountsUnder(work) > 0) ++left_mounted;
+  }
+  std::vector<std::string> finish = args;
+  finish.push_back("--resume");
+  CommandResult last = RunCrashlab(finish);
+  EXPECT_EQ(last.exit_code, 0) << last.out << last.err;
+  EXPECT_EQ(MountsUnder(work), 0) << ReadFile("/proc/self/mountinfo");
+  EXPECT_GT(left_mounted, 0) << "no kill landed while a case was mounted: the test proved nothing";
+}
 
 TEST(BlockRecorderErrors, AMissingDaemonIsAnErrorThatSaysHowToBuildIt) {
   TempDir dir;

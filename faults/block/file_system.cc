@@ -8,10 +8,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "framework/base/run_program.h"
@@ -253,6 +256,29 @@ Status UnmountPath(const std::string& mountpoint) {
   return Status::Error("cannot unmount " + mountpoint + ": " + Errno() +
                        (errno == EBUSY ? " (a process still uses it: fuser -vm " + mountpoint + ")"
                                        : std::string()));
+}
+
+int UnmountEverythingUnder(const std::string& dir) {
+  std::error_code ec;
+  const std::string root = std::filesystem::weakly_canonical(dir, ec).string() + "/";
+  if (ec) return 0;
+  // /proc/self/mountinfo's fifth field is the mount point, with spaces and
+  // the like written as octal escapes; crashlab's own case paths have none.
+  std::vector<std::string> under;
+  std::ifstream in("/proc/self/mountinfo");
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, source_root, point;
+    if (fields >> id >> parent >> devno >> source_root >> point && point.rfind(root, 0) == 0) {
+      under.push_back(point);
+    }
+  }
+  std::sort(under.rbegin(), under.rend());  // a mount below another first
+  int unmounted = 0;
+  for (const std::string& point : under) {
+    if (umount2(point.c_str(), MNT_DETACH) == 0) ++unmounted;
+  }
+  return unmounted;
 }
 
 Status MountedImage::Unmount() {

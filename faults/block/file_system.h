@@ -63,6 +63,13 @@ class MountedImage {
 // which ends the daemon); an error names the mount point and what holds it.
 [[nodiscard]] Status UnmountPath(const std::string& mountpoint);
 
+// Lazily unmounts every file system mounted under `dir` (deepest first): what
+// a killed controller's block-level case left mounted, its FUSE daemon's
+// mount included, which ends the daemon. Called before such a directory is
+// removed, so that removing it never reaches into a mounted file system.
+// Returns how many it unmounted.
+int UnmountEverythingUnder(const std::string& dir);
+
 // Runs `argv` (a program found on PATH, /sbin and /usr/sbin included) to the
 // end; an error quotes its exit and its output's last lines.
 [[nodiscard]] Status RunProgram(const std::vector<std::string>& argv);

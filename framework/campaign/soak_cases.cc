@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/block/file_system.h"
 #include "framework/engine/interrupt.h"
 
 namespace crashlab::soak_internal {
@@ -60,7 +61,10 @@ Status SoakCaseLoop::RunNextCase() {
   const int64_t i = slot.next_index;
   const std::string case_dir = (slot.dir / fmt::format("case-{}", i)).string();
   std::error_code ec;
-  fs::remove_all(case_dir, ec);  // left by a killed controller: never recorded
+  // Left by a killed controller: never recorded (and, from the block-level
+  // recorder, perhaps still mounted).
+  faults::UnmountEverythingUnder(case_dir);
+  fs::remove_all(case_dir, ec);
   fs::create_directories(slot.dir, ec);
   Result<CaseOutcome> result =
       RunOneCase(run_.campaigns[slot.campaign].options, *slot.variant, slot.points, i, case_dir);

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "faults/block/file_system.h"
 #include "faults/fast_digest.h"
 #include "framework/campaign/soak_setup.h"
 
@@ -117,6 +118,7 @@ void RemoveUnrecordedCases(const Slot& slot) {
     const auto [ptr, err] = std::from_chars(name.data() + kPrefix.size(), end, index);
     if (err != std::errc() || ptr != end || index < slot.next_index) continue;
     std::error_code remove_ec;
+    faults::UnmountEverythingUnder(entry.path().string());
     fs::remove_all(entry.path(), remove_ec);
   }
 }
