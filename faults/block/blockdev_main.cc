@@ -245,6 +245,7 @@ int main(int argc, char** argv) {
   char* fuse_argv[] = {arg0, o, opts, nullptr};
   fuse_args args = FUSE_ARGS_INIT(3, fuse_argv);
   fuse* f = fuse_new(&args, &ops, sizeof(ops), nullptr);
+  fuse_opt_free_args(&args);  // fuse_new keeps what it needs of them
   if (f == nullptr) return 1;
   if (fuse_mount(f, mountpoint) != 0) {
     std::fprintf(stderr,
