@@ -171,6 +171,13 @@ Result<BlockLog> ParseBlockLog(std::string_view bytes, const std::string& what) 
         (r.offset > log.image_size || r.length > log.image_size - r.offset)) {
       return damaged(at, "a write past the end of the disk");
     }
+    // The loop device's logical sector is the disk's: every request the file
+    // system makes is whole sectors, and a tear is cut at sector boundaries.
+    if ((r.kind == BlockRecordKind::kWrite || r.kind == BlockRecordKind::kZero) &&
+        (r.offset % log.sector != 0 || r.length % log.sector != 0)) {
+      return damaged(at, "a request not in whole sectors of " + std::to_string(log.sector) +
+                             " bytes (the loop device's sector size did not take)");
+    }
     (base ? log.base : log.records).push_back(std::move(r));
   }
   return log;

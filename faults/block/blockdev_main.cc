@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -38,6 +39,11 @@ struct Daemon {
   int disk = -1;
   uint64_t size = 0;
   BlockLogWriter log;
+  // Requests of the disk that failed here (its own file full, an I/O
+  // error): the file system saw an error no real disk gave it, so the run
+  // judges crashlab's disk, not the engine. The first is named at exit.
+  int failed = 0;
+  std::string first_failure;
 };
 Daemon daemon_state;
 
@@ -78,10 +84,18 @@ int Open(const char* path, fuse_file_info* fi) {
   return 0;
 }
 
+// Returns -err after counting it as the disk's own failure.
+int Failed(const char* what, int err) {
+  if (daemon_state.failed++ == 0) {
+    daemon_state.first_failure = std::string(what) + ": " + std::strerror(err);
+  }
+  return -err;
+}
+
 int Read(const char* path, char* buf, size_t size, off_t offset, fuse_file_info*) {
   if (std::string_view(path) != kDiskPath) return -EINVAL;
   ssize_t n = pread(daemon_state.disk, buf, size, offset);
-  return n < 0 ? -errno : static_cast<int>(n);
+  return n < 0 ? Failed("a read of the disk file", errno) : static_cast<int>(n);
 }
 
 int Write(const char* path, const char* buf, size_t size, off_t offset, fuse_file_info*) {
@@ -91,9 +105,12 @@ int Write(const char* path, const char* buf, size_t size, off_t offset, fuse_fil
     return static_cast<int>(size);
   }
   if (p != kDiskPath) return -EINVAL;
-  if (static_cast<uint64_t>(offset) + size > daemon_state.size) return -ENOSPC;
+  if (static_cast<uint64_t>(offset) + size > daemon_state.size) {
+    return Failed("a write past the end of the disk", ENOSPC);
+  }
   ssize_t n = pwrite(daemon_state.disk, buf, size, offset);
-  if (n < 0) return -errno;
+  if (n < 0) return Failed("a write of the disk file", errno);
+  if (static_cast<size_t>(n) < size) return Failed("a short write of the disk file", ENOSPC);
   daemon_state.log.Write(static_cast<uint64_t>(offset),
                          std::string_view(buf, static_cast<std::size_t>(n)));
   return static_cast<int>(n);
@@ -113,7 +130,7 @@ int Fallocate(const char* path, int mode, off_t offset, off_t length, fuse_file_
   if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) == 0) return -EOPNOTSUPP;
   if (fallocate(daemon_state.disk, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) !=
       0) {
-    return -errno;
+    return Failed("a discard of the disk file", errno);
   }
   daemon_state.log.Zero(static_cast<uint64_t>(offset), static_cast<uint64_t>(length));
   return 0;
@@ -254,11 +271,13 @@ int main(int argc, char** argv) {
                  mountpoint);
     return 1;
   }
-  fuse_set_signal_handlers(fuse_get_session(f));
+  // No signal ends the daemon but SIGKILL: it is in the controller's process
+  // group, and a Ctrl-C meant for crashlab would otherwise cut the disk from
+  // under a mounted file system. An unmount ends it.
+  for (int sig : {SIGINT, SIGHUP, SIGTERM, SIGQUIT}) std::signal(sig, SIG_IGN);
   std::printf("ready\n");
   std::fflush(stdout);
   const int loop = fuse_loop(f);  // one request at a time: the log's order
-  fuse_remove_signal_handlers(fuse_get_session(f));
   fuse_unmount(f);
   fuse_destroy(f);
   if (crashlab::Status s = daemon_state.log.Finish(); !s.ok()) {
@@ -269,5 +288,10 @@ int main(int argc, char** argv) {
   // An unmount ends the connection, and the kernel may report that end as
   // an abort (libfuse then prints "reading device: Software caused
   // connection abort"): the disk was detached first, so the log is whole.
+  if (daemon_state.failed > 0) {
+    std::fprintf(stderr, "crashlab-blockdev: %d request(s) of the disk failed, the first %s\n",
+                 daemon_state.failed, daemon_state.first_failure.c_str());
+    return 3;
+  }
   return loop == 0 || loop == -ENODEV || loop == -ECONNABORTED ? 0 : 1;
 }

@@ -1,10 +1,12 @@
 #include "faults/block/file_system.h"
 
 #include <fcntl.h>
+#include <linux/btrfs.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -63,19 +65,6 @@ const FileSystemFacts& Facts(FileSystemKind fs) {
 }
 
 constexpr const char* kSbinPath = "/usr/local/sbin:/usr/sbin:/sbin";
-
-// Whether `program` is an executable on PATH or in the sbin directories.
-bool OnPath(const std::string& program) {
-  std::string dirs = std::string(getenv("PATH") ? getenv("PATH") : "") + ":" + kSbinPath;
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    const std::size_t colon = std::min(dirs.find(':', start), dirs.size());
-    const std::string dir = dirs.substr(start, colon - start);
-    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
-    start = colon + 1;
-  }
-  return false;
-}
 
 bool KernelHas(const char* fs) {
   std::ifstream in("/proc/filesystems");
@@ -174,7 +163,7 @@ Status CheckBlockRecorderRuns(FileSystemKind fs, const std::string& blockdev_pat
                          " in /proc/filesystems: load its module (modprobe " + f.name +
                          ") or choose another --fs");
   }
-  if (!OnPath(f.mkfs[0])) {
+  if (FindProgramOnPath(f.mkfs[0], kSbinPath).empty()) {
     return Status::Error(f.mkfs[0] + " is not installed: install Debian's " + f.package +
                          " (scripts/setup does)");
   }
@@ -212,15 +201,34 @@ Status MakeFileSystemImage(FileSystemKind fs, const std::string& path,
   mkfs.push_back(path);
   if (Status s = RunProgram(mkfs); !s.ok()) return s;
   Result<std::unique_ptr<MountedImage>> mounted =
-      MountedImage::Mount(fs, path, scratch_dir, /*direct_io=*/false);
+      MountedImage::Mount(fs, path, scratch_dir, MountFor::kSetup);
   if (!mounted.ok()) return mounted.status();
   return (*mounted)->Unmount();
+}
+
+// btrfs keeps the single-device file systems it scanned registered by
+// fsid; an image with a registered fsid at another loop device and an older
+// generation is refused on kernels before 6.7. Forgetting every unmounted
+// one first (BTRFS_IOC_FORGET_DEV with no name) makes each mount stand alone.
+void ForgetBtrfsDevices() {
+  const int control = open("/dev/btrfs-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) return;
+  btrfs_ioctl_vol_args args{};
+  (void)ioctl(control, BTRFS_IOC_FORGET_DEV, &args);
+  close(control);
+}
+
+bool MountedImage::TurnedReadOnly() const {
+  struct statvfs st {};
+  return statvfs(mountpoint_.c_str(), &st) == 0 && (st.f_flag & ST_RDONLY) != 0;
 }
 
 Result<std::unique_ptr<MountedImage>> MountedImage::Mount(FileSystemKind fs,
                                                           const std::string& image,
                                                           const std::string& mountpoint,
-                                                          bool direct_io) {
+                                                          MountFor purpose) {
+  const bool direct_io = purpose == MountFor::kRecording;
+  if (fs == FileSystemKind::kBtrfs) ForgetBtrfsDevices();
   const int file = open(image.c_str(), O_RDWR | O_CLOEXEC);
   if (file < 0) return Status::Error("cannot open the image " + image + ": " + Errno());
   int device_fd = -1;
@@ -231,8 +239,11 @@ Result<std::unique_ptr<MountedImage>> MountedImage::Mount(FileSystemKind fs,
   m->mountpoint_ = mountpoint;
   m->device_ = *device;
   const FileSystemFacts& f = Facts(fs);
+  std::string options = f.mount_options;
+  if (fs == FileSystemKind::kExt4 && purpose == MountFor::kCrashImage)
+    options = "errors=remount-ro";
   const int rc = mount(device->c_str(), mountpoint.c_str(), f.name, 0,
-                       *f.mount_options ? f.mount_options : nullptr);
+                       options.empty() ? nullptr : options.c_str());
   const int err = errno;
   // With the file system holding the device, closing this descriptor leaves
   // it attached until the unmount (LO_FLAGS_AUTOCLEAR); without, it detaches.
@@ -283,8 +294,10 @@ int UnmountEverythingUnder(const std::string& dir) {
 
 Status MountedImage::Unmount() {
   if (!mounted_) return Status::Ok();
-  mounted_ = false;
-  return UnmountPath(mountpoint_);
+  Status s = UnmountPath(mountpoint_);
+  // Still mounted after a failure: the destructor detaches it.
+  if (s.ok()) mounted_ = false;
+  return s;
 }
 
 MountedImage::~MountedImage() {

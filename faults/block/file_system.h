@@ -38,17 +38,27 @@ inline constexpr uint32_t kBlockSector = 4096;
 
 // A file system mounted from an image file through a loop device; unmounted
 // (and the loop device detached) by Unmount or, failing that, the destructor.
+// What an image is mounted for.
+enum class MountFor : uint8_t {
+  kRecording,   // crashlab-blockdev's file: through direct I/O, unbuffered
+  kCrashImage,  // a crash state: ext4 remounts read-only on finding damage
+  kSetup,       // mkfs's image, mounted once
+};
+
 class MountedImage {
  public:
-  // Attaches `image` to a free loop device (direct I/O when `direct_io`: the
-  // image is crashlab-blockdev's file, whose writes must reach it unbuffered)
-  // and mounts it on `mountpoint`, which must exist. The kernel replays the
-  // file system's journal or log here.
+  // Attaches `image` to a free loop device and mounts it on `mountpoint`,
+  // which must exist. The kernel replays the file system's journal or log
+  // here. btrfs forgets the devices it scanned first: every image of a
+  // process shares its base image's fsid.
   [[nodiscard]] static Result<std::unique_ptr<MountedImage>> Mount(FileSystemKind fs,
                                                                    const std::string& image,
                                                                    const std::string& mountpoint,
-                                                                   bool direct_io);
+                                                                   MountFor purpose);
   [[nodiscard]] Status Unmount();
+  // Whether the kernel has made the file system read-only since the mount
+  // (ext4 with errors=remount-ro, on finding it damaged; XFS shuts down).
+  bool TurnedReadOnly() const;
   ~MountedImage();
   const std::string& mountpoint() const { return mountpoint_; }
 

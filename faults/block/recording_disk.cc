@@ -39,7 +39,12 @@ Result<std::unique_ptr<RecordingDisk>> RecordingDisk::Start(const RecordingDiskS
   if (pipe2(ready, O_CLOEXEC) != 0)
     return Status::Error(std::string("pipe: ") + std::strerror(errno));
   const pid_t pid = fork();
-  if (pid < 0) return Status::Error(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) {
+    const int err = errno;
+    close(ready[0]);
+    close(ready[1]);
+    return Status::Error(std::string("fork: ") + std::strerror(err));
+  }
   if (pid == 0) {
     // In the controller's process group: its sweep of orphans
     // (framework/engine/orphans.h) spares that group alone.
@@ -62,7 +67,9 @@ Result<std::unique_ptr<RecordingDisk>> RecordingDisk::Start(const RecordingDiskS
   disk->daemon_ = pid;
   pollfd p{ready[0], POLLIN, 0};
   char word[8] = {};
-  const int polled = poll(&p, 1, kReadyTimeoutMs);
+  int polled = 0;
+  while ((polled = poll(&p, 1, kReadyTimeoutMs)) < 0 && errno == EINTR) {
+  }
   const ssize_t n = polled > 0 ? read(ready[0], word, sizeof word - 1) : -1;
   close(ready[0]);
   if (n < 5 || std::strncmp(word, "ready", 5) != 0) {
@@ -71,8 +78,8 @@ Result<std::unique_ptr<RecordingDisk>> RecordingDisk::Start(const RecordingDiskS
                          (polled == 0 ? " within 20 s" : "") + "; its stderr: '" +
                          Tail(spec.daemon_log) + "'");
   }
-  Result<std::unique_ptr<MountedImage>> mounted =
-      MountedImage::Mount(spec.fs, spec.daemon_dir + "/disk", spec.mountpoint, /*direct_io=*/true);
+  Result<std::unique_ptr<MountedImage>> mounted = MountedImage::Mount(
+      spec.fs, spec.daemon_dir + "/disk", spec.mountpoint, MountFor::kRecording);
   if (!mounted.ok()) return mounted.status();  // the destructor ends the daemon
   disk->mounted_ = std::move(*mounted);
   disk->mark_fd_ = open((spec.daemon_dir + "/mark").c_str(), O_WRONLY | O_CLOEXEC);
@@ -95,8 +102,10 @@ Status RecordingDisk::AwaitDaemon(bool killed) {
   if (daemon_ < 0) return Status::Ok();
   if (killed) kill(daemon_, SIGKILL);
   int status = 0;
+  bool reaped = false;
   for (int waited = 0;; waited += 10) {
     const pid_t r = waitpid(daemon_, &status, WNOHANG);
+    if (r == daemon_) reaped = true;
     if (r == daemon_ || (r < 0 && errno != EINTR)) break;
     if (waited == 10000) kill(daemon_, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -106,7 +115,12 @@ Status RecordingDisk::AwaitDaemon(bool killed) {
     (void)umount2(spec_.daemon_dir.c_str(), MNT_DETACH);
     return Status::Ok();
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
+  if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
+  if (!reaped) {
+    return Status::Error("crashlab-blockdev could not be waited for (" +
+                         std::string(std::strerror(errno)) +
+                         "), so its block log may not be whole");
+  }
   return Status::Error("crashlab-blockdev ended badly (" +
                        (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
                                           : "signal " + std::to_string(WTERMSIG(status))) +

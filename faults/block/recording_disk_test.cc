@@ -4,9 +4,12 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -48,7 +51,8 @@ std::string FileAfterCrash(FileSystemKind fs, const BlockLog& log, uint64_t poin
   const std::string image = dir + "/crash.img", mnt = dir + "/crash-mnt";
   mkdir(mnt.c_str(), 0755);
   if (Status s = WriteBlockCrashImage(log, point, choices, image); !s.ok()) return s.message();
-  Result<std::unique_ptr<MountedImage>> m = MountedImage::Mount(fs, image, mnt, false);
+  Result<std::unique_ptr<MountedImage>> m =
+      MountedImage::Mount(fs, image, mnt, MountFor::kCrashImage);
   if (!m.ok()) return m.status().message();
   const std::string bytes = ReadFile(mnt + "/" + file);
   if (Status s = (*m)->Unmount(); !s.ok()) return s.message();
@@ -103,6 +107,40 @@ TEST_P(RecordingDiskTest, AFileSyncedBeforeAMarkSurvivesEveryCrashAfterItAndNone
   EXPECT_EQ(FileAfterCrash(fs, *log, synced, AllLost(*log, synced), dir.path(), "f"), bytes);
   // At the mark before the file was made: no file.
   EXPECT_EQ(FileAfterCrash(fs, *log, before, AllLost(*log, before), dir.path(), "f"), "<absent>");
+}
+
+TEST(RecordingDisk, ADiskThatFailsARequestEndsTheRecordingWithAnErrorNotALog) {
+  CRASHLAB_REQUIRE_BLOCK_RECORDER(FileSystemKind::kExt4, Blockdev());
+  TempDir dir;
+  const std::string base = dir.path() + "/base.img", small = dir.path() + "/small";
+  mkdir((dir.path() + "/scratch").c_str(), 0755);
+  ASSERT_TRUE(MakeFileSystemImage(FileSystemKind::kExt4, base, dir.path() + "/scratch").ok());
+  // The disk's own file on a file system with no room for what follows.
+  mkdir(small.c_str(), 0755);
+  ASSERT_EQ(mount("tmpfs", small.c_str(), "tmpfs", 0, "size=4m"), 0) << std::strerror(errno);
+  RecordingDiskSpec spec{.blockdev_path = Blockdev(),
+                         .fs = FileSystemKind::kExt4,
+                         .base_image = base,
+                         .daemon_dir = dir.path() + "/dev",
+                         .disk_file = small + "/disk.img",
+                         .log_file = dir.path() + "/block.log",
+                         .mountpoint = dir.path() + "/mnt",
+                         .daemon_log = dir.path() + "/blockdev.stderr"};
+  Result<std::unique_ptr<RecordingDisk>> disk = RecordingDisk::Start(spec);
+  ASSERT_TRUE(disk.ok()) << disk.status().message();
+  const int fd = open((spec.mountpoint + "/big").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string block(1 << 20, 'x');
+  for (int i = 0; i < 16; ++i) {
+    if (write(fd, block.data(), block.size()) < 0) break;
+  }
+  (void)fsync(fd);  // DURABILITY: forces the writes to the full disk file; its error is the point
+  close(fd);
+  const Status stopped = (*disk)->Stop();
+  umount2(small.c_str(), MNT_DETACH);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_NE(stopped.message().find("request(s) of the disk failed"), std::string::npos)
+      << stopped.message();
 }
 
 INSTANTIATE_TEST_SUITE_P(FileSystems, RecordingDiskTest,

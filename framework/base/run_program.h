@@ -16,8 +16,13 @@ struct ProgramOutput {
 };
 
 // Runs `argv` (argv[0] searched on PATH, then in `more_path`, a
-// colon-separated list) with stdout and stderr into one pipe. An error only
-// when it cannot be started at all (127 when the program is not found).
+// colon-separated list) with stdin from /dev/null and stdout and stderr into
+// one pipe, to its end. An error only when it cannot be started or waited
+// for; a program not found exits 127.
+// Where RunCapturing finds `program`: itself when it names a path, else the
+// first executable of that name on PATH, then in `more_path`; "" if none.
+std::string FindProgramOnPath(const std::string& program, const std::string& more_path = "");
+
 [[nodiscard]] Result<ProgramOutput> RunCapturing(const std::vector<std::string>& argv,
                                                  const std::string& more_path = "");
 

@@ -63,6 +63,23 @@ BaseImages& Images() {
   return images;
 }
 
+// The engine's files must all be in its directory on the disk: a file
+// elsewhere on it would be on the disk but missing from every crash state.
+Status OnlyTheEnginesDirectory(const std::string& mountpoint, const TracedCaseSpec& spec) {
+  std::error_code ec;
+  for (const std::filesystem::directory_entry& e :
+       std::filesystem::directory_iterator(mountpoint, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name == "data" || name == "lost+found") continue;
+    return Status::Error(fmt::format(
+        "{} wrote {} on the recorder's disk, outside the directory crashlab gave it ({}/data): a "
+        "crash state holds only that directory, so its verdicts would be fiction; keep every file "
+        "of the engine under the directory of the `open` request",
+        spec.variant->name, e.path().string(), mountpoint));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<BlockRun> RecordBlockRun(const TracedCaseSpec& spec, const Workload& workload,
@@ -85,9 +102,14 @@ Result<BlockRun> RecordBlockRun(const TracedCaseSpec& spec, const Workload& work
   run.data_dir = disk_spec.mountpoint + "/data";
   run.log = log;
   run.deadline = spec.deadline;
-  run.on_reply = [&](const std::string& reply) { return (*disk)->Mark(reply); };
+  std::size_t heard = 0;
+  run.on_reply = [&](const std::string& reply) {
+    ++heard;
+    return (*disk)->Mark(reply);
+  };
   Result<TracedRun> ran = RunTraced(run, workload);
   if (ran.ok()) {
+    if (Status s = OnlyTheEnginesDirectory(disk_spec.mountpoint, spec); !s.ok()) return s;
     // On the disk's own file system, before it is unmounted.
     if (Status s = SigbusOnFullDisk(ran->fault, disk_spec.mountpoint, "the traced run"); !s.ok()) {
       return s;
@@ -107,6 +129,16 @@ Result<BlockRun> RecordBlockRun(const TracedCaseSpec& spec, const Workload& work
   if (!ran.ok()) return ran.status();
   if (!stopped.ok()) return stopped;
   if (Status s = FailedOnItsOwn(ran->fault, log, spec); !s.ok()) return s;
+  // Each reply read is one mark: acknowledgements are counted by them.
+  Result<faults::BlockLog> written = faults::ReadBlockLog(disk_spec.log_file);
+  if (!written.ok()) return written.status();
+  const std::size_t marks = faults::MarksBefore(*written, written->records.size()).size();
+  if (marks != heard) {
+    return Status::Error(fmt::format(
+        "the block log {} holds {} marks, but the controller read {} replies: the marks would "
+        "misplace acknowledgements, so no crash state of this run can be judged; please report it",
+        disk_spec.log_file, marks, heard));
+  }
   return BlockRun{disk_spec.log_file, std::move(ran->requests), ran->fault};
 }
 
@@ -119,7 +151,7 @@ Result<faults::DirTree> BlockCrashTree(FileSystemKind fs, const faults::BlockLog
   }
   if (Status s = faults::WriteBlockCrashImage(log, point, fates, image); !s.ok()) return s;
   Result<std::unique_ptr<faults::MountedImage>> mounted =
-      faults::MountedImage::Mount(fs, image, mnt, /*direct_io=*/false);
+      faults::MountedImage::Mount(fs, image, mnt, faults::MountFor::kCrashImage);
   if (!mounted.ok()) {
     return Status::Error(fmt::format(
         "the kernel cannot mount the {} a power loss at record {} of the block log leaves ({}): "
@@ -127,13 +159,24 @@ Result<faults::DirTree> BlockCrashTree(FileSystemKind fs, const faults::BlockLog
         "file system is wrong, not the engine; the image is {}, please report it",
         faults::FileSystemName(fs), point, mounted.status().message(), image));
   }
+  // The engine's directory absent (its creation never made durable) is an
+  // empty state; any other failure to read it is the file system's.
   const std::string data = mnt + "/data";
   struct stat st {};
-  Result<faults::DirTree> tree =
-      stat(data.c_str(), &st) == 0 ? faults::ReadDirTree(data) : faults::DirTree{};
+  const bool absent = stat(data.c_str(), &st) != 0 && errno == ENOENT;
+  Result<faults::DirTree> tree = absent ? faults::DirTree{} : faults::ReadDirTree(data);
+  const bool damaged = (*mounted)->TurnedReadOnly();
   const Status unmounted = (*mounted)->Unmount();
-  unlink(image.c_str());
+  if (tree.ok() && !damaged) unlink(image.c_str());
   rmdir(mnt.c_str());
+  if (!tree.ok() || damaged) {
+    return Status::Error(fmt::format(
+        "the kernel found the {} a power loss at record {} of the block log leaves damaged "
+        "({}): a file system is built to survive any power loss, so crashlab's block model or "
+        "the file system is wrong, not the engine; the image is {}, please report it",
+        faults::FileSystemName(fs), point,
+        tree.ok() ? "it turned read-only" : tree.status().message(), image));
+  }
   if (!unmounted.ok()) return unmounted;
   return tree;
 }

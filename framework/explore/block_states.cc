@@ -35,13 +35,12 @@ Status BlockStateEnumerator::Offer(uint64_t p, int context, faults::BlockCrashCh
     it = digest_of_image_.emplace(key, faults::FastDigest(*tree)).first;
     built = std::move(*tree);
   }
-  candidate.block_fates = std::move(fates);
-  const faults::BlockCrashChoices& offered = *candidate.block_fates;
+  candidate.block_fates = fates;
   // The explorer asks for the files only of a digest it has not seen: one
   // mounted just now, or (rarely) an equal image's whose files were dropped.
   return sink_(std::move(candidate), it->second, [&]() -> Result<faults::DirTree> {
     if (built) return std::move(*built);
-    return BlockCrashTree(fs_, log_, p, offered, scratch_dir_);
+    return BlockCrashTree(fs_, log_, p, fates, scratch_dir_);
   });
 }
 
@@ -52,25 +51,32 @@ Status BlockStateEnumerator::Visit(uint64_t p, bool mine, int context) {
   }
   const faults::BlockPending pending = faults::PendingAt(log_, p);
   const std::size_t n = pending.records.size();
-  auto subset = [&](uint64_t keep) {
+  // Write j kept when bit j of `keep` is set; past the 64th, as `rest`.
+  auto subset = [&](uint64_t keep, bool rest) {
     faults::BlockCrashChoices c;
-    for (std::size_t j = 0; j < n; ++j) c.fates.push_back(j < 64 && !(keep >> j & 1) ? "-" : "*");
+    for (std::size_t j = 0; j < n; ++j) {
+      c.fates.push_back((j < 64 ? (keep >> j & 1) != 0 : rest) ? "*" : "-");
+    }
     return c;
   };
   if (n <= static_cast<std::size_t>(std::max(o_.subset_limit, 0))) {
     for (uint64_t keep = 0; keep < (uint64_t{1} << n); ++keep) {
-      if (Status s = Offer(p, context, subset(keep)); !s.ok()) return s;
+      if (Status s = Offer(p, context, subset(keep, true)); !s.ok()) return s;
     }
   } else {
+    // Each lost alone only among the first 64, and past them the seeded
+    // subsets keep everything: coverage thins there, no state is invented.
     const uint64_t all = ~uint64_t{0};
-    if (Status s = Offer(p, context, subset(all)); !s.ok()) return s;
-    if (Status s = Offer(p, context, subset(0)); !s.ok()) return s;
+    if (Status s = Offer(p, context, subset(all, true)); !s.ok()) return s;
+    if (Status s = Offer(p, context, subset(0, false)); !s.ok()) return s;
     for (std::size_t j = 0; j < n && j < 64; ++j) {
-      if (Status s = Offer(p, context, subset(all & ~(uint64_t{1} << j))); !s.ok()) return s;
+      if (Status s = Offer(p, context, subset(all & ~(uint64_t{1} << j), true)); !s.ok()) {
+        return s;
+      }
     }
     Prng prng = ExploreSubsetDraws(o_.seed, p);
     for (int i = 0; i < o_.samples; ++i) {
-      if (Status s = Offer(p, context, subset(prng.Next())); !s.ok()) return s;
+      if (Status s = Offer(p, context, subset(prng.Next(), true)); !s.ok()) return s;
     }
   }
   // Tears, everything else kept: the writes of two sectors or more.
@@ -88,7 +94,7 @@ Status BlockStateEnumerator::Visit(uint64_t p, bool mine, int context) {
     return (log_.records[pending.records[j]].length + log_.sector - 1) / log_.sector;
   };
   auto torn = [&](std::size_t j, std::string units) {
-    faults::BlockCrashChoices c = subset(~uint64_t{0});
+    faults::BlockCrashChoices c = subset(~uint64_t{0}, true);
     c.fates[j] = std::move(units);
     return Offer(p, context, std::move(c));
   };
