@@ -68,7 +68,8 @@ BlockCrashChoices AllLost(const BlockLog& log, uint64_t point) {
 
 class RecordingDiskTest : public ::testing::TestWithParam<FileSystemKind> {};
 
-TEST_P(RecordingDiskTest, AFileSyncedBeforeAMarkSurvivesEveryCrashAfterItAndNoneBefore) {
+TEST_P(RecordingDiskTest,
+       ASyncedFileSurvivesEveryCrashAfterItsMarkNoneBeforeAndTheUnmountFlushesAll) {
   const FileSystemKind fs = GetParam();
   CRASHLAB_REQUIRE_BLOCK_RECORDER(fs, Blockdev());
   TempDir dir;
@@ -89,6 +90,11 @@ TEST_P(RecordingDiskTest, AFileSyncedBeforeAMarkSurvivesEveryCrashAfterItAndNone
   const std::string bytes(20000, 'v');
   WriteDurably(spec.mountpoint, "f", bytes);
   ASSERT_TRUE((*disk)->Mark("synced").ok());
+  // Never synced by the test: the unmount writes it back and flushes.
+  {
+    std::ofstream unsynced(spec.mountpoint + "/g", std::ios::binary);
+    unsynced << "written, then the unmount";
+  }
   Status stopped = (*disk)->Stop();
   ASSERT_TRUE(stopped.ok()) << stopped.message();
 
@@ -107,6 +113,12 @@ TEST_P(RecordingDiskTest, AFileSyncedBeforeAMarkSurvivesEveryCrashAfterItAndNone
   EXPECT_EQ(FileAfterCrash(fs, *log, synced, AllLost(*log, synced), dir.path(), "f"), bytes);
   // At the mark before the file was made: no file.
   EXPECT_EQ(FileAfterCrash(fs, *log, before, AllLost(*log, before), dir.path(), "f"), "<absent>");
+  // At the end of the log, after the unmount's last flush, nothing is
+  // pending: the disk holds what the file system held.
+  const uint64_t end = log->records.size();
+  EXPECT_TRUE(PendingAt(*log, end).records.empty());
+  EXPECT_EQ(FileAfterCrash(fs, *log, end, AllLost(*log, end), dir.path(), "g"),
+            "written, then the unmount");
 }
 
 TEST(RecordingDisk, ADiskThatFailsARequestEndsTheRecordingWithAnErrorNotALog) {
