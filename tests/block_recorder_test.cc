@@ -152,6 +152,15 @@ TEST(BlockRecorderSoak, AControllerKilledMidCaseLeavesMountsThatTheResumeTakesDo
   EXPECT_GT(left_mounted, 0) << "no kill landed while a case was mounted: the test proved nothing";
 }
 
+TEST(BlockRecorderErrors, AProfileIsRefusedForTheKernelDecides) {
+  TempDir dir;
+  CommandResult r = RunCrashlab({"explore", "--engine", "pagejournal", "--variant", "correct",
+                                 "--recorder", "block", "--profile", "ext4-ordered", "--seed", "1",
+                                 "--db", dir / "results.db"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("drop --profile"), std::string::npos) << r.err;
+}
+
 TEST(BlockRecorderErrors, AMissingDaemonIsAnErrorThatSaysHowToBuildIt) {
   TempDir dir;
   CommandResult r = RunCrashlab({"run", "--engine", "pagejournal", "--variant", "correct",

@@ -22,6 +22,7 @@ struct ExploreArgs {
   RecorderArgs recorder;
   std::string workload_file;
   std::string crash = "kill,power-loss";
+  std::string profile = "posix";
   uint64_t seed = 0;
   int64_t workload = 0;
   std::size_t txns = 100;
@@ -58,7 +59,14 @@ void PrintSummary(const ExploreSummary& s, const ExploreArgs& a) {
 
 int Explore(const ExploreArgs& a, const std::string& command_line) {
   CampaignOptions traced;  // for the options explore shares with run
-  if (!SetPowerLossOptions("posix", a.atomic_unit, a.recorder, traced)) return kExitUsage;
+  if (!SetPowerLossOptions(a.profile, a.atomic_unit, a.recorder, traced)) return kExitUsage;
+  if (traced.recorder.kind == RecorderKind::kBlock && traced.profile != faults::Profile::kPosix) {
+    fmt::print(stderr,
+               "crashlab: --profile shapes power losses computed from a file-level trace; the "
+               "block-level recorder's come from the kernel's own file system (--fs): drop "
+               "--profile\n");
+    return kExitUsage;
+  }
   SetShard(a.shard, traced);
   ExploreOptions o;
   std::vector<std::string> variants;
@@ -95,6 +103,7 @@ int Explore(const ExploreArgs& a, const std::string& command_line) {
   o.subset_limit = a.subsets;
   o.samples = a.samples;
   o.atomic_unit = a.atomic_unit;
+  o.profile = traced.profile;
   o.jobs = a.jobs;
   o.db_path = a.db;
   o.workdir = a.workdir;
@@ -167,8 +176,7 @@ void AddExploreCommand(CLI::App& app, int& exit_code, const std::string& command
                   "New or empty directory for the trace and crash states; default a new one "
                   "under /dev/shm (else TMPDIR)");
   AddDeadlineOption(*cmd, a->deadline_ms);
-  // Explore's power-loss states follow the posix profile: no --profile.
-  AddTracedCaseOptions(*cmd, nullptr, a->atomic_unit, a->recorder);
+  AddTracedCaseOptions(*cmd, &a->profile, a->atomic_unit, a->recorder);
   AddShardOption(*cmd, a->shard);
   AddJUnitOption(*cmd, a->junit);
   AddEnginesDirOption(*cmd, a->engines_dir);

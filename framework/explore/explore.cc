@@ -494,14 +494,22 @@ Result<ExploreSummary> RunExplore(const ExploreOptions& o, std::FILE* out) {
   Result<int64_t> campaign = (*store)->BeginCampaign(CampaignInfoFor(facts));
   if (!campaign.ok()) return campaign.status();
   summary.campaign_id = *campaign;
+  const std::string states =
+      o.profile == faults::Profile::kPosix
+          ? fmt::format(
+                "every subset of up to {} pending changes, {} samples beyond, tears of "
+                "up to {} pending writes and {} samples",
+                o.subset_limit, o.samples, o.tear_writes, o.tear_samples)
+          : fmt::format("{} seeded {} states at each point", std::max(o.samples, 1),
+                        faults::ProfileName(o.profile));
   fmt::print(out,
-             "explore {}: {}/{} seed {} workload {} ({} transactions): {} events traced in {:.1f} "
-             "s; crash {}, every subset of up to {} pending changes, {} samples beyond, tears of "
-             "up to {} pending writes and {} samples, {} verifier(s)\n",
+             "explore {}: {}/{} seed {} workload {} ({} transactions): {} {} in {:.1f} s; crash "
+             "{}, {}, {} verifier(s)\n",
              summary.campaign_id, o.engine.name, o.variant, o.seed,
              o.given_workload ? "given" : std::to_string(o.workload), workload.txns.size(),
-             summary.trace_events, summary.trace_seconds, CrashKindsName(o.crashes), o.subset_limit,
-             o.samples, o.tear_writes, o.tear_samples, o.jobs);
+             summary.trace_events,
+             o.recorder.kind == RecorderKind::kBlock ? "block log records" : "events traced",
+             summary.trace_seconds, CrashKindsName(o.crashes), states, o.jobs);
   fmt::print(out, "{}", RecorderLines(facts));
   std::fflush(out);
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "faults/persistence_model.h"
 #include "framework/base/vocabulary.h"
 #include "framework/engine/engine_process.h"
 #include "framework/engine/recorder.h"
@@ -44,6 +45,10 @@ struct ExploreOptions {
   int tear_writes = 16;
   int tear_samples = 8;
   uint32_t atomic_unit = 512;
+  // posix: the subsets and tears above. ext4-ordered, whose states the model
+  // draws from a seed and cannot be chosen: `samples` seeded states at each
+  // point where the most changes are pending.
+  faults::Profile profile = faults::Profile::kPosix;
   int jobs = 1;  // verifier processes
   std::string db_path = "crashlab.db";
   std::string workdir;  // default: a new directory under /dev/shm (else TMPDIR)

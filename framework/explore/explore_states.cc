@@ -1,5 +1,7 @@
 #include "framework/explore/explore_states.h"
 
+#include "faults/fast_digest.h"
+
 #include <algorithm>
 #include <cstring>
 #include <utility>
@@ -47,6 +49,12 @@ TracedPlan ExplorePlan(const Candidate& c, const ExploreOptions& o, uint64_t tra
   p.plan.event = c.event;
   if (c.crash == CrashKind::kKill) return p;
   p.trace_events = trace_events;
+  if (c.seeded) {
+    p.plan.profile = o.profile;
+    p.plan.atomic_unit = o.atomic_unit;
+    p.plan.seed = c.seed;
+    return p;
+  }
   if (c.block_fates) {
     p.block_fs = o.recorder.fs;
     p.block_fates = *c.block_fates;
@@ -65,10 +73,7 @@ std::string PlanText(const Candidate& c, const ExploreOptions& o, uint64_t trace
 }
 
 StateEnumerator::StateEnumerator(const faults::Trace& trace, const ExploreOptions& o, Sink sink)
-    : trace_(trace),
-      o_(o),
-      sink_(std::move(sink)),
-      walk_(trace, {}, faults::Profile::kPosix, o.atomic_unit) {}
+    : trace_(trace), o_(o), sink_(std::move(sink)), walk_(trace, {}, o.profile, o.atomic_unit) {}
 
 Status StateEnumerator::Visit(uint64_t c, bool mine, int context) {
   if (walk_.point() != c) {
@@ -92,7 +97,7 @@ Status StateEnumerator::Visit(uint64_t c, bool mine, int context) {
     }
     const bool write = !last && (trace_.events[c].kind == EventKind::kWrite ||
                                  trace_.events[c].kind == EventKind::kMapWrite);
-    if (write) {
+    if (write && o_.profile == faults::Profile::kPosix) {
       Result<faults::PendingChanges> pending = walk_.Pending();
       if (!pending.ok()) return pending.status();
       if (pending->in_flight_units > 0) {
@@ -132,7 +137,35 @@ Status StateEnumerator::OfferChoices(uint64_t c, int context, faults::PowerLossC
   return sink_(std::move(candidate), *digest, [&] { return walk_.PowerLoss(plan, nullptr); });
 }
 
+Status StateEnumerator::OfferSeeded(uint64_t c, int context) {
+  Prng prng = ExploreSubsetDraws(o_.seed, c);
+  for (int i = 0; i < std::max(o_.samples, 1); ++i) {
+    Candidate candidate;
+    candidate.crash = CrashKind::kPowerLoss;
+    candidate.event = c;
+    candidate.context = context;
+    candidate.seeded = true;
+    candidate.seed = prng.Next();
+    faults::PowerLossPlan plan;
+    plan.event = c;
+    plan.seed = candidate.seed;
+    plan.profile = o_.profile;
+    plan.atomic_unit = o_.atomic_unit;
+    // No digest without building the tree: a seeded state is drawn whole.
+    Result<faults::DirTree> tree = walk_.PowerLoss(plan, nullptr);
+    if (!tree.ok()) return tree.status();
+    const uint64_t digest = faults::FastDigest(*tree);
+    if (Status s = sink_(std::move(candidate), digest,
+                         [&]() -> Result<faults::DirTree> { return std::move(*tree); });
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
 Status StateEnumerator::OfferPowerLoss(uint64_t c, int context) {
+  if (o_.profile != faults::Profile::kPosix) return OfferSeeded(c, context);
   Result<faults::PendingChanges> pending = walk_.Pending();
   if (!pending.ok()) return pending.status();
   if (Status s = OfferSubsets(c, context, pending->changes); !s.ok()) return s;

@@ -26,6 +26,9 @@ struct Candidate {
   // Power loss: what survives, and the seed of garbage units' bytes.
   faults::PowerLossChoices choices;
   uint64_t seed = 0;
+  // The seed alone decides (a profile without explicit choices): `choices`
+  // is unused.
+  bool seeded = false;
   // A block-level power loss (block_states.h): event is the crash point in
   // the block log, and these the fates of the writes pending there.
   std::optional<faults::BlockCrashChoices> block_fates;
@@ -55,7 +58,9 @@ std::string PlanText(const Candidate& candidate, const ExploreOptions& o, uint64
 //    possible. There too, everything kept but one pending write torn: each
 //    of up to ExploreOptions::tear_writes of them at its first unit and at
 //    its last (old, or garbage), and tear_samples seeded tears. At each
-//    write, the write in flight torn a few ways.
+//    write, the write in flight torn a few ways. Under a profile the model
+//    can only draw from a seed (ext4-ordered), `samples` seeded states at
+//    those points instead, their tears the seed's.
 class StateEnumerator {
  public:
   // Receives each candidate with its state's faults::FastDigest, and a
@@ -77,6 +82,7 @@ class StateEnumerator {
                            std::vector<faults::PendingChanges::Write> writes);
   Status OfferTears(uint64_t c, int context, uint64_t units);
   Status OfferChoices(uint64_t c, int context, faults::PowerLossChoices choices);
+  Status OfferSeeded(uint64_t c, int context);
 
   const faults::Trace& trace_;
   const ExploreOptions& o_;
