@@ -67,10 +67,17 @@ void PrintRecorded(const ReproArgs& a, const std::optional<CaseRecord>& recorded
              c.txns_acked);
   // Plans that differ only in their model version name the same crash.
   if (WithoutModelToken(c.crash_plan) != WithoutModelToken(rerun.crash_plan)) {
-    fmt::print(
-        "           (that case ran another plan: pass the --point, --live, --profile and "
-        "--atomic-unit its campaign used; a traced rerun records a new trace, and thread "
-        "timing can move its events)\n");
+    if (rerun.crash_plan.find("power-loss block=") != std::string::npos) {
+      fmt::print(
+          "           (that case ran another plan: a block-level rerun records a new block "
+          "log, and the kernel's writeback and journal timers move its records; the stored log "
+          "replays the recorded state: drop --rerun)\n");
+    } else {
+      fmt::print(
+          "           (that case ran another plan: pass the --point, --live, --profile and "
+          "--atomic-unit its campaign used; a traced rerun records a new trace, and thread "
+          "timing can move its events)\n");
+    }
   }
   if (!c.crash_state.empty() && !rerun.crash_state.empty() &&
       c.crash_state.rfind(faults::kDigestScheme, 0) != 0) {
