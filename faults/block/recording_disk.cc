@@ -13,6 +13,8 @@
 #include <fstream>
 #include <thread>
 
+#include "framework/base/run_program.h"
+
 namespace crashlab::faults {
 namespace {
 
@@ -51,6 +53,7 @@ Result<std::unique_ptr<RecordingDisk>> RecordingDisk::Start(const RecordingDiskS
     const int log = open(spec.daemon_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(ready[1], 1);
     if (log >= 0) dup2(log, 2);
+    CloseOnExecFrom3();
     const char* argv[] = {spec.blockdev_path.c_str(),
                           "--base",
                           spec.base_image.c_str(),

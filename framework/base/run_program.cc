@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,11 @@ std::string SearchPath(const std::string& more_path) {
 }
 
 }  // namespace
+
+void CloseOnExecFrom3() {
+  constexpr unsigned kCloseRangeCloexec = 1u << 2;  // CLOSE_RANGE_CLOEXEC, linux/close_range.h
+  (void)syscall(SYS_close_range, 3u, ~0u, kCloseRangeCloexec);
+}
 
 std::string FindProgramOnPath(const std::string& program, const std::string& more_path) {
   return Resolve(program, SearchPath(more_path));
@@ -70,6 +76,7 @@ Result<ProgramOutput> RunCapturing(const std::vector<std::string>& argv,
     dup2(null_in, STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(out[1], STDERR_FILENO);
+    CloseOnExecFrom3();
     execve(program.c_str(), args.data(), environ);
     _exit(127);
   }

@@ -10,6 +10,12 @@
 
 namespace crashlab {
 
+// In a child between fork and exec (async-signal-safe): marks every
+// descriptor from 3 up close-on-exec, so that what the parent opened
+// without O_CLOEXEC does not outlive the exec. A kernel without
+// close_range(2) (before 5.11) leaves them as they were.
+void CloseOnExecFrom3();
+
 struct ProgramOutput {
   int exit_code = 0;   // 128 + the signal when a signal ended it
   std::string output;  // stdout and stderr together, at most 4 KiB, trailing newlines dropped

@@ -15,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "framework/base/run_program.h"
+
 namespace crashlab {
 namespace {
 
@@ -43,6 +45,11 @@ void CloseFd(int& fd) {
   dup2(in_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
+  // No descriptor of the controller's reaches the engine, whoever opened it
+  // without O_CLOEXEC (a std::ifstream does): one on a mounted crash image,
+  // held by a verifier engine forked from another thread while the state
+  // was read, kept the image from unmounting.
+  CloseOnExecFrom3();
   // Signals the controller ignores must not stay ignored in the engine.
   signal(SIGPIPE, SIG_DFL);
   // The same addresses on every run: a recovery that follows a damaged
