@@ -154,6 +154,11 @@ Result<BlockLog> ParseBlockLog(std::string_view bytes, const std::string& what) 
   if (!in.Uint(log.image_size) || !in.Uint(log.sector) || log.sector == 0) {
     return damaged(kBlockLogMagic.size(), "no image size and sector");
   }
+  // crashlab's images are at most a few hundred MiB; a terabyte is damage.
+  if (log.image_size > (uint64_t{1} << 40) || log.image_size % log.sector != 0) {
+    return damaged(kBlockLogMagic.size(), "an image size of " + std::to_string(log.image_size) +
+                                              " bytes, not whole sectors of at most 1 TiB");
+  }
   while (!in.Done()) {
     const std::size_t at =
         in.consumed(bytes.size() - kBlockLogMagic.size()) + kBlockLogMagic.size();
