@@ -140,23 +140,21 @@ Status CheckBlockRecorderRuns(FileSystemKind fs, const std::string& blockdev_pat
         "crashlab as root" +
         other);
   }
-  if (access("/dev/fuse", R_OK | W_OK) != 0) {
-    return Status::Error(
-        "the block-level recorder serves its disk through FUSE, and /dev/fuse "
-        "is not usable (" +
-        Errno() +
-        "): load the module (modprobe fuse), or in a container pass the device "
-        "(--device /dev/fuse)" +
-        other);
-  }
-  if (access("/dev/loop-control", R_OK | W_OK) != 0) {
-    return Status::Error(
-        "the block-level recorder needs loop devices, and /dev/loop-control is "
-        "not usable (" +
-        Errno() +
-        "): load the module (modprobe loop), or in a container pass the device "
-        "and the loop devices" +
-        other);
+  // A device the recorder opens: what it is for, and how to get it.
+  const struct {
+    const char* path;
+    const char* needs;
+    const char* fix;
+  } devices[] = {
+      {"/dev/fuse", "serves its disk through FUSE",
+       "load the module (modprobe fuse), or in a container pass the device (--device /dev/fuse)"},
+      {"/dev/loop-control", "needs loop devices",
+       "load the module (modprobe loop), or in a container pass the device and the loop devices"},
+  };
+  for (const auto& d : devices) {
+    if (access(d.path, R_OK | W_OK) == 0) continue;
+    return Status::Error(std::string("the block-level recorder ") + d.needs + ", and " + d.path +
+                         " is not usable (" + Errno() + "): " + d.fix + other);
   }
   if (!KernelHas(f.name)) {
     return Status::Error(std::string("this kernel does not list ") + f.name +

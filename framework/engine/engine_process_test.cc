@@ -1,7 +1,7 @@
 #include "framework/engine/engine_process.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/personality.h>
 #include <unistd.h>
 
@@ -34,9 +34,9 @@ TEST(EngineProcess, AnEngineInheritsNoDescriptorTheControllerLeftOpenAcrossExec)
   const std::string held = dir.path() + "/held";
   const int fd = open(held.c_str(), O_RDWR | O_CREAT, 0644);  // no O_CLOEXEC, on purpose
   ASSERT_GE(fd, 3);
-  Result<std::unique_ptr<EngineProcess>> engine = EngineProcess::Start(
-      {"/bin/sh", "-c", "ls -l /proc/self/fd/ | grep -c " + held + " || true"},
-      dir.path() + "/log");
+  Result<std::unique_ptr<EngineProcess>> engine =
+      EngineProcess::Start({"/bin/sh", "-c", "ls -l /proc/self/fd/ | grep -c " + held + " || true"},
+                           dir.path() + "/log");
   ASSERT_TRUE(engine.ok()) << engine.status().message();
   std::string line;
   ASSERT_EQ((*engine)->ReadLine(line, Millis(10000), 100), EngineProcess::Io::kOk);
